@@ -1,0 +1,82 @@
+"""Gather evidence from the platform's evidence sources over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.http_errors import raise_for_service_status
+from activities.platform import PlatformEndpoints
+from review.models import EvidenceData, EvidenceItem, EvidenceQuery, EvidenceSource
+from review.policy_files import entry_path
+
+_EVIDENCE = TypeAdapter[EvidenceData](EvidenceData)
+
+
+def evidence_path(query: EvidenceQuery) -> str:
+    """The path of one source's answer about one incident (the evidence source contract)."""
+    match query.source:
+        case EvidenceSource.TRIP_DETAILS:
+            return f"/incidents/{query.incident_id}/trip?account_id={query.account_id}"
+        case EvidenceSource.INCIDENT_REPORTS:
+            return f"/incidents/{query.incident_id}/reports"
+        case EvidenceSource.ACCOUNT_HISTORY:
+            return f"/accounts/{query.account_id}/history"
+        case EvidenceSource.TELEMATICS:
+            return f"/incidents/{query.incident_id}/telematics"
+        case EvidenceSource.IN_APP_MESSAGES:
+            return f"/incidents/{query.incident_id}/messages"
+
+
+class EvidenceActivities:
+    """Evidence activities sharing one HTTP client and the configured source URLs."""
+
+    def __init__(self, endpoints: PlatformEndpoints, http: httpx.AsyncClient) -> None:
+        self.endpoints = endpoints
+        self.http = http
+
+    @activity.defn
+    async def gather_evidence(self, query: EvidenceQuery) -> EvidenceItem:
+        """Read one source's evidence about the incident.
+
+        Transient failures raise so Temporal retries; a malformed answer or a refusal raises a
+        non-retryable error, and the workflow records the source as unavailable.
+        """
+        service = f"evidence source {query.source}"
+        url = self.endpoints.evidence_url(query.source) + evidence_path(query)
+        response = await self.http.get(
+            url,
+            headers={"X-Review-Id": query.review_id},
+            timeout=self.endpoints.http_timeout_seconds,
+        )
+        raise_for_service_status(response, service)
+        try:
+            payload = response.json()
+            if isinstance(payload, dict):
+                payload.setdefault("kind", str(query.source))
+            data = _EVIDENCE.validate_python(payload)
+        except (ValueError, ValidationError) as err:
+            fields = (
+                ", ".join(entry_path(e["loc"]) for e in err.errors())
+                if isinstance(err, ValidationError)
+                else "body is not JSON"
+            )
+            raise ApplicationError(
+                f"{service} sent malformed data ({fields})",
+                type="MalformedEvidence",
+                non_retryable=True,
+            ) from None
+        if data.kind != query.source:
+            raise ApplicationError(
+                f"{service} sent {data.kind} data", type="MalformedEvidence", non_retryable=True
+            )
+        return EvidenceItem(
+            source=query.source,
+            available=True,
+            data=data,
+            gathered_at=datetime.now(UTC),
+        )

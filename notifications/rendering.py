@@ -1,0 +1,107 @@
+"""Render notices from jinja2 templates in the recipient's language.
+
+Templates live in ``notifications/templates/{locale}/{audience}/{outcome}.txt.j2``; each sets
+``subject`` at the top and renders the body. A locale without templates falls back to the same
+language in another region (``es-AR`` -> ``es-MX``), then to English, and says so in
+``fallback_from`` so the gap is visible in the review and the gateway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from review.guidelines import CommunityGuidelines, load_guidelines
+from review.markets import Markets, load_markets
+from review.models import StrictModel
+from review.notices import NoticeJob
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+BASE_LOCALE = "en"
+
+
+class RenderedMessage(StrictModel):
+    """A message ready to send."""
+
+    locale: str
+    fallback_from: str | None
+    subject: str
+    body: str
+
+
+class GuidelineQuote(StrictModel):
+    """A guideline clause as quoted in a message."""
+
+    ref: str
+    title: str
+    summary: str
+
+
+def template_name(job: NoticeJob, locale: str) -> str:
+    """The template a job renders with in ``locale``."""
+    content = job.content
+    if content.kind == "outcome_notice":
+        return f"{locale}/reported_account/{content.action}.txt.j2"
+    return f"{locale}/reporter/{content.kind}.txt.j2"
+
+
+class MessageRenderer:
+    """Renders NoticeJobs; one instance is shared by the notification activities."""
+
+    def __init__(
+        self,
+        templates_dir: Path = TEMPLATES_DIR,
+        guidelines: CommunityGuidelines | None = None,
+        markets: Markets | None = None,
+    ) -> None:
+        self.templates_dir = templates_dir
+        self.guidelines = guidelines if guidelines is not None else load_guidelines()
+        self.markets = markets if markets is not None else load_markets()
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir),
+            undefined=StrictUndefined,
+            autoescape=False,  # plain-text messages
+            keep_trailing_newline=True,
+        )
+
+    def locales(self) -> list[str]:
+        """Locales that have templates."""
+        return sorted(p.name for p in self.templates_dir.iterdir() if p.is_dir())
+
+    def resolve_locale(self, requested: str) -> tuple[str, str | None]:
+        """The locale to write in, and the requested one when it had to fall back."""
+        available = self.locales()
+        if requested in available:
+            return requested, None
+        language = requested.split("-")[0]
+        same_language = [loc for loc in available if loc.split("-")[0] == language]
+        if same_language:
+            return same_language[0], requested
+        return BASE_LOCALE, requested
+
+    def render(self, job: NoticeJob) -> RenderedMessage:
+        """Render the job in the recipient's language (or its fallback)."""
+        locale, fallback_from = self.resolve_locale(job.recipient.locale)
+        zone = self.markets.time_zone(job.content.market)
+
+        def long_date(value: datetime) -> str:
+            return str(format_date(value.astimezone(zone), "long", locale=locale.replace("-", "_")))
+
+        env = self.env.overlay()
+        env.filters["long_date"] = long_date
+        template = env.get_template(template_name(job, locale))
+        refs = job.content.guideline_refs if job.content.kind == "outcome_notice" else []
+        quotes = []
+        for ref in refs:
+            _, text = self.guidelines.clause(ref).text(locale)
+            quotes.append(GuidelineQuote(ref=ref, title=text.title, summary=text.summary))
+        module = template.make_module({"c": job.content, "guidelines": quotes})
+        return RenderedMessage(
+            locale=locale,
+            fallback_from=fallback_from,
+            subject=str(module.subject),  # type: ignore[attr-defined]
+            body=str(module).strip() + "\n",
+        )

@@ -1,0 +1,365 @@
+"""The review lifecycle as plain functions over ReviewState.
+
+Each thing a person can do has a ``check_*`` function that raises a ReviewRuleError when the
+review cannot take it (the workflow's update validators call these, so a refused request leaves
+no trace), and an ``apply_*`` function that changes the state (the update handlers call these).
+Nothing here does I/O or reads a clock: callers pass ``now``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from review.matrix import ReviewPolicy
+from review.models import (
+    ClaimRequest,
+    Decision,
+    DecisionRequest,
+    EnforcementAction,
+    EscalationRequest,
+    EvidenceItem,
+    MoreInfoRequest,
+    Note,
+    NoteRequest,
+    Person,
+    PersonRole,
+    ReviewRequest,
+    ReviewState,
+    RetryActioningRequest,
+    ReviewStatus,
+    SecondReview,
+    SecondReviewRequest,
+    TimelineEntry,
+)
+
+RuleKind = Literal["conflict", "invalid", "forbidden"]
+
+
+class ReviewRuleError(Exception):
+    """A request the review refuses.
+
+    ``kind`` says why: ``conflict`` (the review is not in a state that takes it, HTTP 409),
+    ``invalid`` (the request itself is wrong, 422) or ``forbidden`` (this person may not, 403).
+    ``field`` names the request field at fault, when there is one.
+    """
+
+    def __init__(self, kind: RuleKind, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.field = field
+
+
+OPEN_FOR_WORK = (ReviewStatus.AWAITING_DECISION, ReviewStatus.IN_REVIEW)
+DECIDING_ROLES = (PersonRole.SPECIALIST, PersonRole.LEAD)
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_intake(request: ReviewRequest, now: datetime) -> None:
+    """Checks on a review request that need the current time (the model checks the rest)."""
+    if request.reported_at > now + MAX_CLOCK_SKEW:
+        raise ReviewRuleError("invalid", "must not be in the future", "reported_at")
+
+
+def open_review(request: ReviewRequest, policy: ReviewPolicy, received_at: datetime) -> ReviewState:
+    """A new review: intake assessment and SLA clock from the matrix, nothing gathered yet."""
+    intake = policy.matrix.assess_intake(request.category, request.severity)
+    state = ReviewState(
+        review_id=request.review_id,
+        status=ReviewStatus.RECEIVED,
+        request=request,
+        received_at=received_at,
+        intake=intake,
+        sla=policy.matrix.sla.start_clock(intake.sla_tier, received_at),
+    )
+    record(
+        state,
+        received_at,
+        "received",
+        detail=(
+            f"{request.category} ({request.severity}) from {request.source}; tier "
+            f"{intake.sla_tier}, matrix {intake.matrix_version}"
+        ),
+    )
+    return state
+
+
+def record(
+    state: ReviewState,
+    at: datetime,
+    event: str,
+    actor: Person | None = None,
+    detail: str | None = None,
+) -> None:
+    """Add an entry to the review's timeline."""
+    state.timeline.append(
+        TimelineEntry(at=at, event=event, actor=actor.id if actor else None, detail=detail)
+    )
+
+
+# --- evidence and recommendation ----------------------------------------------------------------
+
+
+def start_gathering(state: ReviewState, now: datetime) -> None:
+    """The review is (again) gathering evidence."""
+    state.status = ReviewStatus.GATHERING_EVIDENCE
+    record(state, now, "gathering_evidence")
+
+
+def evidence_gathered(
+    state: ReviewState, evidence: list[EvidenceItem], policy: ReviewPolicy, now: datetime
+) -> None:
+    """Store the evidence, recommend from the matrix, and put the review in front of people."""
+    state.evidence = evidence
+    history = next(
+        (e.data for e in evidence if e.available and e.data and e.data.kind == "account_history"),
+        None,
+    )
+    priors = history.prior_violations if history is not None else None  # type: ignore[union-attr]
+    request = state.request
+    state.recommendation = policy.matrix.recommend(
+        request.category, request.severity, priors, as_of=state.received_at
+    )
+    missing = [str(e.source) for e in evidence if not e.available]
+    record(
+        state,
+        now,
+        "evidence_gathered",
+        detail=f"unavailable: {', '.join(missing)}" if missing else "all sources available",
+    )
+    rec = state.recommendation
+    days = f" {rec.suspension_days} days" if rec.suspension_days else ""
+    record(state, now, "recommended", detail=f"{rec.action}{days} by rule {rec.rule_id}")
+    state.status = ReviewStatus.IN_REVIEW if state.assignee else ReviewStatus.AWAITING_DECISION
+
+
+# --- claim --------------------------------------------------------------------------------------
+
+
+def check_claim(state: ReviewState, request: ClaimRequest) -> None:
+    """A specialist or lead may claim an open review nobody else holds."""
+    if request.reviewer.role not in DECIDING_ROLES:
+        raise ReviewRuleError("forbidden", f"a {request.reviewer.role} cannot claim reviews")
+    if state.status not in OPEN_FOR_WORK:
+        raise ReviewRuleError("conflict", f"review is {state.status}, not open to claim")
+    if state.assignee and state.assignee.id != request.reviewer.id:
+        raise ReviewRuleError("conflict", f"review is claimed by {state.assignee.id}")
+
+
+def apply_claim(state: ReviewState, request: ClaimRequest, now: datetime) -> None:
+    """Assign the review to the claimant (claiming one's own review again changes nothing)."""
+    if state.assignee == request.reviewer:
+        return
+    state.assignee = request.reviewer
+    state.status = ReviewStatus.IN_REVIEW
+    record(state, now, "claimed", request.reviewer)
+
+
+# --- decision -----------------------------------------------------------------------------------
+
+
+def deviates(state: ReviewState, action: EnforcementAction, days: int | None) -> bool:
+    """Whether a decision differs from the matrix recommendation (action or suspension length)."""
+    rec = state.recommendation
+    if rec is None:
+        return True
+    return action is not rec.action or (days or None) != rec.suspension_days
+
+
+def _require_assignee(state: ReviewState, reviewer: Person) -> None:
+    if state.status is not ReviewStatus.IN_REVIEW:
+        raise ReviewRuleError("conflict", f"review is {state.status}; it must be claimed first")
+    if state.assignee is None or state.assignee.id != reviewer.id:
+        holder = state.assignee.id if state.assignee else "nobody"
+        raise ReviewRuleError("conflict", f"review is claimed by {holder}, not {reviewer.id}")
+
+
+def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewPolicy) -> None:
+    """A decision must come from the assignee, be complete, and justify any deviation."""
+    if request.reviewer.role not in DECIDING_ROLES:
+        raise ReviewRuleError("forbidden", f"a {request.reviewer.role} cannot decide reviews")
+    _require_assignee(state, request.reviewer)
+    suspension = request.action is EnforcementAction.TEMPORARY_SUSPENSION
+    if suspension and request.suspension_days is None:
+        raise ReviewRuleError(
+            "invalid", "temporary_suspension needs suspension_days (1-365)", "suspension_days"
+        )
+    if not suspension and request.suspension_days is not None:
+        raise ReviewRuleError(
+            "invalid",
+            f"suspension_days only applies to temporary_suspension, not {request.action}",
+            "suspension_days",
+        )
+    if not request.rationale.strip():
+        raise ReviewRuleError("invalid", "a rationale is required", "rationale")
+    if not request.policy_refs:
+        raise ReviewRuleError("invalid", "cite at least one guideline", "policy_refs")
+    unknown = [ref for ref in request.policy_refs if ref not in policy.guideline_refs]
+    if unknown:
+        raise ReviewRuleError(
+            "invalid", f"unknown guideline reference(s): {', '.join(unknown)}", "policy_refs"
+        )
+    if deviates(state, request.action, request.suspension_days) and not (
+        request.justification and request.justification.strip()
+    ):
+        rec = state.recommendation
+        recommended = f"{rec.action}" if rec else "none"
+        if rec and rec.suspension_days:
+            recommended += f" {rec.suspension_days} days"
+        raise ReviewRuleError(
+            "invalid",
+            f"the matrix recommends {recommended}; a different decision needs a justification",
+            "justification",
+        )
+
+
+def needs_second_review(state: ReviewState, decision: Decision) -> bool:
+    """Permanent deactivations, deviations and entries the matrix flags need a second reviewer."""
+    rec = state.recommendation
+    return (
+        decision.action is EnforcementAction.PERMANENT_DEACTIVATION
+        or decision.deviates_from_recommendation
+        or state.intake.second_review_required
+        or bool(rec and rec.second_review_required)
+    )
+
+
+def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) -> None:
+    """Record the decision; it goes to a lead when it needs a second review, else to actioning."""
+    decision = Decision(
+        reviewer=request.reviewer,
+        action=request.action,
+        suspension_days=request.suspension_days,
+        rationale=request.rationale,
+        policy_refs=list(request.policy_refs),
+        justification=request.justification or None,
+        deviates_from_recommendation=deviates(state, request.action, request.suspension_days),
+        decided_at=now,
+    )
+    state.decision = decision
+    state.second_review = None
+    if state.sla.met is None:
+        state.sla.met = now <= state.sla.deadline
+    days = f" {decision.suspension_days} days" if decision.suspension_days else ""
+    deviation = " (deviates from the matrix)" if decision.deviates_from_recommendation else ""
+    record(state, now, "decided", request.reviewer, f"{decision.action}{days}{deviation}")
+    if needs_second_review(state, decision):
+        state.status = ReviewStatus.AWAITING_SECOND_REVIEW
+    else:
+        state.status = ReviewStatus.ACTIONING
+
+
+# --- second review ------------------------------------------------------------------------------
+
+
+def check_second_review(state: ReviewState, request: SecondReviewRequest) -> None:
+    """Only a lead who did not make the decision may second-review it."""
+    if request.reviewer.role is not PersonRole.LEAD:
+        raise ReviewRuleError("forbidden", "only a lead can give a second review")
+    if state.status is not ReviewStatus.AWAITING_SECOND_REVIEW or state.decision is None:
+        raise ReviewRuleError("conflict", f"review is {state.status}, not awaiting a second review")
+    if state.decision.reviewer.id == request.reviewer.id:
+        raise ReviewRuleError(
+            "forbidden", "the second reviewer must be a different person from the first"
+        )
+
+
+def apply_second_review(state: ReviewState, request: SecondReviewRequest, now: datetime) -> None:
+    """Approve (the decision is carried out) or return it to the specialist to revise."""
+    state.second_review = SecondReview(
+        reviewer=request.reviewer,
+        outcome=request.outcome,
+        comment=request.comment,
+        reviewed_at=now,
+    )
+    if request.outcome == "approve":
+        record(state, now, "second_review_approved", request.reviewer, request.comment)
+        state.status = ReviewStatus.ACTIONING
+    else:
+        record(state, now, "second_review_returned", request.reviewer, request.comment)
+        state.status = ReviewStatus.IN_REVIEW
+
+
+# --- notes, more information, escalation --------------------------------------------------------
+
+
+def check_note(state: ReviewState, request: NoteRequest) -> None:
+    """Notes can be added until the review is closed."""
+    if state.status is ReviewStatus.CLOSED:
+        raise ReviewRuleError("conflict", "review is closed")
+
+
+def apply_note(state: ReviewState, request: NoteRequest, now: datetime) -> None:
+    """Add the note to the case file."""
+    state.notes.append(Note(author=request.author, text=request.text, at=now))
+    record(state, now, "note_added", request.author)
+
+
+def check_more_info(state: ReviewState, request: MoreInfoRequest) -> None:
+    """The assignee of a claimed review may send it back to gathering evidence."""
+    _require_assignee(state, request.reviewer)
+
+
+def apply_more_info(state: ReviewState, request: MoreInfoRequest, now: datetime) -> None:
+    """Back to gathering evidence; the claim stays with the assignee."""
+    state.more_info_requests.append(request.reason)
+    record(state, now, "more_info_requested", request.reviewer, request.reason)
+    start_gathering(state, now)
+
+
+def check_escalation(state: ReviewState, request: EscalationRequest) -> None:
+    """A review can be escalated until it is being actioned."""
+    if state.status in (ReviewStatus.ACTIONING, ReviewStatus.CLOSED):
+        raise ReviewRuleError("conflict", f"review is {state.status}; nothing left to escalate")
+
+
+def escalate(state: ReviewState, reason: str, now: datetime, actor: Person | None = None) -> None:
+    """Put the review in the leads' queue, recording why."""
+    state.escalated = True
+    state.escalation_reasons.append(reason)
+    record(state, now, "escalated", actor, reason)
+
+
+# --- actioning ----------------------------------------------------------------------------------
+
+
+def block_actioning(state: ReviewState, reason: str, now: datetime) -> None:
+    """A platform service refused part of carrying out the decision: stop and call a person."""
+    state.actioning_blocked = reason
+    escalate(state, f"actioning blocked: {reason}", now)
+
+
+def check_retry_actioning(state: ReviewState, request: RetryActioningRequest) -> None:
+    """Operators and leads may retry actioning that a service refused."""
+    if request.operator.role not in (PersonRole.OPERATOR, PersonRole.LEAD):
+        raise ReviewRuleError("forbidden", "only an operator or a lead can retry actioning")
+    if state.actioning_blocked is None:
+        raise ReviewRuleError("conflict", f"review is {state.status} and its actioning is not blocked")
+
+
+def apply_retry_actioning(state: ReviewState, request: RetryActioningRequest, now: datetime) -> None:
+    """Clear the block; the workflow tries the refused step again."""
+    state.actioning_blocked = None
+    record(state, now, "actioning_retried", request.operator, request.comment)
+
+
+# --- SLA ----------------------------------------------------------------------------------------
+
+
+def is_decided(state: ReviewState) -> bool:
+    """A specialist has decided (the SLA clock stops, whatever a second review says)."""
+    return state.sla.met is not None
+
+
+def mark_at_risk(state: ReviewState, now: datetime) -> None:
+    """The review passed the at-risk point of its SLA without a decision."""
+    state.sla.at_risk = True
+    record(state, now, "sla_at_risk", detail=f"deadline {state.sla.deadline.isoformat()}")
+
+
+def mark_breached(state: ReviewState, now: datetime) -> None:
+    """The SLA deadline passed without a decision: record the breach and escalate."""
+    state.sla.breached = True
+    escalate(state, f"SLA breached: no decision by {state.sla.deadline.isoformat()}", now)

@@ -1,0 +1,42 @@
+"""Operating markets and the time zone people there read dates in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import RootModel, field_validator
+
+from review.models import StrictModel
+from review.policy_files import POLICY_DIR, load_policy_file
+
+MARKETS_FILE = POLICY_DIR / "markets.toml"
+
+
+class Market(StrictModel):
+    """One operating market."""
+
+    time_zone: str
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone '{value}'") from None
+        return value
+
+
+class Markets(RootModel[dict[str, Market]]):
+    """Every market, by slug (e.g. ``mexico-city``)."""
+
+    def time_zone(self, market: str) -> ZoneInfo:
+        """The market's zone; UTC for a market not listed."""
+        found = self.root.get(market)
+        return ZoneInfo(found.time_zone if found else "UTC")
+
+
+def load_markets(path: Path = MARKETS_FILE) -> Markets:
+    """Load and validate the markets file; PolicyFileError names each problem."""
+    return load_policy_file(path, Markets)

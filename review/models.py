@@ -1,0 +1,507 @@
+"""The review's data at every boundary: what intake sends, what evidence looks like, what the
+matrix recommends, what people decide, and the state a review is in.
+
+Every model refuses unknown fields (``extra="forbid"``) so a typo in a field name is an error
+naming that field, never a silently ignored value. Evidence coming *from* upstream services is
+the exception: those models ignore fields they do not know, so a source adding a field does not
+take the review down (tolerant reader).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+
+class IncidentCategory(StrEnum):
+    """What kind of safety incident was reported (community guidelines chapters)."""
+
+    PHYSICAL_ASSAULT = "physical_assault"
+    SEXUAL_MISCONDUCT = "sexual_misconduct"
+    THREATS_HARASSMENT = "threats_harassment"
+    DISCRIMINATION = "discrimination"
+    DANGEROUS_DRIVING = "dangerous_driving"
+    IMPAIRED_DRIVING = "impaired_driving"
+    WEAPONS = "weapons"
+    FRAUD = "fraud"
+    UNSAFE_VEHICLE = "unsafe_vehicle"
+    IDENTITY_MISMATCH = "identity_mismatch"
+    PROPERTY_DAMAGE = "property_damage"
+    OTHER_POLICY_VIOLATION = "other_policy_violation"
+
+
+class Severity(StrEnum):
+    """How serious the reported incident is, as assessed by intake."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class EnforcementAction(StrEnum):
+    """What a review can do to an account, mildest first."""
+
+    NO_ACTION = "no_action"
+    EDUCATION = "education"
+    WARNING = "warning"
+    TEMPORARY_SUSPENSION = "temporary_suspension"
+    PERMANENT_DEACTIVATION = "permanent_deactivation"
+
+    @property
+    def restricts_account(self) -> bool:
+        """True for actions that take the account off the platform for a time or for good."""
+        return self in (
+            EnforcementAction.TEMPORARY_SUSPENSION,
+            EnforcementAction.PERMANENT_DEACTIVATION,
+        )
+
+
+class SlaTier(StrEnum):
+    """How fast a review must be decided; targets live in the matrix file."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    STANDARD = "standard"
+
+
+class ReviewStatus(StrEnum):
+    """Where a review is in its lifecycle (see DESIGN.md)."""
+
+    RECEIVED = "received"
+    GATHERING_EVIDENCE = "gathering_evidence"
+    AWAITING_DECISION = "awaiting_decision"
+    IN_REVIEW = "in_review"
+    AWAITING_SECOND_REVIEW = "awaiting_second_review"
+    ACTIONING = "actioning"
+    CLOSED = "closed"
+
+
+class PersonRole(StrEnum):
+    """Roles of the people who work reviews."""
+
+    SPECIALIST = "specialist"
+    LEAD = "lead"
+    QA = "qa"
+    OPERATOR = "operator"
+
+
+class EvidenceSource(StrEnum):
+    """The systems evidence is gathered from, each its own HTTP service."""
+
+    TRIP_DETAILS = "trip_details"
+    INCIDENT_REPORTS = "incident_reports"
+    ACCOUNT_HISTORY = "account_history"
+    TELEMATICS = "telematics"
+    IN_APP_MESSAGES = "in_app_messages"
+
+
+# --- shared field types -------------------------------------------------------------------------
+
+_LOCALE = re.compile(r"^[a-z]{2,3}(-([A-Z]{2}|[0-9]{3}))?$")
+
+
+def _check_locale(value: str) -> str:
+    if not _LOCALE.fullmatch(value):
+        raise ValueError("must be a language tag such as 'en' or 'es-MX'")
+    return value
+
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", min_length=1, max_length=128),
+]
+"""Ids of incidents, accounts and people: safe in workflow ids, URLs and search attributes."""
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+Locale = Annotated[str, AfterValidator(_check_locale)]
+NonBlankText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+GuidelineRef = Annotated[str, StringConstraints(pattern=r"^CG-[A-Z]+-[0-9]+$")]
+
+
+class StrictModel(BaseModel):
+    """Base for our own boundary models: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UpstreamModel(BaseModel):
+    """Base for data read from other systems: unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+class AccountRef(StrictModel):
+    """The rider or driver account under review."""
+
+    id: Identifier
+    role: Literal["rider", "driver"]
+    locale: Locale = Field(description="The account holder's language, e.g. 'es-MX'.")
+    market: Slug = Field(description="Operating market, e.g. 'mexico-city'.")
+
+
+class ReporterRef(StrictModel):
+    """Who reported the incident. Never shown to the reported account."""
+
+    id: Identifier
+    role: Literal["rider", "driver", "third_party", "platform"]
+    locale: Locale | None = Field(
+        default=None,
+        description="Language for the reporter's notice; defaults to the account's market language.",
+    )
+
+
+class ReviewRequest(StrictModel):
+    """What an intake system sends to start a review of one incident."""
+
+    incident_id: Identifier
+    account: AccountRef
+    category: IncidentCategory
+    severity: Severity
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    reported_at: AwareDatetime
+    reporter: ReporterRef | None = None
+    source: Slug = Field(description="The intake system, e.g. 'safety-hotline'.")
+
+    @property
+    def review_id(self) -> str:
+        """The review's id, which is also its workflow id: one review per incident."""
+        return review_id_for(self.incident_id)
+
+
+def review_id_for(incident_id: str) -> str:
+    """Derive the review (and workflow) id from an incident id."""
+    return f"review-{incident_id}"
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+
+class TripDetails(UpstreamModel):
+    """The trip the incident happened on."""
+
+    kind: Literal["trip_details"] = "trip_details"
+    trip_id: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    pickup_area: str
+    dropoff_area: str | None = None
+    distance_km: float
+    driver_account_id: str
+    rider_account_id: str
+    fare: str | None = None
+
+
+class Statement(UpstreamModel):
+    """One person's account of what happened."""
+
+    author_role: str
+    submitted_at: datetime
+    text: str
+
+
+class IncidentReports(UpstreamModel):
+    """The original report and any statements collected since."""
+
+    kind: Literal["incident_reports"] = "incident_reports"
+    report_count: int
+    statements: list[Statement]
+
+
+class PriorViolation(UpstreamModel):
+    """A confirmed violation from an earlier, closed review of the same account."""
+
+    incident_id: str
+    category: str
+    action: str
+    decided_at: datetime
+
+
+class AccountHistory(UpstreamModel):
+    """The account's standing and its confirmed violations."""
+
+    kind: Literal["account_history"] = "account_history"
+    account_id: str
+    member_since: datetime
+    completed_trips: int
+    rating: float | None = None
+    prior_violations: list[PriorViolation]
+
+
+class TelematicsEvent(UpstreamModel):
+    """A driving event recorded by the phone or vehicle sensors."""
+
+    at: datetime
+    kind: str
+    value: float
+    unit: str
+    speed_limit_kmh: float | None = None
+
+
+class Telematics(UpstreamModel):
+    """Sensor data for the trip: speed, braking, route deviations."""
+
+    kind: Literal["telematics"] = "telematics"
+    trip_id: str
+    max_speed_kmh: float
+    hard_brakes: int
+    events: list[TelematicsEvent]
+
+
+class InAppMessage(UpstreamModel):
+    """A message exchanged in the app between the trip's participants."""
+
+    at: datetime
+    sender_role: str
+    text: str
+
+
+class InAppMessages(UpstreamModel):
+    """Messages exchanged around the trip."""
+
+    kind: Literal["in_app_messages"] = "in_app_messages"
+    messages: list[InAppMessage]
+
+
+EvidenceData = Annotated[
+    TripDetails | IncidentReports | AccountHistory | Telematics | InAppMessages,
+    Field(discriminator="kind"),
+]
+
+
+class EvidenceQuery(StrictModel):
+    """What an evidence activity needs to ask one source about one incident."""
+
+    source: EvidenceSource
+    review_id: str
+    incident_id: str
+    account_id: str
+    reported_at: datetime
+
+
+class EvidenceItem(StrictModel):
+    """What one source returned, or why it could not be read."""
+
+    source: EvidenceSource
+    available: bool
+    data: EvidenceData | None = None
+    unavailable_reason: str | None = None
+    gathered_at: datetime
+
+
+# --- recommendation -----------------------------------------------------------------------------
+
+
+class Recommendation(StrictModel):
+    """What the deactivation matrix recommends for this incident and account."""
+
+    action: EnforcementAction
+    suspension_days: int | None = None
+    rule_id: str = Field(description="The matrix entry that produced this recommendation.")
+    matrix_version: str
+    guideline_refs: list[GuidelineRef]
+    prior_violations: int = Field(description="Confirmed violations counted in the look-back.")
+    history_available: bool = Field(
+        description="False when account history could not be read and priors count as zero."
+    )
+    second_review_required: bool
+
+
+class IntakeAssessment(StrictModel):
+    """What the matrix says at intake, before any evidence: urgency and interim protection."""
+
+    sla_tier: SlaTier
+    egregious: bool
+    interim_hold: bool
+    second_review_required: bool
+    matrix_version: str
+
+
+# --- people and their requests ------------------------------------------------------------------
+
+
+class Person(StrictModel):
+    """A signed-in person acting on a review."""
+
+    id: Identifier
+    role: PersonRole
+
+
+class ClaimRequest(StrictModel):
+    """A specialist takes a review to work it."""
+
+    reviewer: Person
+
+
+class DecisionRequest(StrictModel):
+    """A specialist's decision on a claimed review."""
+
+    reviewer: Person
+    action: EnforcementAction
+    suspension_days: int | None = Field(default=None, ge=1, le=365)
+    rationale: NonBlankText = Field(max_length=5000)
+    policy_refs: list[GuidelineRef] = Field(min_length=1)
+    justification: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = (
+        None
+    )
+
+
+class SecondReviewRequest(StrictModel):
+    """A lead's second review of a decision: approve it, or return it to the specialist."""
+
+    reviewer: Person
+    outcome: Literal["approve", "return"]
+    comment: NonBlankText = Field(max_length=5000)
+
+
+class NoteRequest(StrictModel):
+    """A note added to the case file."""
+
+    author: Person
+    text: NonBlankText = Field(max_length=5000)
+
+
+class MoreInfoRequest(StrictModel):
+    """Send the review back to gathering evidence, with what is missing."""
+
+    reviewer: Person
+    reason: NonBlankText = Field(max_length=2000)
+
+
+class EscalationRequest(StrictModel):
+    """Raise a review to the leads' queue by hand."""
+
+    reviewer: Person
+    reason: NonBlankText = Field(max_length=2000)
+
+
+class RetryActioningRequest(StrictModel):
+    """An operator or lead asks a review whose actioning was refused to try again."""
+
+    operator: Person
+    comment: NonBlankText = Field(max_length=2000)
+
+
+# --- state --------------------------------------------------------------------------------------
+
+
+class SlaState(StrictModel):
+    """The review's service-level clock."""
+
+    tier: SlaTier
+    started_at: datetime
+    at_risk_at: datetime
+    deadline: datetime
+    at_risk: bool = False
+    breached: bool = False
+    met: bool | None = Field(default=None, description="Set once the review is decided.")
+
+
+class Decision(StrictModel):
+    """A decision as recorded on the review."""
+
+    reviewer: Person
+    action: EnforcementAction
+    suspension_days: int | None
+    rationale: str
+    policy_refs: list[str]
+    justification: str | None
+    deviates_from_recommendation: bool
+    decided_at: datetime
+
+
+class SecondReview(StrictModel):
+    """A lead's second review as recorded."""
+
+    reviewer: Person
+    outcome: Literal["approve", "return"]
+    comment: str
+    reviewed_at: datetime
+
+
+class Note(StrictModel):
+    """A note in the case file."""
+
+    author: Person
+    text: str
+    at: datetime
+
+
+class TimelineEntry(StrictModel):
+    """One thing that happened to the review, in order."""
+
+    at: datetime
+    event: str
+    actor: str | None = None
+    detail: str | None = None
+
+
+class AccountChange(StrictModel):
+    """An account status change the review made (hold, lift, enforcement)."""
+
+    change: Literal["interim_hold", "hold_lifted", "enforcement"]
+    action: EnforcementAction | None = None
+    suspension_days: int | None = None
+    account_status: str
+    applied_at: datetime
+    reference: str
+
+
+class Recipient(StrictModel):
+    """Who a message goes to, and in which language they asked to hear from us."""
+
+    account_id: str
+    role: str
+    locale: str
+
+
+class SentMessage(StrictModel):
+    """A message the notification gateway accepted."""
+
+    kind: Literal["outcome_notice", "report_reviewed"]
+    recipient: Recipient
+    locale: str = Field(description="The language the message was written in.")
+    fallback_from: str | None = Field(
+        default=None, description="The requested locale when no translation existed."
+    )
+    subject: str
+    idempotency_key: str
+    gateway_message_id: str
+    sent_at: datetime
+
+
+class ReviewState(StrictModel):
+    """Everything a specialist sees about a review; the workflow's queryable state."""
+
+    review_id: str
+    status: ReviewStatus
+    request: ReviewRequest
+    received_at: datetime
+    intake: IntakeAssessment
+    sla: SlaState
+    escalated: bool = False
+    escalation_reasons: list[str] = Field(default_factory=list)
+    assignee: Person | None = None
+    evidence: list[EvidenceItem] = Field(default_factory=list)
+    recommendation: Recommendation | None = None
+    decision: Decision | None = None
+    second_review: SecondReview | None = None
+    more_info_requests: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    account_changes: list[AccountChange] = Field(default_factory=list)
+    messages: list[SentMessage] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    actioning_blocked: str | None = Field(
+        default=None,
+        description="Why carrying out the decision stopped; an operator retries once it is fixed.",
+    )
+    closed_at: datetime | None = None

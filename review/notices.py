@@ -1,0 +1,134 @@
+"""Who is told what when a review closes.
+
+The reported account gets an outcome notice explaining the decision; the reporter (a rider or
+driver) learns that the report was reviewed and never the other person's outcome. The content
+models carry only what each audience may see, so a template cannot leak what it never receives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from review.matrix import ReviewPolicy
+from review.models import (
+    EnforcementAction,
+    IncidentCategory,
+    Recipient,
+    ReviewState,
+    StrictModel,
+)
+
+
+class OutcomeNoticeContent(StrictModel):
+    """What the reported account is told: the decision, why, and how to appeal."""
+
+    kind: Literal["outcome_notice"] = "outcome_notice"
+    review_id: str
+    account_role: Literal["rider", "driver"]
+    market: str
+    category: IncidentCategory
+    action: EnforcementAction
+    suspension_days: int | None
+    suspension_ends_at: datetime | None
+    guideline_refs: list[str]
+    interim_hold_lifted: bool
+    appeal_deadline: datetime | None
+
+
+class ReportReviewedContent(StrictModel):
+    """What the reporter is told: thanks, it was reviewed; nothing about the other person."""
+
+    kind: Literal["report_reviewed"] = "report_reviewed"
+    review_id: str
+    reporter_role: str
+    market: str
+
+
+NoticeContent = Annotated[
+    OutcomeNoticeContent | ReportReviewedContent, Field(discriminator="kind")
+]
+
+
+class NoticeJob(StrictModel):
+    """One message to render and send, with the key that makes sending it idempotent."""
+
+    review_id: str
+    recipient: Recipient
+    idempotency_key: str
+    content: NoticeContent
+
+
+def idempotency_key(review_id: str, kind: str) -> str:
+    """One key per review and message kind: the gateway delivers each at most once."""
+    return f"{review_id}:{kind}"
+
+
+def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> list[NoticeJob]:
+    """The messages a decided review sends, in order. Requires a decision."""
+    decision = state.decision
+    if decision is None:
+        raise ValueError("a review without a decision sends no notices")
+    request = state.request
+    held = any(change.change == "interim_hold" for change in state.account_changes)
+    jobs: list[NoticeJob] = []
+
+    # No action and no hold: the account never knew, and telling them a report was made
+    # could expose the reporter to retaliation.
+    if decision.action is not EnforcementAction.NO_ACTION or held:
+        suspension_ends_at = (
+            now + timedelta(days=decision.suspension_days)
+            if decision.action is EnforcementAction.TEMPORARY_SUSPENSION
+            and decision.suspension_days
+            else None
+        )
+        appeal_deadline = (
+            now + timedelta(days=policy.matrix.appeal_window_days)
+            if decision.action.restricts_account
+            else None
+        )
+        jobs.append(
+            NoticeJob(
+                review_id=state.review_id,
+                recipient=Recipient(
+                    account_id=request.account.id,
+                    role=request.account.role,
+                    locale=request.account.locale,
+                ),
+                idempotency_key=idempotency_key(state.review_id, "outcome_notice"),
+                content=OutcomeNoticeContent(
+                    review_id=state.review_id,
+                    account_role=request.account.role,
+                    market=request.account.market,
+                    category=request.category,
+                    action=decision.action,
+                    suspension_days=decision.suspension_days,
+                    suspension_ends_at=suspension_ends_at,
+                    guideline_refs=list(decision.policy_refs),
+                    interim_hold_lifted=held and not decision.action.restricts_account,
+                    appeal_deadline=appeal_deadline,
+                ),
+            )
+        )
+
+    reporter = request.reporter
+    if reporter is not None and reporter.role in ("rider", "driver"):
+        jobs.append(
+            NoticeJob(
+                review_id=state.review_id,
+                recipient=Recipient(
+                    account_id=reporter.id,
+                    role=reporter.role,
+                    locale=reporter.locale or request.account.locale,
+                ),
+                idempotency_key=idempotency_key(state.review_id, "report_reviewed"),
+                content=ReportReviewedContent(
+                    review_id=state.review_id,
+                    reporter_role=reporter.role,
+                    market=request.account.market,
+                ),
+            )
+        )
+    return jobs

@@ -1,0 +1,2 @@
+"""Connecting to Temporal and talking to review workflows, shared by the worker, starter.py
+and (later) the web app."""

@@ -1,0 +1,39 @@
+"""Connect to any Temporal: the local dev server, a self-hosted cluster or Temporal Cloud.
+
+Connection settings come from Temporal's standard environment configuration, read by the SDK
+(``temporalio.envconfig``): ``TEMPORAL_ADDRESS``, ``TEMPORAL_NAMESPACE``, ``TEMPORAL_API_KEY``,
+``TEMPORAL_TLS_CLIENT_CERT_PATH``, ``TEMPORAL_TLS_CLIENT_KEY_PATH``,
+``TEMPORAL_TLS_SERVER_CA_CERT_PATH``, ``TEMPORAL_TLS_SERVER_NAME``, or a profile from
+``TEMPORAL_CONFIG_FILE`` / ``TEMPORAL_PROFILE``. With nothing set it connects to
+``localhost:7233``, namespace ``default``: the dev server ``make run`` starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfigProfile
+
+TASK_QUEUE = os.environ.get("DR_TASK_QUEUE", "deactivation-review")
+"""The task queue reviews run on."""
+
+DEFAULT_ADDRESS = "localhost:7233"
+
+
+def connect_config(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The keyword arguments for ``Client.connect`` from the environment (or ``env``)."""
+    profile = ClientConfigProfile.load(override_env_vars=env)
+    config: dict[str, object] = dict(profile.to_client_connect_config())
+    config.setdefault("target_host", DEFAULT_ADDRESS)
+    config.setdefault("namespace", "default")
+    return config
+
+
+async def connect(env: Mapping[str, str] | None = None) -> Client:
+    """A client that speaks our pydantic models, connected per the environment."""
+    config = connect_config(env)
+    target = str(config.pop("target_host"))
+    return await Client.connect(target, data_converter=pydantic_data_converter, **config)  # type: ignore[arg-type]

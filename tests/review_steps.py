@@ -1,0 +1,89 @@
+"""Steps tests take with a running review: wait for a status, claim, decide."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from temporalio.testing import WorkflowEnvironment
+
+from review.models import (
+    ClaimRequest,
+    DecisionRequest,
+    EnforcementAction,
+    Person,
+    PersonRole,
+    ReviewState,
+    ReviewStatus,
+)
+from temporal_runtime.reviews import ReviewClient
+
+ANA = Person(id="ana", role=PersonRole.SPECIALIST)
+MARCO = Person(id="marco", role=PersonRole.SPECIALIST)
+LUIS = Person(id="luis", role=PersonRole.LEAD)
+OLGA = Person(id="olga", role=PersonRole.OPERATOR)
+
+
+async def wait_for_status(
+    reviews: ReviewClient,
+    review_id: str,
+    *statuses: ReviewStatus,
+    timeout: float = 30,
+    env: WorkflowEnvironment | None = None,
+) -> ReviewState:
+    """Poll the review's state until it reaches one of ``statuses``.
+
+    On the time-skipping server pass ``env``: polling then advances its clock a second at a
+    time, so retry back-offs pass without waiting (it skips time only while someone sleeps).
+    """
+    deadline = time.monotonic() + timeout
+    last: ReviewState | None = None
+    while time.monotonic() < deadline:
+        try:
+            last = await reviews.state(review_id)
+        except Exception:  # not started yet, or the first task has not run
+            last = None
+        if last is not None and last.status in statuses:
+            return last
+        if env is not None and env.supports_time_skipping:
+            await env.sleep(1)
+        else:
+            await asyncio.sleep(0.05)
+    raise AssertionError(
+        f"{review_id} did not reach {statuses}; last status {last.status if last else None}"
+    )
+
+
+def following_recommendation(state: ReviewState, reviewer: Person = ANA) -> DecisionRequest:
+    """A valid decision that follows the matrix recommendation."""
+    rec = state.recommendation
+    assert rec is not None
+    return DecisionRequest(
+        reviewer=reviewer,
+        action=rec.action,
+        suspension_days=rec.suspension_days,
+        rationale="Telematics shows 118 km/h in a 50 zone; the rider's statement matches.",
+        policy_refs=rec.guideline_refs,
+    )
+
+
+async def claim_and_decide(
+    reviews: ReviewClient,
+    review_id: str,
+    action: EnforcementAction | None = None,
+    reviewer: Person = ANA,
+    env: WorkflowEnvironment | None = None,
+) -> ReviewState:
+    """Claim the review and decide it, following the recommendation unless told otherwise."""
+    state = await wait_for_status(reviews, review_id, ReviewStatus.AWAITING_DECISION, env=env)
+    await reviews.claim(review_id, ClaimRequest(reviewer=reviewer))
+    decision = following_recommendation(state, reviewer)
+    if action is not None and action is not decision.action:
+        decision = decision.model_copy(
+            update={
+                "action": action,
+                "suspension_days": 7 if action is EnforcementAction.TEMPORARY_SUSPENSION else None,
+                "justification": "Mitigating circumstances documented in the notes.",
+            }
+        )
+    return await reviews.decide(review_id, decision)

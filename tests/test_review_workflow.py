@@ -1,0 +1,161 @@
+"""DeactivationReview behaviour on Temporal's time-skipping test server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from review.models import (
+    ClaimRequest,
+    EnforcementAction,
+    EvidenceSource,
+    ReviewStatus,
+    SecondReviewRequest,
+)
+from temporal_runtime.reviews import ReviewClient, ReviewRefused
+from tests.conftest import WorkerFactory, review_request
+from tests.review_steps import ANA, LUIS, claim_and_decide, following_recommendation, wait_for_status
+
+STANDARD_TIER = {"category": "dangerous_driving", "severity": "low"}  # 72 h to a decision
+
+
+async def test_standard_review_escalates_when_72_hours_pass_without_a_decision(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        assert state.sla.deadline - state.sla.started_at == timedelta(hours=72)
+
+        await time_skipping_env.sleep(timedelta(hours=72, minutes=1))
+
+        state = await reviews.state(started.review_id)
+        assert state.sla.at_risk and state.sla.breached
+        assert state.escalated
+        assert [e.event for e in state.timeline if e.event.startswith(("sla_", "escal"))] == [
+            "sla_at_risk",
+            "escalated",
+        ]
+
+
+async def test_decision_before_the_deadline_never_escalates(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        await claim_and_decide(reviews, started.review_id)
+
+        await time_skipping_env.sleep(timedelta(hours=100))
+
+        state = await reviews.state(started.review_id)
+        assert state.status is ReviewStatus.CLOSED
+        assert state.sla.met is True
+        assert not state.sla.at_risk and not state.sla.breached and not state.escalated
+
+
+async def test_egregious_incident_holds_the_account_before_evidence_is_gathered(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(category="weapons", severity="low"))
+        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+
+        events = [e.event for e in state.timeline]
+        assert events.index("interim_hold_placed") < events.index("gathering_evidence")
+        assert state.account_changes[0].account_status == "on_hold"
+        assert state.sla.tier == "critical"
+        assert state.sla.deadline - state.sla.started_at == timedelta(hours=4)
+
+
+async def test_a_source_that_keeps_failing_is_marked_unavailable_and_the_review_goes_on(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    # The demo platform answers 503 for telematics on this incident, on every attempt.
+    request = review_request(incident_id="INC-9-outage-telematics")
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(request)
+        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+
+    by_source = {item.source: item for item in state.evidence}
+    telematics = by_source[EvidenceSource.TELEMATICS]
+    assert not telematics.available
+    assert telematics.unavailable_reason == "evidence source telematics answered HTTP 503"
+    assert all(item.available for s, item in by_source.items() if s is not EvidenceSource.TELEMATICS)
+    assert state.recommendation is not None
+
+
+async def test_unreachable_account_history_counts_no_priors_and_says_so(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(
+        time_skipping_env.client, account_history_url="http://127.0.0.1:9/evidence"
+    ) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request())
+        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+
+    history = next(e for e in state.evidence if e.source is EvidenceSource.ACCOUNT_HISTORY)
+    assert not history.available and history.unavailable_reason
+    assert state.recommendation is not None
+    assert state.recommendation.history_available is False
+    assert state.recommendation.prior_violations == 0
+
+
+async def test_invalid_decisions_are_refused_and_leave_the_review_unchanged(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request())
+        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        valid = following_recommendation(state)
+
+        with pytest.raises(ReviewRefused) as unclaimed:
+            await reviews.decide(started.review_id, valid)
+        assert unclaimed.value.kind == "conflict"
+
+        before = await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
+        invalid = {
+            "justification": valid.model_copy(
+                update={"action": EnforcementAction.WARNING, "suspension_days": None}
+            ),
+            "policy_refs": valid.model_copy(update={"policy_refs": ["CG-MADEUP-9"]}),
+            "suspension_days": valid.model_copy(update={"suspension_days": None}),
+        }
+        for field, decision in invalid.items():
+            with pytest.raises(ReviewRefused) as refused:
+                await reviews.decide(started.review_id, decision)
+            assert (refused.value.kind, refused.value.field) == ("invalid", field)
+
+        after = await reviews.state(started.review_id)
+        assert after == before
+        assert after.decision is None and after.status is ReviewStatus.IN_REVIEW
+        history = await reviews.handle(started.review_id).fetch_history()
+        accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+        assert len(accepted) == 1  # the claim; refused decisions leave no trace
+
+
+async def test_second_review_by_the_person_who_decided_is_refused(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(category="fraud", severity="high"))
+        state = await claim_and_decide(reviews, started.review_id, reviewer=LUIS)
+        assert state.decision is not None
+        assert state.decision.action is EnforcementAction.PERMANENT_DEACTIVATION
+        assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW
+
+        with pytest.raises(ReviewRefused) as refused:
+            await reviews.second_review(
+                started.review_id,
+                SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agree."),
+            )
+        assert refused.value.kind == "forbidden"
+        assert (await reviews.state(started.review_id)).status is ReviewStatus.AWAITING_SECOND_REVIEW

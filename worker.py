@@ -1,0 +1,114 @@
+"""Run the deactivation-review worker: ``python worker.py``.
+
+Connects with Temporal's standard environment settings (see temporal_runtime.connection), reads
+platform service URLs from ``DR_*`` variables (see activities.platform), and refuses to start
+when a policy file is invalid, naming the file, the entry and the problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.accounts import AccountActivities
+from activities.evidence import EvidenceActivities
+from activities.notifications import NotificationActivities
+from activities.platform import PlatformEndpoints
+from activities.policy import PolicyActivities
+from notifications.rendering import MessageRenderer
+from review.guidelines import GUIDELINES_FILE, load_guidelines
+from review.markets import MARKETS_FILE, load_markets
+from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
+from review.policy_files import PolicyFileError
+from temporal_runtime.connection import TASK_QUEUE, connect
+from workflows.deactivation_review import DeactivationReview
+
+log = logging.getLogger("deactivation_review.worker")
+
+
+class PolicySettings(BaseSettings):
+    """Which policy files the worker serves; the shipped ones unless overridden."""
+
+    model_config = SettingsConfigDict(env_prefix="DR_", extra="ignore")
+
+    matrix_file: Path = MATRIX_FILE
+    guidelines_file: Path = GUIDELINES_FILE
+    markets_file: Path = MARKETS_FILE
+
+
+def load_policy(settings: PolicySettings) -> tuple[ReviewPolicy, MessageRenderer]:
+    """Load and validate every policy file; raises PolicyFileError naming what is wrong."""
+    guidelines = load_guidelines(settings.guidelines_file)
+    matrix = load_matrix(settings.matrix_file, guidelines)
+    renderer = MessageRenderer(guidelines=guidelines, markets=load_markets(settings.markets_file))
+    return ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs()), renderer
+
+
+def build_worker(
+    client: Client,
+    policy: ReviewPolicy,
+    renderer: MessageRenderer,
+    endpoints: PlatformEndpoints,
+    http: httpx.AsyncClient,
+    task_queue: str = TASK_QUEUE,
+) -> Worker:
+    """A worker for review workflows and their activities."""
+    evidence = EvidenceActivities(endpoints, http)
+    accounts = AccountActivities(endpoints, http)
+    notices = NotificationActivities(endpoints, http, renderer)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[DeactivationReview],
+        activities=[
+            PolicyActivities(policy).load_review_policy,
+            evidence.gather_evidence,
+            accounts.place_interim_hold,
+            accounts.apply_enforcement,
+            notices.send_notice,
+        ],
+    )
+
+
+async def main() -> int:
+    """Serve until SIGINT or SIGTERM, then finish in-flight tasks and stop."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        policy, renderer = load_policy(PolicySettings())
+    except PolicyFileError as err:
+        print(f"worker: not starting, a policy file is invalid:\n{err}", file=sys.stderr)
+        return 2
+    endpoints = PlatformEndpoints()
+    try:
+        client = await connect()
+    except RuntimeError as err:
+        print(f"worker: cannot connect to Temporal: {err}", file=sys.stderr)
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with httpx.AsyncClient() as http:
+        worker = build_worker(client, policy, renderer, endpoints, http)
+        async with worker:
+            log.info(
+                "serving task queue %s in namespace %s with matrix %s",
+                worker.task_queue,
+                client.namespace,
+                policy.matrix.version,
+            )
+            await stop.wait()
+            log.info("stopping")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

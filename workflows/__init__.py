@@ -1,0 +1,1 @@
+"""Durable review workflows. Workflow code is deterministic: all I/O lives in activities."""

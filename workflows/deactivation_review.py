@@ -1,0 +1,374 @@
+"""DeactivationReview: one durable workflow per reported incident.
+
+The story, in order:
+1. Record the policy in force and open the review with its SLA clock.
+2. Hold the account at once when the incident is egregious, before any person looks.
+3. Gather evidence from every source at the same time; a source that stays down is marked
+   unavailable and the review goes on.
+4. Recommend an action from the deactivation matrix.
+5. Wait for a specialist to claim and decide (workflow updates, validated where they enter),
+   sending the review back to gathering when more information is requested, and for a lead's
+   second review when the decision needs one. Meanwhile SLA timers flag the review at risk and
+   escalate it on breach.
+6. Carry out the decision: change the account and send each message exactly once.
+7. Close, returning the full case record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.accounts import AccountActivities, EnforcementOrder, HoldOrder
+    from activities.evidence import EvidenceActivities
+    from activities.notifications import NotificationActivities
+    from activities.policy import PolicyActivities
+    from review import lifecycle
+    from review.lifecycle import ReviewRuleError
+    from review.matrix import ReviewPolicy
+    from review.models import (
+        AccountChange,
+        ClaimRequest,
+        DecisionRequest,
+        EnforcementAction,
+        EscalationRequest,
+        EvidenceItem,
+        EvidenceQuery,
+        EvidenceSource,
+        MoreInfoRequest,
+        NoteRequest,
+        RetryActioningRequest,
+        ReviewRequest,
+        ReviewState,
+        ReviewStatus,
+        SecondReviewRequest,
+    )
+    from review.notices import plan_notices
+    from workflows import search_attributes
+
+T = TypeVar("T")
+
+# Evidence: a few quick tries, then the review goes on without that source.
+EVIDENCE_TIMEOUT = timedelta(seconds=15)
+EVIDENCE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=4,
+)
+# Account changes and messages must happen: retry transient failures for as long as it takes.
+# Operators see the pending activity in the Temporal Web UI.
+SERVICE_TIMEOUT = timedelta(seconds=30)
+SERVICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
+
+# The error types update callers see; the web app maps them to HTTP 409 / 422 / 403.
+ERROR_TYPES = {"conflict": "ReviewConflict", "invalid": "InvalidRequest", "forbidden": "NotPermitted"}
+
+
+@workflow.defn
+class DeactivationReview:
+    """A trust & safety review of one incident, from intake to the closed case."""
+
+    def __init__(self) -> None:
+        self._state: ReviewState | None = None
+        self._policy: ReviewPolicy | None = None
+
+    @workflow.run
+    async def run(self, request: ReviewRequest) -> ReviewState:
+        """Work the review to its end and return the closed case."""
+        self._policy = await workflow.execute_activity_method(
+            PolicyActivities.load_review_policy,
+            start_to_close_timeout=SERVICE_TIMEOUT,
+            retry_policy=SERVICE_RETRY,
+            summary="policy in force",
+        )
+        state = lifecycle.open_review(request, self._policy, workflow.now())
+        self._state = state
+        self._publish()
+        sla_watch = asyncio.create_task(self._watch_sla())
+
+        if state.intake.interim_hold:
+            await self._place_interim_hold()
+
+        lifecycle.start_gathering(state, workflow.now())
+        while True:
+            self._publish()
+            evidence = await self._gather_evidence()
+            lifecycle.evidence_gathered(state, evidence, self._policy, workflow.now())
+            self._publish()
+            await workflow.wait_condition(
+                lambda: state.status in (ReviewStatus.ACTIONING, ReviewStatus.GATHERING_EVIDENCE)
+            )
+            if state.status is ReviewStatus.ACTIONING:
+                break
+
+        self._publish()
+        await self._carry_out_decision()
+
+        state.status = ReviewStatus.CLOSED
+        state.closed_at = workflow.now()
+        lifecycle.record(state, state.closed_at, "closed")
+        self._publish()
+        sla_watch.cancel()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return state
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    async def _place_interim_hold(self) -> None:
+        state = self._current()
+        change = await self._until_done(
+            "interim hold",
+            lambda: workflow.execute_activity_method(
+                AccountActivities.place_interim_hold,
+                HoldOrder(
+                    review_id=state.review_id,
+                    account_id=state.request.account.id,
+                    category=str(state.request.category),
+                    idempotency_key=f"{state.review_id}:interim_hold",
+                ),
+                start_to_close_timeout=SERVICE_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
+                summary="interim safety hold",
+            ),
+        )
+        state.account_changes.append(change)
+        lifecycle.record(state, workflow.now(), "interim_hold_placed", detail=change.account_status)
+
+    async def _gather_evidence(self) -> list[EvidenceItem]:
+        return list(await asyncio.gather(*(self._gather_one(s) for s in EvidenceSource)))
+
+    async def _gather_one(self, source: EvidenceSource) -> EvidenceItem:
+        state = self._current()
+        query = EvidenceQuery(
+            source=source,
+            review_id=state.review_id,
+            incident_id=state.request.incident_id,
+            account_id=state.request.account.id,
+            reported_at=state.request.reported_at,
+        )
+        try:
+            return await workflow.execute_activity_method(
+                EvidenceActivities.gather_evidence,
+                query,
+                start_to_close_timeout=EVIDENCE_TIMEOUT,
+                retry_policy=EVIDENCE_RETRY,
+                summary=str(source),
+            )
+        except ActivityError as err:
+            return EvidenceItem(
+                source=source,
+                available=False,
+                unavailable_reason=_failure_reason(err),
+                gathered_at=workflow.now(),
+            )
+
+    async def _carry_out_decision(self) -> None:
+        state = self._current()
+        decision = state.decision
+        assert decision is not None and self._policy is not None
+        held = any(change.change == "interim_hold" for change in state.account_changes)
+        if decision.action is not EnforcementAction.NO_ACTION or held:
+            order = EnforcementOrder(
+                review_id=state.review_id,
+                account_id=state.request.account.id,
+                action=decision.action,
+                suspension_days=decision.suspension_days,
+                release_hold=held,
+                idempotency_key=f"{state.review_id}:enforcement",
+            )
+            change: AccountChange = await self._until_done(
+                "account change",
+                lambda: workflow.execute_activity_method(
+                    AccountActivities.apply_enforcement,
+                    order,
+                    start_to_close_timeout=SERVICE_TIMEOUT,
+                    retry_policy=SERVICE_RETRY,
+                    summary=str(decision.action),
+                ),
+            )
+            state.account_changes.append(change)
+            lifecycle.record(
+                state, workflow.now(), "account_actioned", detail=f"status {change.account_status}"
+            )
+
+        for job in plan_notices(state, self._policy, workflow.now()):
+            sent = await self._until_done(
+                f"{job.content.kind} message",
+                lambda job=job: workflow.execute_activity_method(  # type: ignore[misc]
+                    NotificationActivities.send_notice,
+                    job,
+                    start_to_close_timeout=SERVICE_TIMEOUT,
+                    retry_policy=SERVICE_RETRY,
+                    summary=job.content.kind,
+                ),
+            )
+            state.messages.append(sent)
+            fallback = f" (no {sent.fallback_from} translation)" if sent.fallback_from else ""
+            lifecycle.record(
+                state,
+                workflow.now(),
+                "message_sent",
+                detail=f"{sent.kind} to the {sent.recipient.role} in {sent.locale}{fallback}",
+            )
+
+    async def _until_done(self, step: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run a step that must happen; when a service refuses it, escalate and wait for an
+        operator to retry instead of failing the review and losing the decision."""
+        state = self._current()
+        while True:
+            try:
+                return await attempt()
+            except ActivityError as err:
+                lifecycle.block_actioning(state, f"{step}: {_failure_reason(err)}", workflow.now())
+                self._publish()
+                await workflow.wait_condition(lambda: state.actioning_blocked is None)
+
+    async def _watch_sla(self) -> None:
+        state = self._current()
+        for at, mark in (
+            (state.sla.at_risk_at, lifecycle.mark_at_risk),
+            (state.sla.deadline, lifecycle.mark_breached),
+        ):
+            if await self._decided_by(at):
+                return
+            mark(state, workflow.now())
+            self._publish()
+
+    async def _decided_by(self, at: datetime) -> bool:
+        state = self._current()
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(
+                    lambda: lifecycle.is_decided(state),
+                    timeout=remaining,
+                    timeout_summary=f"SLA {state.sla.tier} until {at.isoformat()}",
+                )
+            except TimeoutError:
+                pass
+        return lifecycle.is_decided(state)
+
+    # --- what people can do ---------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> ReviewState:
+        """The review as the specialist sees it."""
+        return self._current()
+
+    @workflow.update
+    def claim(self, request: ClaimRequest) -> ReviewState:
+        """Take the review to work it."""
+        lifecycle.apply_claim(self._current(), request, workflow.now())
+        return self._published()
+
+    @claim.validator
+    def _validate_claim(self, request: ClaimRequest) -> None:
+        self._check(lambda s: lifecycle.check_claim(s, request))
+
+    @workflow.update
+    def submit_decision(self, request: DecisionRequest) -> ReviewState:
+        """Decide; the review moves to second review or to actioning."""
+        lifecycle.apply_decision(self._current(), request, workflow.now())
+        return self._published()
+
+    @submit_decision.validator
+    def _validate_decision(self, request: DecisionRequest) -> None:
+        policy = self._policy
+        self._check(lambda s: lifecycle.check_decision(s, request, policy))  # type: ignore[arg-type]
+
+    @workflow.update
+    def submit_second_review(self, request: SecondReviewRequest) -> ReviewState:
+        """A lead approves the decision or returns it to the specialist."""
+        lifecycle.apply_second_review(self._current(), request, workflow.now())
+        return self._published()
+
+    @submit_second_review.validator
+    def _validate_second_review(self, request: SecondReviewRequest) -> None:
+        self._check(lambda s: lifecycle.check_second_review(s, request))
+
+    @workflow.update
+    def add_note(self, request: NoteRequest) -> ReviewState:
+        """Add a note to the case file."""
+        lifecycle.apply_note(self._current(), request, workflow.now())
+        return self._published()
+
+    @add_note.validator
+    def _validate_note(self, request: NoteRequest) -> None:
+        self._check(lambda s: lifecycle.check_note(s, request))
+
+    @workflow.update
+    def request_more_info(self, request: MoreInfoRequest) -> ReviewState:
+        """Send the review back to gathering evidence."""
+        lifecycle.apply_more_info(self._current(), request, workflow.now())
+        return self._published()
+
+    @request_more_info.validator
+    def _validate_more_info(self, request: MoreInfoRequest) -> None:
+        self._check(lambda s: lifecycle.check_more_info(s, request))
+
+    @workflow.update
+    def escalate(self, request: EscalationRequest) -> ReviewState:
+        """Raise the review to the leads' queue."""
+        lifecycle.escalate(self._current(), request.reason, workflow.now(), request.reviewer)
+        return self._published()
+
+    @escalate.validator
+    def _validate_escalation(self, request: EscalationRequest) -> None:
+        self._check(lambda s: lifecycle.check_escalation(s, request))
+
+    @workflow.update
+    def retry_actioning(self, request: RetryActioningRequest) -> ReviewState:
+        """Try the refused actioning step again once the cause is fixed."""
+        lifecycle.apply_retry_actioning(self._current(), request, workflow.now())
+        return self._published()
+
+    @retry_actioning.validator
+    def _validate_retry_actioning(self, request: RetryActioningRequest) -> None:
+        self._check(lambda s: lifecycle.check_retry_actioning(s, request))
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _current(self) -> ReviewState:
+        if self._state is None:
+            raise ApplicationError(
+                "review is still being received", type="ReviewConflict", non_retryable=True
+            )
+        return self._state
+
+    def _check(self, rule: Callable[[ReviewState], None]) -> None:
+        """Run a lifecycle check; a refusal becomes a typed update failure naming the field."""
+        try:
+            rule(self._current())
+        except ReviewRuleError as err:
+            raise ApplicationError(
+                str(err), {"field": err.field}, type=ERROR_TYPES[err.kind], non_retryable=True
+            ) from None
+
+    def _publish(self) -> None:
+        workflow.upsert_search_attributes(search_attributes.for_state(self._current()))
+
+    def _published(self) -> ReviewState:
+        self._publish()
+        return self._current()
+
+
+def _failure_reason(err: ActivityError) -> str:
+    """The root cause's message, which our activities keep free of personal data."""
+    cause: BaseException = err
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, ApplicationError):
+        return cause.message
+    return str(cause) or type(cause).__name__
