@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,8 +60,9 @@ def build_worker(
     endpoints: PlatformEndpoints,
     http: httpx.AsyncClient,
     task_queue: str = TASK_QUEUE,
+    **worker_options: Any,
 ) -> Worker:
-    """A worker for review workflows and their activities."""
+    """A worker for review workflows and their activities (``worker_options`` go to Worker)."""
     evidence = EvidenceActivities(endpoints, http)
     accounts = AccountActivities(endpoints, http)
     notices = NotificationActivities(endpoints, http, renderer)
@@ -75,6 +77,7 @@ def build_worker(
             accounts.apply_enforcement,
             notices.send_notice,
         ],
+        **worker_options,
     )
 
 

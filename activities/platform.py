@@ -28,6 +28,15 @@ class PlatformEndpoints(BaseSettings):
     notifications_url: AnyHttpUrl = AnyHttpUrl(f"{DEMO_PLATFORM}/notification-gateway")
     http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
+    @classmethod
+    def all_at(cls, base: str, **overrides: str) -> PlatformEndpoints:
+        """Every service under one base URL laid out like the demo platform, with overrides."""
+        urls: dict[str, str] = {f"{source}_url": f"{base}/evidence" for source in EvidenceSource}
+        urls["accounts_url"] = f"{base}/account-status"
+        urls["notifications_url"] = f"{base}/notification-gateway"
+        urls.update(overrides)
+        return cls.model_validate(urls)
+
     def evidence_url(self, source: EvidenceSource) -> str:
         """The base URL of one evidence source, without a trailing slash."""
         url: AnyHttpUrl = getattr(self, f"{source}_url")

@@ -17,8 +17,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -30,7 +28,7 @@ from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import ReviewRequest
 from worker import PolicySettings, build_worker, load_policy
-from workflows.search_attributes import ALL_KEYS
+from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
 
@@ -60,21 +58,6 @@ def demo_platform_url() -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def endpoints_for(base: str, **overrides: str) -> PlatformEndpoints:
-    """Endpoints pointing every service at ``base`` (a demo platform), with overrides."""
-    urls: dict[str, Any] = {
-        "trip_details_url": f"{base}/evidence",
-        "incident_reports_url": f"{base}/evidence",
-        "account_history_url": f"{base}/evidence",
-        "telematics_url": f"{base}/evidence",
-        "in_app_messages_url": f"{base}/evidence",
-        "accounts_url": f"{base}/account-status",
-        "notifications_url": f"{base}/notification-gateway",
-    }
-    urls.update(overrides)
-    return PlatformEndpoints(**urls)
-
-
 @pytest.fixture(scope="session")
 def shipped_policy() -> tuple[ReviewPolicy, MessageRenderer]:
     """The policy files in policy/, loaded as the worker loads them."""
@@ -88,21 +71,9 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    await register_search_attributes(env.client)
+    await search_attributes.register(env.client)
     yield env
     await env.shutdown()
-
-
-async def register_search_attributes(client: Client) -> None:
-    """Register our search attributes on a server started without them."""
-    await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=client.namespace,
-            search_attributes={
-                key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL_KEYS
-            },
-        )
-    )
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +82,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         data_converter=pydantic_data_converter,
-        search_attributes=ALL_KEYS,
+        search_attributes=search_attributes.ALL_KEYS,
         ui=False,
     )
     yield env
@@ -135,15 +106,21 @@ def review_worker(
 ) -> WorkerFactory:
     """Build a worker on a fresh task queue: ``async with review_worker(client) as w``."""
 
-    def make(client: Client, task_queue: str | None = None, **endpoint_overrides: str) -> Worker:
+    def make(
+        client: Client,
+        task_queue: str | None = None,
+        worker_options: dict[str, Any] | None = None,
+        **endpoint_overrides: str,
+    ) -> Worker:
         policy, renderer = shipped_policy
         return build_worker(
             client,
             policy,
             renderer,
-            endpoints_for(demo_platform_url, **endpoint_overrides),
+            PlatformEndpoints.all_at(demo_platform_url, **endpoint_overrides),
             http,
             task_queue=task_queue or f"test-{uuid.uuid4().hex[:8]}",
+            **(worker_options or {}),
         )
 
     return make

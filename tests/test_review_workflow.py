@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -11,12 +13,21 @@ from review.models import (
     ClaimRequest,
     EnforcementAction,
     EvidenceSource,
+    MoreInfoRequest,
+    RetryActioningRequest,
     ReviewStatus,
     SecondReviewRequest,
 )
 from temporal_runtime.reviews import ReviewClient, ReviewRefused
 from tests.conftest import WorkerFactory, review_request
-from tests.review_steps import ANA, LUIS, claim_and_decide, following_recommendation, wait_for_status
+from tests.review_steps import (
+    ANA,
+    LUIS,
+    OLGA,
+    claim_and_decide,
+    following_recommendation,
+    wait_for_status,
+)
 
 STANDARD_TIER = {"category": "dangerous_driving", "severity": "low"}  # 72 h to a decision
 
@@ -159,3 +170,126 @@ async def test_second_review_by_the_person_who_decided_is_refused(
             )
         assert refused.value.kind == "forbidden"
         assert (await reviews.state(started.review_id)).status is ReviewStatus.AWAITING_SECOND_REVIEW
+
+
+async def test_approved_second_review_actions_the_account_and_sends_each_message_once(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(category="fraud", severity="high"))
+        await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        await reviews.second_review(
+            started.review_id,
+            SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Evidence is clear."),
+        )
+        state = await reviews.handle(started.review_id).result()
+
+    assert state.status is ReviewStatus.CLOSED
+    assert [c.account_status for c in state.account_changes] == ["deactivated"]
+    assert sorted((m.kind, m.recipient.account_id, m.locale) for m in state.messages) == [
+        ("outcome_notice", "drv_123", "es-MX"),
+        ("report_reviewed", "rdr_9", "es-MX"),
+    ]
+    async with httpx.AsyncClient() as http:
+        sink = await http.get(
+            f"{demo_platform_url}/notification-gateway/messages",
+            params={"review_id": started.review_id},
+        )
+    assert len(sink.json()["messages"]) == 2
+
+
+async def test_returned_second_review_goes_back_to_the_specialist(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(category="fraud", severity="high"))
+        await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        state = await reviews.second_review(
+            started.review_id,
+            SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Check the fare logs."),
+        )
+
+    assert state.status is ReviewStatus.IN_REVIEW
+    assert state.assignee == ANA
+    assert state.timeline[-1].event == "second_review_returned"
+
+
+async def test_more_information_sends_the_review_back_to_gathering_and_keeps_the_claim(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request())
+        await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
+        await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
+        await reviews.request_more_info(
+            started.review_id, MoreInfoRequest(reviewer=ANA, reason="Dashcam footage arrived.")
+        )
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.IN_REVIEW, env=time_skipping_env
+        )
+
+    events = [e.event for e in state.timeline]
+    assert events.count("evidence_gathered") == 2
+    assert events.index("more_info_requested") < len(events) - events[::-1].index("evidence_gathered")
+    assert state.assignee == ANA
+    assert state.more_info_requests == ["Dashcam footage arrived."]
+
+
+async def test_no_action_without_a_hold_tells_only_the_reporter(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        await claim_and_decide(
+            reviews, started.review_id, EnforcementAction.NO_ACTION, env=time_skipping_env
+        )
+        # A deviation from the matrix: a lead must approve it before anything happens.
+        await reviews.second_review(
+            started.review_id,
+            SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Not substantiated."),
+        )
+        state = await reviews.handle(started.review_id).result()
+
+    assert state.account_changes == []
+    assert [m.kind for m in state.messages] == ["report_reviewed"]
+
+
+async def test_a_refused_account_change_blocks_actioning_until_an_operator_retries(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
+) -> None:
+    task_queue = f"test-blocked-{uuid.uuid4().hex[:8]}"
+    # Misconfigured: the account service path answers 404, which retrying cannot fix. The
+    # worker keeps no workflow cache, so the fixed worker below picks the review up at once.
+    broken = review_worker(
+        time_skipping_env.client,
+        task_queue,
+        worker_options={"max_cached_workflows": 0},
+        accounts_url=f"{demo_platform_url}/no-such-service",
+    )
+    async with broken:
+        reviews = ReviewClient(time_skipping_env.client, task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.ACTIONING, env=time_skipping_env
+        )
+        while state.actioning_blocked is None:
+            state = await reviews.state(started.review_id)
+        assert state.escalated
+        assert state.actioning_blocked == "account change: account status service answered HTTP 404"
+
+    async with review_worker(time_skipping_env.client, task_queue):  # configuration fixed
+        await reviews.retry_actioning(
+            started.review_id, RetryActioningRequest(operator=OLGA, comment="Fixed the URL.")
+        )
+        state = await reviews.handle(started.review_id).result()
+
+    assert state.status is ReviewStatus.CLOSED
+    assert len(state.account_changes) == 1
+    assert len(state.messages) == 2

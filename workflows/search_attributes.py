@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
 from temporalio.common import (
     SearchAttributeIndexedValueType,
     SearchAttributeKey,
@@ -60,6 +63,18 @@ def dev_server_flags() -> list[str]:
     for key in ALL_KEYS:
         flags += ["--search-attribute", f"{key.name}={_CLI_TYPE[key.indexed_value_type]}"]
     return flags
+
+
+async def register(client: Client) -> None:
+    """Register every attribute on a server started without them (e.g. the test server)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL_KEYS
+            },
+        )
+    )
 
 
 def at_intake(request: ReviewRequest) -> TypedSearchAttributes:

@@ -1,0 +1,1 @@
+"""Developer commands: the local stack (``make run``) and history capture for replay tests."""

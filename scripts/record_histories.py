@@ -1,0 +1,185 @@
+"""Record workflow histories for the replay test: ``make histories``.
+
+Runs representative reviews against the time-skipping test server and the demo platform, and
+saves each history to tests/histories/NAME.json. Re-record only for a deliberate, versioned
+workflow change; the saved histories are what guards running reviews against breaking changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import uvicorn
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.platform import PlatformEndpoints
+from demo_platform.app import PlatformStore, create_app
+from review.models import (
+    ClaimRequest,
+    DecisionRequest,
+    EnforcementAction,
+    MoreInfoRequest,
+    NoteRequest,
+    Person,
+    PersonRole,
+    ReviewRequest,
+    ReviewStatus,
+    SecondReviewRequest,
+)
+from temporal_runtime.reviews import ReviewClient
+from worker import PolicySettings, build_worker, load_policy
+from workflows import search_attributes
+
+ROOT = Path(__file__).resolve().parent.parent
+HISTORIES = ROOT / "tests" / "histories"
+PLATFORM_PORT = 8199
+SPECIALIST = Person(id="ana", role=PersonRole.SPECIALIST)
+LEAD = Person(id="luis", role=PersonRole.LEAD)
+
+
+def request(incident_id: str, category: str, severity: str) -> ReviewRequest:
+    """A demo request for the scenario."""
+    return ReviewRequest.model_validate(
+        {
+            "incident_id": incident_id,
+            "account": {"id": "drv_123", "role": "driver", "locale": "es-MX", "market": "mexico-city"},
+            "category": category,
+            "severity": severity,
+            "summary": "Recorded scenario for the replay test.",
+            "reported_at": datetime(2026, 11, 23, 16, tzinfo=UTC).isoformat(),
+            "reporter": {"id": "rdr_9", "role": "rider"},
+            "source": "safety-hotline",
+        }
+    )
+
+
+async def until(reviews: ReviewClient, env: WorkflowEnvironment, review_id: str, status: ReviewStatus) -> None:
+    """Advance time until the review reaches ``status``."""
+    for _ in range(120):
+        if (await reviews.state(review_id)).status is status:
+            return
+        await env.sleep(1)
+    raise RuntimeError(f"{review_id} never reached {status}")
+
+
+async def decide(reviews: ReviewClient, review_id: str, action: EnforcementAction | None = None) -> None:
+    """Claim and decide, following the recommendation unless ``action`` is given."""
+    state = await reviews.claim(review_id, ClaimRequest(reviewer=SPECIALIST))
+    rec = state.recommendation
+    assert rec is not None
+    chosen = action or rec.action
+    await reviews.decide(
+        review_id,
+        DecisionRequest(
+            reviewer=SPECIALIST,
+            action=chosen,
+            suspension_days=rec.suspension_days if chosen is rec.action else None,
+            rationale="Evidence reviewed; telematics and statements agree.",
+            policy_refs=rec.guideline_refs,
+            justification=None if chosen is rec.action else "Not substantiated by telematics.",
+        ),
+    )
+
+
+Scenario = Callable[[ReviewClient, WorkflowEnvironment], Awaitable[str]]
+
+
+async def decided_and_closed(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+    """Claim, decide per the matrix, action and close."""
+    started = await reviews.start(request("INC-REPLAY-1", "dangerous_driving", "high"))
+    await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
+    await decide(reviews, started.review_id)
+    await reviews.handle(started.review_id).result()
+    return started.review_id
+
+
+async def sla_breached_then_second_review(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+    """An egregious review: interim hold, SLA breach, deviation, note, lead approves."""
+    started = await reviews.start(request("INC-REPLAY-2", "weapons", "low"))
+    await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
+    await env.sleep(timedelta(hours=5))
+    await reviews.add_note(
+        started.review_id, NoteRequest(author=LEAD, text="Picked up after the SLA breach.")
+    )
+    await decide(reviews, started.review_id, EnforcementAction.WARNING)
+    await reviews.second_review(
+        started.review_id, SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed.")
+    )
+    await reviews.handle(started.review_id).result()
+    return started.review_id
+
+
+async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+    """A source is down; the specialist asks for more information and then decides."""
+    started = await reviews.start(request("INC-REPLAY-3-outage-telematics", "fraud", "medium"))
+    await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
+    await reviews.claim(started.review_id, ClaimRequest(reviewer=SPECIALIST))
+    await reviews.request_more_info(
+        started.review_id, MoreInfoRequest(reviewer=SPECIALIST, reason="Need the telematics.")
+    )
+    await until(reviews, env, started.review_id, ReviewStatus.IN_REVIEW)
+    state = await reviews.state(started.review_id)
+    rec = state.recommendation
+    assert rec is not None
+    await reviews.decide(
+        started.review_id,
+        DecisionRequest(
+            reviewer=SPECIALIST,
+            action=rec.action,
+            suspension_days=rec.suspension_days,
+            rationale="Fare logs confirm inflated routes.",
+            policy_refs=rec.guideline_refs,
+        ),
+    )
+    await reviews.handle(started.review_id).result()
+    return started.review_id
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "decided_and_closed": decided_and_closed,
+    "sla_breached_then_second_review": sla_breached_then_second_review,
+    "more_info_with_an_outage": more_info_with_an_outage,
+}
+
+
+async def record() -> None:
+    """Run every scenario and save its history."""
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(PlatformStore()), port=PLATFORM_PORT, log_level="warning")
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    platform = PlatformEndpoints.all_at(f"http://127.0.0.1:{PLATFORM_PORT}")
+    policy, renderer = load_policy(PolicySettings())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        await search_attributes.register(env.client)
+        async with httpx.AsyncClient() as http:
+            worker = build_worker(env.client, policy, renderer, platform, http, "record-histories")
+            async with worker:
+                reviews = ReviewClient(env.client, worker.task_queue)
+                HISTORIES.mkdir(parents=True, exist_ok=True)
+                for name, scenario in SCENARIOS.items():
+                    review_id = await scenario(reviews, env)
+                    history = await reviews.handle(review_id).fetch_history()
+                    (HISTORIES / f"{name}.json").write_text(history.to_json())
+                    print(f"recorded {name}: {len(history.events)} events")
+    finally:
+        await env.shutdown()
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
