@@ -83,7 +83,10 @@ async def start_all(requests: list[ReviewRequest]) -> None:
         if started.created:
             print(f"started  {started.review_id}")
         else:
-            print(f"exists   {started.review_id}  (incident {started.incident_id} is already under review; nothing started)")
+            print(
+                f"exists   {started.review_id}  (incident {started.incident_id} is already "
+                "under review; nothing started)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

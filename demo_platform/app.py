@@ -160,7 +160,11 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
 
         def perform() -> dict[str, Any]:
             db.set_account(account_id, "on_hold", None)
-            return {"account_id": account_id, "status": "on_hold", "reference": f"hold_{uuid.uuid4().hex[:12]}"}
+            return {
+                "account_id": account_id,
+                "status": "on_hold",
+                "reference": f"hold_{uuid.uuid4().hex[:12]}",
+            }
 
         answer, created = db.once("holds", key, perform)
         return JSONResponse(answer, status_code=201 if created else 200)
@@ -198,7 +202,9 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         if key is None:
             return JSONResponse({"error": "Idempotency-Key header is required"}, status_code=400)
         message = await request.json()
-        missing = [f for f in ("recipient_account_id", "locale", "subject", "body") if not message.get(f)]
+        missing = [
+            f for f in ("recipient_account_id", "locale", "subject", "body") if not message.get(f)
+        ]
         if missing:
             return JSONResponse({"error": f"missing fields: {', '.join(missing)}"}, status_code=422)
 
@@ -211,7 +217,9 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         return JSONResponse(answer, status_code=201 if created else 200)
 
     async def list_messages(request: Request) -> Response:
-        found = db.messages(request.query_params.get("review_id"), request.query_params.get("recipient"))
+        found = db.messages(
+            request.query_params.get("review_id"), request.query_params.get("recipient")
+        )
         if "text/html" in request.headers.get("accept", "") and "json" not in request.query_params:
             return HTMLResponse(_outbox_page(found))
         return JSONResponse({"messages": found})
@@ -234,11 +242,15 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         ),
         Route(
             "/evidence/incidents/{incident_id}/reports",
-            _evidence("incident_reports", lambda r: synthetic.incident_reports(param("incident_id")(r))),
+            _evidence(
+                "incident_reports", lambda r: synthetic.incident_reports(param("incident_id")(r))
+            ),
         ),
         Route(
             "/evidence/accounts/{account_id}/history",
-            _evidence("account_history", lambda r: synthetic.account_history(param("account_id")(r))),
+            _evidence(
+                "account_history", lambda r: synthetic.account_history(param("account_id")(r))
+            ),
         ),
         Route(
             "/evidence/incidents/{incident_id}/telematics",
@@ -246,7 +258,9 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         ),
         Route(
             "/evidence/incidents/{incident_id}/messages",
-            _evidence("in_app_messages", lambda r: synthetic.in_app_messages(param("incident_id")(r))),
+            _evidence(
+                "in_app_messages", lambda r: synthetic.in_app_messages(param("incident_id")(r))
+            ),
         ),
         Route("/account-status/accounts/{account_id}/holds", place_hold, methods=["POST"]),
         Route("/account-status/accounts/{account_id}/enforcements", enforce, methods=["POST"]),

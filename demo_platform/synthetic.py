@@ -12,8 +12,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 AREAS = [
-    "Roma Norte", "Condesa", "Polanco", "Centro Histórico", "Coyoacán", "Del Valle",
-    "Narvarte", "Santa Fe", "Juárez", "Escandón", "Mission District", "SoMa",
+    "Roma Norte",
+    "Condesa",
+    "Polanco",
+    "Centro Histórico",
+    "Coyoacán",
+    "Del Valle",
+    "Narvarte",
+    "Santa Fe",
+    "Juárez",
+    "Escandón",
+    "Mission District",
+    "SoMa",
 ]
 PLATFORM_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -139,7 +149,11 @@ def in_app_messages(incident_id: str) -> dict[str, Any]:
     picked = rng.sample(MESSAGE_LINES, rng.randint(0, len(MESSAGE_LINES)))
     return {
         "messages": [
-            {"at": (started - timedelta(minutes=5 - i)).isoformat(), "sender_role": role, "text": text}
+            {
+                "at": (started - timedelta(minutes=5 - i)).isoformat(),
+                "sender_role": role,
+                "text": text,
+            }
             for i, (role, text) in enumerate(picked)
         ]
     }

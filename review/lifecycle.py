@@ -13,6 +13,7 @@ from typing import Literal
 
 from review.matrix import ReviewPolicy
 from review.models import (
+    AccountHistory,
     ClaimRequest,
     Decision,
     DecisionRequest,
@@ -24,9 +25,9 @@ from review.models import (
     NoteRequest,
     Person,
     PersonRole,
+    RetryActioningRequest,
     ReviewRequest,
     ReviewState,
-    RetryActioningRequest,
     ReviewStatus,
     SecondReview,
     SecondReviewRequest,
@@ -113,11 +114,8 @@ def evidence_gathered(
 ) -> None:
     """Store the evidence, recommend from the matrix, and put the review in front of people."""
     state.evidence = evidence
-    history = next(
-        (e.data for e in evidence if e.available and e.data and e.data.kind == "account_history"),
-        None,
-    )
-    priors = history.prior_violations if history is not None else None  # type: ignore[union-attr]
+    history = next((e.data for e in evidence if isinstance(e.data, AccountHistory)), None)
+    priors = history.prior_violations if history is not None else None
     request = state.request
     state.recommendation = policy.matrix.recommend(
         request.category, request.severity, priors, as_of=state.received_at
@@ -336,10 +334,14 @@ def check_retry_actioning(state: ReviewState, request: RetryActioningRequest) ->
     if request.operator.role not in (PersonRole.OPERATOR, PersonRole.LEAD):
         raise ReviewRuleError("forbidden", "only an operator or a lead can retry actioning")
     if state.actioning_blocked is None:
-        raise ReviewRuleError("conflict", f"review is {state.status} and its actioning is not blocked")
+        raise ReviewRuleError(
+            "conflict", f"review is {state.status} and its actioning is not blocked"
+        )
 
 
-def apply_retry_actioning(state: ReviewState, request: RetryActioningRequest, now: datetime) -> None:
+def apply_retry_actioning(
+    state: ReviewState, request: RetryActioningRequest, now: datetime
+) -> None:
     """Clear the block; the workflow tries the refused step again."""
     state.actioning_blocked = None
     record(state, now, "actioning_retried", request.operator, request.comment)

@@ -6,6 +6,7 @@ that is validated when loaded. Evaluating it is plain Python the workflow calls 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class SeverityRule(StrictModel):
 
     egregious: bool = Field(
         default=False,
-        description="Egregious incidents get an interim hold, the critical tier and a second review.",
+        description="Egregious: interim hold at intake, critical tier, second review.",
     )
     tier: SlaTier | None = None
     interim_hold: bool | None = None
@@ -166,8 +167,7 @@ class DeactivationMatrix(StrictModel):
             prior_violations=len(counted),
             history_available=prior_violations is not None,
             second_review_required=(
-                rule.needs_second_review
-                or step.action is EnforcementAction.PERMANENT_DEACTIVATION
+                rule.needs_second_review or step.action is EnforcementAction.PERMANENT_DEACTIVATION
             ),
         )
 
@@ -179,7 +179,9 @@ class ReviewPolicy(StrictModel):
     guideline_refs: list[str] = Field(description="Clauses a decision may cite.")
 
 
-def _completeness(guidelines: CommunityGuidelines) -> Any:
+def _completeness(
+    guidelines: CommunityGuidelines,
+) -> Callable[[DeactivationMatrix], list[PolicyProblem]]:
     def check(matrix: DeactivationMatrix) -> list[PolicyProblem]:
         problems: list[PolicyProblem] = []
         for tier in SlaTier:

@@ -156,7 +156,7 @@ class ReporterRef(StrictModel):
     role: Literal["rider", "driver", "third_party", "platform"]
     locale: Locale | None = Field(
         default=None,
-        description="Language for the reporter's notice; defaults to the account's market language.",
+        description="Language of the reporter's notice; defaults to the account's locale.",
     )
 
 
@@ -350,9 +350,9 @@ class DecisionRequest(StrictModel):
     suspension_days: int | None = Field(default=None, ge=1, le=365)
     rationale: NonBlankText = Field(max_length=5000)
     policy_refs: list[GuidelineRef] = Field(min_length=1)
-    justification: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = (
-        None
-    )
+    justification: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None
+    ) = None
 
 
 class SecondReviewRequest(StrictModel):

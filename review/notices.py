@@ -47,9 +47,7 @@ class ReportReviewedContent(StrictModel):
     market: str
 
 
-NoticeContent = Annotated[
-    OutcomeNoticeContent | ReportReviewedContent, Field(discriminator="kind")
-]
+NoticeContent = Annotated[OutcomeNoticeContent | ReportReviewedContent, Field(discriminator="kind")]
 
 
 class NoticeJob(StrictModel):

@@ -31,7 +31,3 @@ class SlaPolicy(StrictModel):
             deadline=started_at + allowed,
         )
 
-
-def time_left(sla: SlaState, now: datetime) -> timedelta:
-    """Time until the deadline; negative once breached."""
-    return sla.deadline - now

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +49,12 @@ def request(incident_id: str, category: str, severity: str) -> ReviewRequest:
     return ReviewRequest.model_validate(
         {
             "incident_id": incident_id,
-            "account": {"id": "drv_123", "role": "driver", "locale": "es-MX", "market": "mexico-city"},
+            "account": {
+                "id": "drv_123",
+                "role": "driver",
+                "locale": "es-MX",
+                "market": "mexico-city",
+            },
             "category": category,
             "severity": severity,
             "summary": "Recorded scenario for the replay test.",
@@ -61,7 +65,9 @@ def request(incident_id: str, category: str, severity: str) -> ReviewRequest:
     )
 
 
-async def until(reviews: ReviewClient, env: WorkflowEnvironment, review_id: str, status: ReviewStatus) -> None:
+async def until(
+    reviews: ReviewClient, env: WorkflowEnvironment, review_id: str, status: ReviewStatus
+) -> None:
     """Advance time until the review reaches ``status``."""
     for _ in range(120):
         if (await reviews.state(review_id)).status is status:
@@ -70,7 +76,9 @@ async def until(reviews: ReviewClient, env: WorkflowEnvironment, review_id: str,
     raise RuntimeError(f"{review_id} never reached {status}")
 
 
-async def decide(reviews: ReviewClient, review_id: str, action: EnforcementAction | None = None) -> None:
+async def decide(
+    reviews: ReviewClient, review_id: str, action: EnforcementAction | None = None
+) -> None:
     """Claim and decide, following the recommendation unless ``action`` is given."""
     state = await reviews.claim(review_id, ClaimRequest(reviewer=SPECIALIST))
     rec = state.recommendation
@@ -156,8 +164,8 @@ async def record() -> None:
         uvicorn.Config(create_app(PlatformStore()), port=PLATFORM_PORT, log_level="warning")
     )
     threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
+        await asyncio.sleep(0.05)
     platform = PlatformEndpoints.all_at(f"http://127.0.0.1:{PLATFORM_PORT}")
     policy, renderer = load_policy(PolicySettings())
     env = await WorkflowEnvironment.start_time_skipping(

@@ -112,12 +112,19 @@ def main() -> int:
         stack.start(
             "temporal",
             [
-                str(BIN / "temporal"), "server", "start-dev",
-                "--db-filename", str(VAR / "temporal.db"),
-                "--ip", "127.0.0.1",
-                "--port", str(TEMPORAL_PORT),
-                "--ui-port", str(TEMPORAL_UI_PORT),
-                "--log-level", "warn",
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(VAR / "temporal.db"),
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(TEMPORAL_PORT),
+                "--ui-port",
+                str(TEMPORAL_UI_PORT),
+                "--log-level",
+                "warn",
                 *dev_server_flags(),
             ],
         )
@@ -125,8 +132,15 @@ def main() -> int:
         print("Starting the demo platform (evidence, account status, notification gateway) ...")
         stack.start(
             "demo_platform",
-            [sys.executable, "-m", "demo_platform", "--port", str(PLATFORM_PORT),
-             "--db", str(VAR / "demo_platform.db")],
+            [
+                sys.executable,
+                "-m",
+                "demo_platform",
+                "--port",
+                str(PLATFORM_PORT),
+                "--db",
+                str(VAR / "demo_platform.db"),
+            ],
         )
         wait_until(
             lambda: httpx.get(f"http://127.0.0.1:{PLATFORM_PORT}/healthz").is_success,

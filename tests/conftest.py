@@ -44,7 +44,9 @@ def demo_platform_url() -> Iterator[str]:
     """The demo platform, served on a free port for the whole test session."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(PlatformStore()), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(PlatformStore()), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -28,7 +28,7 @@ async def wait_for_status(
     reviews: ReviewClient,
     review_id: str,
     *statuses: ReviewStatus,
-    timeout: float = 30,
+    within: float = 30,
     env: WorkflowEnvironment | None = None,
 ) -> ReviewState:
     """Poll the review's state until it reaches one of ``statuses``.
@@ -36,7 +36,7 @@ async def wait_for_status(
     On the time-skipping server pass ``env``: polling then advances its clock a second at a
     time, so retry back-offs pass without waiting (it skips time only while someone sleeps).
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     last: ReviewState | None = None
     while time.monotonic() < deadline:
         try:

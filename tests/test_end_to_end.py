@@ -19,7 +19,9 @@ from tests.review_steps import claim_and_decide, wait_for_status
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def run_starter(env: WorkflowEnvironment, task_queue: str, path: Path) -> tuple[int, str, str]:
+async def run_starter(
+    env: WorkflowEnvironment, task_queue: str, path: Path
+) -> tuple[int, str, str]:
     """Run ``python starter.py PATH`` against the test's dev server and task queue."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -40,7 +42,10 @@ async def run_starter(env: WorkflowEnvironment, task_queue: str, path: Path) -> 
 
 
 async def test_review_started_by_starter_ends_with_one_message_in_the_account_locale(
-    dev_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str, tmp_path: Path
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    demo_platform_url: str,
+    tmp_path: Path,
 ) -> None:
     request = review_request(account={"id": "drv_e2e", "locale": "es-MX"})
     path = tmp_path / "incident.json"
@@ -116,7 +121,9 @@ async def test_queues_are_visibility_queries_on_search_attributes(
                 await asyncio.sleep(0.1)
             return found
 
-        critical = await ids(f"Market = '{market}' AND SlaTier = 'critical' AND ReviewStatus = 'awaiting_decision'")
+        critical = await ids(
+            f"Market = '{market}' AND SlaTier = 'critical' AND ReviewStatus = 'awaiting_decision'"
+        )
         standard_tier = await ids(f"Market = '{market}' AND SlaTier = 'standard'")
 
     assert critical == {egregious.review_id}
@@ -125,7 +132,11 @@ async def test_queues_are_visibility_queries_on_search_attributes(
 
 async def test_worker_refuses_to_start_with_an_invalid_matrix(tmp_path: Path) -> None:
     shipped = (ROOT / "policy" / "deactivation_matrix.toml").read_text()
-    broken = shipped.replace('low = { tier = "standard", ladder = ["warning"', 'low = { tier = "urgent", ladder = ["warning"', 1)
+    broken = shipped.replace(
+        'low = { tier = "standard", ladder = ["warning"',
+        'low = { tier = "urgent", ladder = ["warning"',
+        1,
+    )
     assert broken != shipped
     matrix = tmp_path / "matrix.toml"
     matrix.write_text(broken)

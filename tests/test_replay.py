@@ -14,6 +14,7 @@ from temporalio.worker import Replayer
 from workflows.deactivation_review import DeactivationReview
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORY_TEXT = {path: path.read_text() for path in HISTORIES}
 
 
 def test_there_are_saved_histories_to_replay() -> None:
@@ -22,7 +23,7 @@ def test_there_are_saved_histories_to_replay() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
-    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", HISTORY_TEXT[path])
     replayer = Replayer(workflows=[DeactivationReview], data_converter=pydantic_data_converter)
 
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -38,7 +38,9 @@ async def test_standard_review_escalates_when_72_hours_pass_without_a_decision(
     async with review_worker(time_skipping_env.client) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(**STANDARD_TIER))
-        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
         assert state.sla.deadline - state.sla.started_at == timedelta(hours=72)
 
         await time_skipping_env.sleep(timedelta(hours=72, minutes=1))
@@ -74,7 +76,9 @@ async def test_egregious_incident_holds_the_account_before_evidence_is_gathered(
     async with review_worker(time_skipping_env.client) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(category="weapons", severity="low"))
-        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
 
         events = [e.event for e in state.timeline]
         assert events.index("interim_hold_placed") < events.index("gathering_evidence")
@@ -91,13 +95,17 @@ async def test_a_source_that_keeps_failing_is_marked_unavailable_and_the_review_
     async with review_worker(time_skipping_env.client) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(request)
-        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
 
     by_source = {item.source: item for item in state.evidence}
     telematics = by_source[EvidenceSource.TELEMATICS]
     assert not telematics.available
     assert telematics.unavailable_reason == "evidence source telematics answered HTTP 503"
-    assert all(item.available for s, item in by_source.items() if s is not EvidenceSource.TELEMATICS)
+    assert all(
+        item.available for s, item in by_source.items() if s is not EvidenceSource.TELEMATICS
+    )
     assert state.recommendation is not None
 
 
@@ -109,7 +117,9 @@ async def test_unreachable_account_history_counts_no_priors_and_says_so(
     ) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request())
-        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
 
     history = next(e for e in state.evidence if e.source is EvidenceSource.ACCOUNT_HISTORY)
     assert not history.available and history.unavailable_reason
@@ -124,7 +134,9 @@ async def test_invalid_decisions_are_refused_and_leave_the_review_unchanged(
     async with review_worker(time_skipping_env.client) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request())
-        state = await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env)
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
         valid = following_recommendation(state)
 
         with pytest.raises(ReviewRefused) as unclaimed:
@@ -148,7 +160,11 @@ async def test_invalid_decisions_are_refused_and_leave_the_review_unchanged(
         assert after == before
         assert after.decision is None and after.status is ReviewStatus.IN_REVIEW
         history = await reviews.handle(started.review_id).fetch_history()
-        accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+        accepted = [
+            e
+            for e in history.events
+            if e.HasField("workflow_execution_update_accepted_event_attributes")
+        ]
         assert len(accepted) == 1  # the claim; refused decisions leave no trace
 
 
@@ -169,7 +185,9 @@ async def test_second_review_by_the_person_who_decided_is_refused(
                 SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agree."),
             )
         assert refused.value.kind == "forbidden"
-        assert (await reviews.state(started.review_id)).status is ReviewStatus.AWAITING_SECOND_REVIEW
+        assert (
+            await reviews.state(started.review_id)
+        ).status is ReviewStatus.AWAITING_SECOND_REVIEW
 
 
 async def test_approved_second_review_actions_the_account_and_sends_each_message_once(
@@ -235,7 +253,9 @@ async def test_more_information_sends_the_review_back_to_gathering_and_keeps_the
 
     events = [e.event for e in state.timeline]
     assert events.count("evidence_gathered") == 2
-    assert events.index("more_info_requested") < len(events) - events[::-1].index("evidence_gathered")
+    assert events.index("more_info_requested") < len(events) - events[::-1].index(
+        "evidence_gathered"
+    )
     assert state.assignee == ANA
     assert state.more_info_requests == ["Dashcam footage arrived."]
 

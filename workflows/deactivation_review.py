@@ -17,6 +17,7 @@ The story, in order:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -73,7 +74,11 @@ SERVICE_RETRY = RetryPolicy(
 )
 
 # The error types update callers see; the web app maps them to HTTP 409 / 422 / 403.
-ERROR_TYPES = {"conflict": "ReviewConflict", "invalid": "InvalidRequest", "forbidden": "NotPermitted"}
+ERROR_TYPES = {
+    "conflict": "ReviewConflict",
+    "invalid": "InvalidRequest",
+    "forbidden": "NotPermitted",
+}
 
 
 @workflow.defn
@@ -250,14 +255,12 @@ class DeactivationReview:
         state = self._current()
         remaining = (at - workflow.now()).total_seconds()
         if remaining > 0:
-            try:
+            with contextlib.suppress(TimeoutError):  # the deadline passed undecided
                 await workflow.wait_condition(
                     lambda: lifecycle.is_decided(state),
                     timeout=remaining,
                     timeout_summary=f"SLA {state.sla.tier} until {at.isoformat()}",
                 )
-            except TimeoutError:
-                pass
         return lifecycle.is_decided(state)
 
     # --- what people can do ---------------------------------------------------------------------
