@@ -344,7 +344,7 @@ def apply_retry_actioning(
 ) -> None:
     """Clear the block; the workflow tries the refused step again."""
     state.actioning_blocked = None
-    record(state, now, "actioning_retried", request.operator, request.comment)
+    record(state, now, "actioning_retried", request.operator, request.reason)
 
 
 # --- SLA ----------------------------------------------------------------------------------------

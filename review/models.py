@@ -342,10 +342,9 @@ class ClaimRequest(StrictModel):
     reviewer: Person
 
 
-class DecisionRequest(StrictModel):
-    """A specialist's decision on a claimed review."""
+class DecisionBody(StrictModel):
+    """A decision as a person submits it."""
 
-    reviewer: Person
     action: EnforcementAction
     suspension_days: int | None = Field(default=None, ge=1, le=365)
     rationale: NonBlankText = Field(max_length=5000)
@@ -355,40 +354,59 @@ class DecisionRequest(StrictModel):
     ) = None
 
 
-class SecondReviewRequest(StrictModel):
-    """A lead's second review of a decision: approve it, or return it to the specialist."""
+class DecisionRequest(DecisionBody):
+    """A specialist's decision on a claimed review."""
 
     reviewer: Person
+
+
+class SecondReviewBody(StrictModel):
+    """A lead's second review as submitted: approve, or return to the specialist."""
+
     outcome: Literal["approve", "return"]
     comment: NonBlankText = Field(max_length=5000)
 
 
-class NoteRequest(StrictModel):
-    """A note added to the case file."""
+class SecondReviewRequest(SecondReviewBody):
+    """A lead's second review of a decision."""
 
-    author: Person
+    reviewer: Person
+
+
+class NoteBody(StrictModel):
+    """A note as submitted."""
+
     text: NonBlankText = Field(max_length=5000)
 
 
-class MoreInfoRequest(StrictModel):
+class NoteRequest(NoteBody):
+    """A note added to the case file."""
+
+    author: Person
+
+
+class ReasonBody(StrictModel):
+    """A request that only needs a reason: more information, escalation, retry."""
+
+    reason: NonBlankText = Field(max_length=2000)
+
+
+class MoreInfoRequest(ReasonBody):
     """Send the review back to gathering evidence, with what is missing."""
 
     reviewer: Person
-    reason: NonBlankText = Field(max_length=2000)
 
 
-class EscalationRequest(StrictModel):
+class EscalationRequest(ReasonBody):
     """Raise a review to the leads' queue by hand."""
 
     reviewer: Person
-    reason: NonBlankText = Field(max_length=2000)
 
 
-class RetryActioningRequest(StrictModel):
+class RetryActioningRequest(ReasonBody):
     """An operator or lead asks a review whose actioning was refused to try again."""
 
     operator: Person
-    comment: NonBlankText = Field(max_length=2000)
 
 
 # --- state --------------------------------------------------------------------------------------

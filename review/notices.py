@@ -14,8 +14,11 @@ from pydantic import Field
 
 from review.matrix import ReviewPolicy
 from review.models import (
+    Decision,
     EnforcementAction,
     IncidentCategory,
+    Person,
+    PersonRole,
     Recipient,
     ReviewState,
     StrictModel,
@@ -130,3 +133,26 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
             )
         )
     return jobs
+
+
+def preview_notices(
+    state: ReviewState,
+    action: EnforcementAction,
+    suspension_days: int | None,
+    policy_refs: list[str],
+    policy: ReviewPolicy,
+    now: datetime,
+) -> list[NoticeJob]:
+    """The notices a decision would send if it were carried out now (for the decision form)."""
+    draft = state.model_copy(deep=True)
+    draft.decision = Decision(
+        reviewer=Person(id="preview", role=PersonRole.SPECIALIST),
+        action=action,
+        suspension_days=suspension_days,
+        rationale="(preview)",
+        policy_refs=policy_refs,
+        justification=None,
+        deviates_from_recommendation=False,
+        decided_at=now,
+    )
+    return plan_notices(draft, policy, now)

@@ -30,6 +30,7 @@ DEMO_REVIEWS = ROOT / "demo_platform" / "demo_reviews.jsonl"
 TEMPORAL_PORT = 7233
 TEMPORAL_UI_PORT = 8233
 PLATFORM_PORT = 8100
+WEB_PORT = 8000
 
 
 @dataclass
@@ -38,11 +39,18 @@ class Stack:
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
-    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, command: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         """Start a process with its output in var/log/NAME.log."""
         log = (LOGS / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
         self.processes.append((name, process))
         return process
@@ -93,6 +101,7 @@ def main() -> int:
         (TEMPORAL_PORT, "Temporal"),
         (TEMPORAL_UI_PORT, "Temporal Web UI"),
         (PLATFORM_PORT, "demo platform"),
+        (WEB_PORT, "web app"),
     ):
         if port_in_use(port):
             print(f"make run: port {port} ({what}) is already in use; is another `make run` up?")
@@ -154,12 +163,27 @@ def main() -> int:
             "worker",
             stack,
         )
+        print("Starting the web app (demo mode: demo people and tokens) ...")
+        stack.start(
+            "webapp",
+            [sys.executable, "-m", "webapp", "--port", str(WEB_PORT)],
+            env={"DR_WEB_DEMO_MODE": "1"},
+        )
+        wait_until(
+            lambda: httpx.get(f"http://127.0.0.1:{WEB_PORT}/healthz").is_success,
+            "web app",
+            stack,
+        )
         print("Seeding demo reviews (ones from an earlier run are found, not duplicated) ...")
         if starter.main([str(DEMO_REVIEWS)]) != 0:
             raise SystemExit("seeding the demo reviews failed")
         print(
             f"""
 deactivation-review is running.
+  Specialists' web app   http://127.0.0.1:{WEB_PORT}/queue
+                         demo sign-in: ana, marco (specialists), luis (lead), sofia (qa),
+                         olga (operator); password "demo"
+  Intake API and docs    http://127.0.0.1:{WEB_PORT}/docs  (bearer demo-intake-token)
   Temporal Web UI        http://localhost:{TEMPORAL_UI_PORT}/namespaces/default/workflows
   Demo outbox (sent)     http://127.0.0.1:{PLATFORM_PORT}/notification-gateway/messages
   Temporal frontend      127.0.0.1:{TEMPORAL_PORT} (namespace default)

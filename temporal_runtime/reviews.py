@@ -9,21 +9,33 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from pydantic import Field
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from review.lifecycle import RuleKind, check_intake
 from review.models import (
     ClaimRequest,
     DecisionRequest,
     EscalationRequest,
+    Identifier,
+    IncidentCategory,
     MoreInfoRequest,
     NoteRequest,
     RetryActioningRequest,
     ReviewRequest,
     ReviewState,
+    ReviewStatus,
     SecondReviewRequest,
+    SlaTier,
+    Slug,
     StrictModel,
 )
 from temporal_runtime.connection import TASK_QUEUE
@@ -39,6 +51,62 @@ class StartedReview(StrictModel):
     review_id: str
     incident_id: str
     created: bool
+
+
+class ReviewFilter(StrictModel):
+    """Which reviews a queue shows; every value is a validated enum or identifier, so the
+    visibility query built from it cannot be injected into."""
+
+    status: list[ReviewStatus] = Field(default_factory=list)
+    open_only: bool = True
+    tier: SlaTier | None = None
+    category: IncidentCategory | None = None
+    market: Slug | None = None
+    account_id: Identifier | None = None
+    assignee: Identifier | None = None
+    escalated: bool | None = None
+
+    def visibility_query(self) -> str:
+        """The Temporal visibility query (no ORDER BY: the dev server's SQLite rejects it)."""
+        clauses = ["WorkflowType = 'DeactivationReview'"]
+        if self.status:
+            listed = ", ".join(f"'{s}'" for s in self.status)
+            clauses.append(f"{search_attributes.REVIEW_STATUS.name} IN ({listed})")
+        elif self.open_only:
+            clauses.append(f"{search_attributes.REVIEW_STATUS.name} != '{ReviewStatus.CLOSED}'")
+        for key, value in (
+            (search_attributes.SLA_TIER, self.tier),
+            (search_attributes.INCIDENT_CATEGORY, self.category),
+            (search_attributes.MARKET, self.market),
+            (search_attributes.ACCOUNT_ID, self.account_id),
+            (search_attributes.ASSIGNEE, self.assignee),
+        ):
+            if value is not None:
+                clauses.append(f"{key.name} = '{value}'")
+        if self.escalated is not None:
+            clauses.append(f"{search_attributes.ESCALATED.name} = {str(self.escalated).lower()}")
+        return " AND ".join(clauses)
+
+
+class ReviewSummary(StrictModel):
+    """A review as a queue row, read from search attributes alone (no query per review)."""
+
+    review_id: str
+    status: ReviewStatus
+    category: IncidentCategory
+    severity: str
+    sla_tier: SlaTier | None
+    sla_deadline: datetime | None
+    sla_state: str | None
+    assignee: str | None
+    account_id: str
+    market: str
+    escalated: bool
+    started_at: datetime
+
+
+class ReviewNotFound(Exception):
+    """No review has this id."""
 
 
 class ReviewRefused(Exception):
@@ -82,13 +150,62 @@ class ReviewClient:
             review_id=request.review_id, incident_id=request.incident_id, created=created
         )
 
+    async def list(self, which: ReviewFilter, limit: int = 10_000) -> list[ReviewSummary]:
+        """Matching reviews, soonest SLA deadline first (sorted here: visibility cannot)."""
+        found: list[ReviewSummary] = []
+        async for execution in self.client.list_workflows(which.visibility_query(), limit=limit):
+            attrs = execution.typed_search_attributes
+            status = attrs.get(search_attributes.REVIEW_STATUS)
+            category = attrs.get(search_attributes.INCIDENT_CATEGORY)
+            account_id = attrs.get(search_attributes.ACCOUNT_ID)
+            if status is None or category is None or account_id is None:
+                continue  # not a review started through intake
+            tier = attrs.get(search_attributes.SLA_TIER)
+            found.append(
+                ReviewSummary(
+                    review_id=execution.id,
+                    status=ReviewStatus(status),
+                    category=IncidentCategory(category),
+                    severity=attrs.get(search_attributes.INCIDENT_SEVERITY) or "",
+                    sla_tier=SlaTier(tier) if tier else None,
+                    sla_deadline=attrs.get(search_attributes.SLA_DEADLINE),
+                    sla_state=attrs.get(search_attributes.SLA_STATE),
+                    assignee=attrs.get(search_attributes.ASSIGNEE),
+                    account_id=account_id,
+                    market=attrs.get(search_attributes.MARKET) or "",
+                    escalated=bool(attrs.get(search_attributes.ESCALATED)),
+                    started_at=execution.start_time,
+                )
+            )
+        far = datetime.max.replace(tzinfo=UTC)
+        found.sort(key=lambda r: (r.sla_deadline or far, r.review_id))
+        return found
+
+    async def status(self, review_id: str) -> ReviewStatus:
+        """The review's status from its search attributes (works from the first moment)."""
+        try:
+            described = await self.handle(review_id).describe()
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise ReviewNotFound(review_id) from None
+            raise
+        status = described.typed_search_attributes.get(search_attributes.REVIEW_STATUS)
+        return ReviewStatus(status or ReviewStatus.RECEIVED)
+
     def handle(self, review_id: str) -> WorkflowHandle[DeactivationReview, ReviewState]:
         """The workflow handle of a review."""
         return self.client.get_workflow_handle_for(DeactivationReview.run, review_id)
 
     async def state(self, review_id: str) -> ReviewState:
         """The review's current state."""
-        return await self.handle(review_id).query(DeactivationReview.state)
+        try:
+            return await self.handle(review_id).query(DeactivationReview.state)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise ReviewNotFound(review_id) from None
+            raise
+        except WorkflowQueryFailedError as err:
+            raise ReviewRefused("conflict", str(err)) from None
 
     async def claim(self, review_id: str, request: ClaimRequest) -> ReviewState:
         """Claim the review for its reviewer."""
@@ -121,6 +238,11 @@ class ReviewClient:
     async def _update(self, review_id: str, update: Any, request: StrictModel) -> ReviewState:
         try:
             result: ReviewState = await self.handle(review_id).execute_update(update, request)
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            await self.status(review_id)  # raises ReviewNotFound when there is no such review
+            raise ReviewRefused("conflict", "review is closed") from None
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type in _KIND_BY_TYPE:

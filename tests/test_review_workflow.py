@@ -306,7 +306,7 @@ async def test_a_refused_account_change_blocks_actioning_until_an_operator_retri
 
     async with review_worker(time_skipping_env.client, task_queue):  # configuration fixed
         await reviews.retry_actioning(
-            started.review_id, RetryActioningRequest(operator=OLGA, comment="Fixed the URL.")
+            started.review_id, RetryActioningRequest(operator=OLGA, reason="Fixed the URL.")
         )
         state = await reviews.handle(started.review_id).result()
 

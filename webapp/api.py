@@ -1,0 +1,232 @@
+"""The v1 HTTP API (contract in DESIGN.md): intake, review reads, and people's requests.
+
+Every request a person makes goes to the workflow as an update, so a refused one comes back
+at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this person).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from review.models import (
+    ClaimRequest,
+    DecisionBody,
+    DecisionRequest,
+    EscalationRequest,
+    IncidentCategory,
+    MoreInfoRequest,
+    NoteBody,
+    NoteRequest,
+    ReasonBody,
+    RetryActioningRequest,
+    ReviewRequest,
+    ReviewState,
+    ReviewStatus,
+    SecondReviewBody,
+    SecondReviewRequest,
+    SlaTier,
+    StrictModel,
+)
+from temporal_runtime.reviews import ReviewFilter, ReviewSummary
+from webapp.access import Permission
+from webapp.people import Caller
+from webapp.services import WebServices, authorize, services_of
+
+router = APIRouter(prefix="/api/v1", tags=["reviews"])
+
+
+class ReviewLinks(StrictModel):
+    """Where to find a review."""
+
+    self: str
+    page: str
+    temporal: str
+
+
+class StartedReviewView(StrictModel):
+    """The answer to POST /api/v1/reviews."""
+
+    review_id: str
+    status: ReviewStatus
+    links: ReviewLinks
+
+
+class ReviewView(ReviewState):
+    """A review as the specialist sees it, with links."""
+
+    links: ReviewLinks
+
+
+class ReviewPage(StrictModel):
+    """A page of a queue, soonest SLA deadline first."""
+
+    reviews: list[ReviewSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+def links(services: WebServices, review_id: str) -> ReviewLinks:
+    """The links of a review."""
+    return ReviewLinks(
+        self=f"/api/v1/reviews/{review_id}",
+        page=f"/reviews/{review_id}",
+        temporal=services.temporal_ui_link(review_id),
+    )
+
+
+Services = Annotated[WebServices, Depends(services_of)]
+
+
+@router.post(
+    "/reviews",
+    status_code=202,
+    response_model=StartedReviewView,
+    responses={200: {"description": "The incident is already under review"}},
+)
+async def start_review(
+    body: ReviewRequest,
+    response: Response,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.START_REVIEW))],
+) -> StartedReviewView:
+    """Start the review of an incident (202), or return the one under way (200)."""
+    started = await services.reviews.start(body)
+    if not started.created:
+        response.status_code = 200
+    status = await services.reviews.status(started.review_id)
+    return StartedReviewView(
+        review_id=started.review_id, status=status, links=links(services, started.review_id)
+    )
+
+
+@router.get("/reviews", response_model=ReviewPage)
+async def list_reviews(
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REVIEWS))],
+    status: Annotated[list[ReviewStatus] | None, Query()] = None,
+    tier: SlaTier | None = None,
+    category: IncidentCategory | None = None,
+    market: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = None,
+    account_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    assignee: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    escalated: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ReviewPage:
+    """Open reviews (or those with ``status``), filtered, soonest SLA deadline first."""
+    which = ReviewFilter(
+        status=status or [],
+        tier=tier,
+        category=category,
+        market=market,
+        account_id=account_id,
+        assignee=assignee,
+        escalated=escalated,
+    )
+    found = await services.reviews.list(which)
+    start = (page - 1) * page_size
+    return ReviewPage(
+        reviews=found[start : start + page_size], total=len(found), page=page, page_size=page_size
+    )
+
+
+@router.get("/reviews/{review_id}", response_model=ReviewView)
+async def get_review(
+    review_id: str,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REVIEWS))],
+) -> ReviewView:
+    """The review as the specialist sees it."""
+    state = await services.reviews.state(review_id)
+    return view(services, state)
+
+
+def view(services: WebServices, state: ReviewState) -> ReviewView:
+    """A state with its links."""
+    return ReviewView(**state.model_dump(), links=links(services, state.review_id))
+
+
+@router.post("/reviews/{review_id}/claim", response_model=ReviewView)
+async def claim(
+    review_id: str,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.CLAIM))],
+) -> ReviewView:
+    """Claim the review for the caller."""
+    state = await services.reviews.claim(review_id, ClaimRequest(reviewer=caller.as_person()))
+    return view(services, state)
+
+
+@router.post("/reviews/{review_id}/decision", response_model=ReviewView)
+async def decide(
+    review_id: str,
+    body: DecisionBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.DECIDE))],
+) -> ReviewView:
+    """Decide a review the caller has claimed."""
+    request = DecisionRequest(reviewer=caller.as_person(), **body.model_dump())
+    return view(services, await services.reviews.decide(review_id, request))
+
+
+@router.post("/reviews/{review_id}/second-review", response_model=ReviewView)
+async def second_review(
+    review_id: str,
+    body: SecondReviewBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.SECOND_REVIEW))],
+) -> ReviewView:
+    """Approve or return a decision awaiting second review."""
+    request = SecondReviewRequest(reviewer=caller.as_person(), **body.model_dump())
+    return view(services, await services.reviews.second_review(review_id, request))
+
+
+@router.post("/reviews/{review_id}/notes", response_model=ReviewView)
+async def add_note(
+    review_id: str,
+    body: NoteBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.ADD_NOTE))],
+) -> ReviewView:
+    """Add a note to the case file."""
+    request = NoteRequest(author=caller.as_person(), **body.model_dump())
+    return view(services, await services.reviews.add_note(review_id, request))
+
+
+@router.post("/reviews/{review_id}/request-more-info", response_model=ReviewView)
+async def request_more_info(
+    review_id: str,
+    body: ReasonBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.REQUEST_MORE_INFO))],
+) -> ReviewView:
+    """Send the review back to gathering evidence."""
+    request = MoreInfoRequest(reviewer=caller.as_person(), **body.model_dump())
+    return view(services, await services.reviews.request_more_info(review_id, request))
+
+
+@router.post("/reviews/{review_id}/escalate", response_model=ReviewView)
+async def escalate(
+    review_id: str,
+    body: ReasonBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.ESCALATE))],
+) -> ReviewView:
+    """Raise the review to the leads' queue."""
+    request = EscalationRequest(reviewer=caller.as_person(), **body.model_dump())
+    return view(services, await services.reviews.escalate(review_id, request))
+
+
+@router.post("/reviews/{review_id}/retry-actioning", response_model=ReviewView)
+async def retry_actioning(
+    review_id: str,
+    body: ReasonBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.RETRY_ACTIONING))],
+) -> ReviewView:
+    """Retry actioning a platform service refused, once the cause is fixed."""
+    request = RetryActioningRequest(operator=caller.as_person(), **body.model_dump())
+    return view(services, await services.reviews.retry_actioning(review_id, request))

@@ -1,0 +1,183 @@
+"""The specialists' web app and the intake API, one FastAPI app.
+
+``create_app()`` connects to Temporal and loads people and policy on start; tests pass ready
+services instead. Errors are plain words: JSON naming the field under /api, a page elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from review.lifecycle import ReviewRuleError
+from review.policy_files import entry_path
+from temporal_runtime.connection import connect
+from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
+from webapp import api, pages
+from webapp.people import load_directory
+from webapp.services import WebServices
+from webapp.settings import WEBAPP_DIR, WebSettings
+from worker import PolicySettings, load_policy
+
+log = logging.getLogger("deactivation_review.webapp")
+
+STATUS_BY_KIND = {"conflict": 409, "invalid": 422, "forbidden": 403}
+
+
+async def build_services(settings: WebSettings) -> WebServices:
+    """Connect to Temporal and load people and policy, as configured."""
+    policy, renderer = load_policy(PolicySettings())
+    return WebServices(
+        reviews=ReviewClient(await connect()),
+        people=load_directory(settings.people_file, settings.demo_mode),
+        policy=policy,
+        renderer=renderer,
+        settings=settings,
+    )
+
+
+def create_app(services: WebServices | None = None, settings: WebSettings | None = None) -> FastAPI:
+    """The web app; with ``services`` given it does not connect anywhere itself."""
+    settings = services.settings if services else (settings or WebSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is None:
+            app.state.services = await build_services(settings)
+        yield
+
+    app = FastAPI(
+        title="deactivation-review",
+        version="1",
+        summary="Trust & safety account reviews: intake and review API",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.signing_key(),
+        session_cookie="dr_session",
+        max_age=int(settings.session_hours * 3600),
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount(
+        "/static/swagger",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger",
+    )
+    app.mount("/static", StaticFiles(directory=WEBAPP_DIR / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _add_error_handlers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="deactivation-review API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz(request: Request) -> JSONResponse:
+        """200 when the app can reach Temporal, 503 when it cannot."""
+        current: WebServices = request.app.state.services
+        try:
+            reachable = await current.reviews.client.service_client.check_health()
+        except Exception:
+            reachable = False
+        return JSONResponse(
+            {"status": "ok" if reachable else "unavailable", "temporal": reachable},
+            status_code=200 if reachable else 503,
+        )
+
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def problem(
+        request: Request, status: int, message: str, fields: list[Any] | None = None
+    ) -> Response:
+        if _is_api(request):
+            body: dict[str, Any] = {"error": message}
+            if fields is not None:
+                body["errors"] = fields
+            return JSONResponse(body, status_code=status)
+        return pages.error_page(request, status, message, fields)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, err: RequestValidationError) -> Response:
+        fields = [
+            {"field": entry_path(tuple(e["loc"][1:]) or tuple(e["loc"])), "problem": e["msg"]}
+            for e in err.errors()
+        ]
+        summary = "; ".join(f"{f['field']}: {f['problem']}" for f in fields)
+        return problem(request, 422, f"invalid request: {summary}", fields)
+
+    @app.exception_handler(ReviewRuleError)
+    async def rule_refused(request: Request, err: ReviewRuleError) -> Response:
+        fields = [{"field": err.field, "problem": str(err)}] if err.field else None
+        return problem(request, STATUS_BY_KIND[err.kind], str(err), fields)
+
+    @app.exception_handler(ReviewRefused)
+    async def workflow_refused(request: Request, err: ReviewRefused) -> Response:
+        fields = [{"field": err.field, "problem": str(err)}] if err.field else None
+        return problem(request, STATUS_BY_KIND[err.kind], str(err), fields)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "something unexpected went wrong; it has been logged")
+
+    @app.exception_handler(pages.PageRefused)
+    async def page_refused(request: Request, err: pages.PageRefused) -> Response:
+        if err.status == 401:
+            return pages.sign_in_redirect(request)
+        return problem(request, err.status, str(err))
+
+    @app.exception_handler(ReviewNotFound)
+    async def not_found(request: Request, err: ReviewNotFound) -> Response:
+        return problem(request, 404, f"no review with id {err}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
+        if err.status_code == 401 and not _is_api(request):
+            return pages.sign_in_redirect(request)
+        response = problem(request, err.status_code, str(err.detail))
+        for name, value in (err.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+
+def main() -> None:
+    """Serve the web app: ``python -m webapp``."""
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description="deactivation-review web app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")

@@ -1,0 +1,423 @@
+"""Server-rendered pages for specialists and leads: sign in, queues, the review page.
+
+Pages are thin: they read through the ReviewClient and send people's requests as workflow
+updates, exactly like the API. A refused request re-renders the page with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+
+from review.models import (
+    ClaimRequest,
+    DecisionBody,
+    DecisionRequest,
+    EnforcementAction,
+    EscalationRequest,
+    IncidentCategory,
+    MoreInfoRequest,
+    NoteBody,
+    NoteRequest,
+    ReasonBody,
+    ReviewState,
+    ReviewStatus,
+    SecondReviewBody,
+    SecondReviewRequest,
+    Severity,
+    SlaTier,
+)
+from review.notices import preview_notices
+from review.policy_files import entry_path
+from temporal_runtime.reviews import ReviewFilter, ReviewRefused, ReviewSummary
+from webapp.access import Permission, allowed, refusal
+from webapp.auth import SESSION_LOCALE, SESSION_PERSON, csrf_token, csrf_valid
+from webapp.i18n import app_locale, locales, translator
+from webapp.people import Caller
+from webapp.services import WebServices, current_caller, services_of
+from webapp.settings import WEBAPP_DIR
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=WEBAPP_DIR / "templates")
+
+LEADS_STATUSES = [ReviewStatus.AWAITING_SECOND_REVIEW]
+
+
+class PageRefused(Exception):
+    """A page request that cannot go on; shown as an error page."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def time_left(deadline: datetime | None, now: datetime) -> str:
+    """Compact time until a deadline: ``3 h 12 min``, ``-1 h 5 min`` once overdue."""
+    if deadline is None:
+        return ""
+    left = deadline - now
+    sign = "-" if left < timedelta(0) else ""
+    minutes = int(abs(left).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the caller, the translator and a CSRF token."""
+    caller: Caller | None = context.get("caller") or current_caller(request)
+    locale = app_locale(request.session.get(SESSION_LOCALE) or (caller.locale if caller else None))
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "caller": caller,
+            "t": translator(locale),
+            "locale": locale,
+            "other_locale": next((x for x in locales() if x != locale), locale),
+            "csrf": csrf_token(request),
+            "now": datetime.now(UTC),
+            "time_left": time_left,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def error_page(
+    request: Request, status: int, message: str, fields: list[Any] | None = None
+) -> HTMLResponse:
+    """An error in plain words, never a stack trace."""
+    return render(request, "error.html.j2", status, message=message, fields=fields or [])
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """Send an anonymous visitor to sign in, then back here."""
+    return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+
+
+def person(request: Request, permission: Permission = Permission.READ_REVIEWS) -> Caller:
+    """The signed-in person allowed to ``permission``; raises for anyone else."""
+    caller = current_caller(request)
+    if caller is None:
+        raise PageRefused(401, "sign in first")
+    if not allowed(caller, permission):
+        raise PageRefused(403, refusal(caller, permission))
+    return caller
+
+
+async def form(request: Request) -> dict[str, Any]:
+    """The submitted form, after checking its CSRF token."""
+    data = await request.form()
+    if not csrf_valid(request, str(data.get("csrf_token") or "")):
+        raise PageRefused(403, "this form has expired; reload the page and try again")
+    return {k: v for k, v in data.multi_items()}
+
+
+def _back(review_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/reviews/{review_id}", status_code=303)
+
+
+# --- signing in ---------------------------------------------------------------------------------
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, next: str = "/queue") -> Response:
+    return render(request, "sign_in.html.j2", next=next, failed=False)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    data = await form(request)
+    target = str(data.get("next") or "/queue")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/queue"  # never redirect off-site
+    services = services_of(request)
+    caller = services.people.sign_in(str(data.get("username", "")), str(data.get("password", "")))
+    if caller is None:
+        return render(request, "sign_in.html.j2", 401, next=target, failed=True)
+    request.session.clear()
+    request.session[SESSION_PERSON] = caller.name
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    await form(request)
+    request.session.clear()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.post("/language")
+async def switch_language(request: Request) -> Response:
+    data = await form(request)
+    request.session[SESSION_LOCALE] = app_locale(str(data.get("locale", "")))
+    target = str(data.get("back") or "/queue")
+    return RedirectResponse(target if target.startswith("/") else "/queue", status_code=303)
+
+
+# --- queues -------------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def home() -> Response:
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/queue")
+async def queue(
+    request: Request,
+    tier: SlaTier | None = None,
+    category: IncidentCategory | None = None,
+    market: str | None = None,
+    status: ReviewStatus | None = None,
+    mine: bool = False,
+) -> Response:
+    caller = person(request)
+    services = services_of(request)
+    which = ReviewFilter(
+        status=[status] if status else [],
+        tier=tier,
+        category=category,
+        market=market or None,
+        assignee=caller.name if mine else None,
+    )
+    reviews = await services.reviews.list(which)
+    return render(
+        request,
+        "queue.html.j2",
+        caller=caller,
+        title_key="queue_title",
+        reviews=reviews,
+        filters={
+            "tier": tier,
+            "category": category,
+            "market": market,
+            "status": status,
+            "mine": mine,
+        },
+        tiers=list(SlaTier),
+        categories=list(IncidentCategory),
+        statuses=[s for s in ReviewStatus if s is not ReviewStatus.CLOSED],
+        markets=sorted({r.market for r in reviews} | ({market} if market else set())),
+        can_claim=allowed(caller, Permission.CLAIM),
+    )
+
+
+@router.get("/leads")
+async def leads_queue(request: Request) -> Response:
+    caller = person(request)
+    services = services_of(request)
+    waiting = await services.reviews.list(ReviewFilter(status=LEADS_STATUSES))
+    escalated = await services.reviews.list(ReviewFilter(escalated=True))
+    seen: dict[str, ReviewSummary] = {r.review_id: r for r in waiting + escalated}
+    reviews = sorted(
+        seen.values(), key=lambda r: r.sla_deadline or datetime.max.replace(tzinfo=UTC)
+    )
+    return render(
+        request,
+        "queue.html.j2",
+        caller=caller,
+        title_key="leads_title",
+        reviews=reviews,
+        filters=None,
+        can_claim=False,
+    )
+
+
+# --- the review page ----------------------------------------------------------------------------
+
+
+async def review_page(
+    request: Request,
+    review_id: str,
+    caller: Caller,
+    status: int = 200,
+    error: str | None = None,
+    submitted: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The review page, optionally with an error and the values the person submitted."""
+    services = services_of(request)
+    state = await services.reviews.state(review_id)
+    others = [
+        r
+        for r in await services.reviews.list(
+            ReviewFilter(account_id=state.request.account.id, open_only=False)
+        )
+        if r.review_id != review_id
+    ]
+    rec = state.recommendation
+    draft = submitted or {}
+    action = EnforcementAction(draft.get("action") or (rec.action if rec else "no_action"))
+    days = _int(draft.get("suspension_days")) or (rec.suspension_days if rec else None)
+    refs = draft.get("policy_refs_list") or (rec.guideline_refs if rec else [])
+    return render(
+        request,
+        "review.html.j2",
+        status,
+        caller=caller,
+        review=state,
+        others=others,
+        error=error,
+        draft={**draft, "action": action, "suspension_days": days, "policy_refs": refs},
+        previews=_previews(services, state, action, days, refs),
+        actions=list(EnforcementAction),
+        guideline_refs=services.policy.guideline_refs,
+        severities=list(Severity),
+        temporal_link=services.temporal_ui_link(review_id),
+        may=lambda p: allowed(caller, Permission(p)),
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _previews(
+    services: WebServices,
+    state: ReviewState,
+    action: EnforcementAction,
+    days: int | None,
+    refs: list[str],
+) -> list[dict[str, Any]]:
+    if action is not EnforcementAction.TEMPORARY_SUSPENSION:
+        days = None
+    elif days is None:
+        return []
+    known = [r for r in refs if r in services.policy.guideline_refs] or (
+        state.recommendation.guideline_refs if state.recommendation else []
+    )
+    jobs = preview_notices(state, action, days, known, services.policy, datetime.now(UTC))
+    return [{"job": job, "message": services.renderer.render(job)} for job in jobs]
+
+
+@router.get("/reviews/{review_id}")
+async def review(request: Request, review_id: str) -> Response:
+    return await review_page(request, review_id, person(request))
+
+
+@router.get("/reviews/{review_id}/preview")
+async def preview(
+    request: Request,
+    review_id: str,
+    action: EnforcementAction,
+    suspension_days: int | None = None,
+    policy_refs: str = "",
+) -> Response:
+    caller = person(request)
+    services = services_of(request)
+    state = await services.reviews.state(review_id)
+    refs = [r for r in policy_refs.split(",") if r]
+    return render(
+        request,
+        "_preview.html.j2",
+        caller=caller,
+        previews=_previews(services, state, action, suspension_days, refs),
+    )
+
+
+async def _submit(
+    request: Request,
+    review_id: str,
+    permission: Permission,
+    body_model: type[BaseModel] | None,
+    send: Any,
+) -> Response:
+    """Check the form, build the body, send the update; re-render with the reason if refused."""
+    caller = person(request, permission)
+    data = await form(request)
+    data["policy_refs_list"] = (await request.form()).getlist("policy_refs")
+    try:
+        body = _body(body_model, data) if body_model else None
+        await send(caller, body)
+    except ValidationError as err:
+        reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
+        return await review_page(request, review_id, caller, 422, reasons, data)
+    except ReviewRefused as err:
+        status = {"conflict": 409, "invalid": 422, "forbidden": 403}[err.kind]
+        message = f"{err.field}: {err}" if err.field else str(err)
+        return await review_page(request, review_id, caller, status, message, data)
+    return _back(review_id)
+
+
+def _body(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    fields = {k: v for k, v in data.items() if k in model.model_fields and v not in ("", None)}
+    if "policy_refs" in model.model_fields:
+        fields["policy_refs"] = data.get("policy_refs_list") or []
+    if fields.get("action") != EnforcementAction.TEMPORARY_SUSPENSION:
+        fields.pop("suspension_days", None)
+    return model.model_validate(fields)
+
+
+@router.post("/reviews/{review_id}/claim")
+async def claim(request: Request, review_id: str) -> Response:
+    reviews = services_of(request).reviews
+
+    async def send(caller: Caller, _: None) -> None:
+        await reviews.claim(review_id, ClaimRequest(reviewer=caller.as_person()))
+
+    return await _submit(request, review_id, Permission.CLAIM, None, send)
+
+
+@router.post("/reviews/{review_id}/decision")
+async def decide(request: Request, review_id: str) -> Response:
+    reviews = services_of(request).reviews
+
+    async def send(caller: Caller, body: DecisionBody) -> None:
+        request_ = DecisionRequest(reviewer=caller.as_person(), **body.model_dump())
+        await reviews.decide(review_id, request_)
+
+    return await _submit(request, review_id, Permission.DECIDE, DecisionBody, send)
+
+
+@router.post("/reviews/{review_id}/second-review")
+async def second_review(request: Request, review_id: str) -> Response:
+    reviews = services_of(request).reviews
+
+    async def send(caller: Caller, body: SecondReviewBody) -> None:
+        request_ = SecondReviewRequest(reviewer=caller.as_person(), **body.model_dump())
+        await reviews.second_review(review_id, request_)
+
+    return await _submit(request, review_id, Permission.SECOND_REVIEW, SecondReviewBody, send)
+
+
+@router.post("/reviews/{review_id}/notes")
+async def add_note(request: Request, review_id: str) -> Response:
+    reviews = services_of(request).reviews
+
+    async def send(caller: Caller, body: NoteBody) -> None:
+        await reviews.add_note(
+            review_id, NoteRequest(author=caller.as_person(), **body.model_dump())
+        )
+
+    return await _submit(request, review_id, Permission.ADD_NOTE, NoteBody, send)
+
+
+@router.post("/reviews/{review_id}/request-more-info")
+async def request_more_info(request: Request, review_id: str) -> Response:
+    reviews = services_of(request).reviews
+
+    async def send(caller: Caller, body: ReasonBody) -> None:
+        request_ = MoreInfoRequest(reviewer=caller.as_person(), **body.model_dump())
+        await reviews.request_more_info(review_id, request_)
+
+    return await _submit(request, review_id, Permission.REQUEST_MORE_INFO, ReasonBody, send)
+
+
+@router.post("/reviews/{review_id}/escalate")
+async def escalate(request: Request, review_id: str) -> Response:
+    reviews = services_of(request).reviews
+
+    async def send(caller: Caller, body: ReasonBody) -> None:
+        request_ = EscalationRequest(reviewer=caller.as_person(), **body.model_dump())
+        await reviews.escalate(review_id, request_)
+
+    return await _submit(request, review_id, Permission.ESCALATE, ReasonBody, send)

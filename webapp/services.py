@@ -1,0 +1,66 @@
+"""What the web app's handlers share: the review client, people, policy, renderer, settings;
+and the dependency that authenticates and authorizes a request."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+
+from notifications.rendering import MessageRenderer
+from review.matrix import ReviewPolicy
+from temporal_runtime.reviews import ReviewClient
+from webapp.access import Permission, allowed, refusal
+from webapp.auth import caller_of, csrf_valid, uses_session
+from webapp.people import Caller, PeopleDirectory
+from webapp.settings import WebSettings
+
+
+@dataclass
+class WebServices:
+    """Long-lived things every request uses."""
+
+    reviews: ReviewClient
+    people: PeopleDirectory
+    policy: ReviewPolicy
+    renderer: MessageRenderer
+    settings: WebSettings
+
+    def temporal_ui_link(self, review_id: str) -> str:
+        """The review's workflow in the Temporal Web UI."""
+        namespace = self.reviews.client.namespace
+        base = self.settings.temporal_ui_url.rstrip("/")
+        return f"{base}/namespaces/{namespace}/workflows/{review_id}"
+
+
+def services_of(request: Request) -> WebServices:
+    """The app's services (a FastAPI dependency)."""
+    services: WebServices = request.app.state.services
+    return services
+
+
+def current_caller(request: Request) -> Caller | None:
+    """Who is calling, or None."""
+    services = services_of(request)
+    return caller_of(request, services.people, services.settings.trusted_user_header)
+
+
+def authorize(permission: Permission) -> Callable[[Request], Awaitable[Caller]]:
+    """A dependency: 401 without credentials, 403 without the permission or CSRF token."""
+
+    async def dependency(request: Request) -> Caller:
+        caller = current_caller(request)
+        if caller is None:
+            raise HTTPException(
+                401, "sign in or send a bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        if not allowed(caller, permission):
+            raise HTTPException(403, refusal(caller, permission))
+        if request.method != "GET" and uses_session(request):
+            submitted = request.headers.get("x-csrf-token")
+            if not csrf_valid(request, submitted):
+                raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token header)")
+        return caller
+
+    return dependency
