@@ -13,10 +13,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Browser tests drive Debian's Chromium through Playwright; never `playwright install`.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+
 run: $(STAMP)
 	$(PY) -m scripts.run_stack
 
-test: $(STAMP) lint
+test: $(STAMP) $(CHROMIUM) lint
 	$(PY) -m pytest
 
 lint: $(STAMP)

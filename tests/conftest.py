@@ -27,6 +27,11 @@ from demo_platform.app import PlatformStore, create_app
 from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import ReviewRequest
+from temporal_runtime.reviews import ReviewClient
+from webapp.app import create_app as create_web_app
+from webapp.people import load_directory
+from webapp.services import WebServices
+from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
 from worker import PolicySettings, build_worker, load_policy
 from workflows import search_attributes
 
@@ -146,3 +151,29 @@ def review_request(**changes: Any) -> ReviewRequest:
         else:
             body[key] = value
     return ReviewRequest.model_validate(body)
+
+
+@pytest.fixture
+async def web_services(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    shipped_policy: tuple[ReviewPolicy, MessageRenderer],
+) -> AsyncIterator[WebServices]:
+    """The web app's services on the dev server, with a worker running for its reviews."""
+    policy, renderer = shipped_policy
+    async with review_worker(dev_env.client) as worker:
+        yield WebServices(
+            reviews=ReviewClient(dev_env.client, worker.task_queue),
+            people=load_directory(DEMO_PEOPLE_FILE, demo_mode=True),
+            policy=policy,
+            renderer=renderer,
+            settings=WebSettings(demo_mode=True, secret_key="test-signing-key"),
+        )
+
+
+@pytest.fixture
+async def api(web_services: WebServices) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the web app (in-process ASGI)."""
+    transport = httpx.ASGITransport(app=create_web_app(web_services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+        yield client

@@ -309,7 +309,7 @@ async def preview(
     request: Request,
     review_id: str,
     action: EnforcementAction,
-    suspension_days: int | None = None,
+    suspension_days: str = "",
     policy_refs: str = "",
 ) -> Response:
     caller = person(request)
@@ -320,7 +320,7 @@ async def preview(
         request,
         "_preview.html.j2",
         caller=caller,
-        previews=_previews(services, state, action, suspension_days, refs),
+        previews=_previews(services, state, action, _int(suspension_days), refs),
     )
 
 

@@ -1,0 +1,120 @@
+"""A specialist and a lead work a review in a real browser (Debian's Chromium via Playwright)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from review.models import ReviewStatus
+from tests.conftest import free_port, review_request
+from tests.review_steps import wait_for_status
+from webapp.app import create_app
+from webapp.services import WebServices
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture
+async def web_url(web_services: WebServices) -> AsyncIterator[str]:
+    """The web app served over HTTP on a free port, in the test's event loop."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(web_services), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+async def sign_in(page: Page, base: str, username: str, then: str) -> None:
+    await page.goto(f"{base}{then}")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", "demo")
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}{then}")
+
+
+async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_review(
+    web_url: str, web_services: WebServices, browser: Browser
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    request = review_request(category="fraud", severity="high", account={"id": "drv_browser"})
+    started = await web_services.reviews.start(request)
+    await wait_for_status(web_services.reviews, started.review_id, ReviewStatus.AWAITING_DECISION)
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+
+    # Ana works in Spanish (her profile); her queue lists the review.
+    await sign_in(page, web_url, "ana", "/queue")
+    row = page.locator(f"tr[data-review='{started.review_id}']")
+    for _ in range(50):  # visibility is eventually consistent
+        if await row.count():
+            break
+        await page.wait_for_timeout(100)
+        await page.reload()
+    await expect(row).to_be_visible()
+    await page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+
+    # Claim from the list; the review page shows evidence and the recommendation.
+    await row.get_by_role("button").click()
+    await page.wait_for_url(f"{web_url}/reviews/{started.review_id}")
+    await expect(page.locator("#evidence details")).to_have_count(5)
+    await expect(page.locator("#recommendation")).to_contain_text("fraud.high.priors")
+
+    # The preview is the exact message the driver will get, in their locale (es-MX).
+    preview = page.locator("#preview article[data-kind='outcome_notice'] h4")
+    await expect(preview).to_have_text("Tu cuenta fue desactivada")
+    await page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+
+    # An invalid decision (deviating without justification) is refused with the reason.
+    await page.select_option("#action", "warning")
+    await expect(preview).to_have_text("Una advertencia sobre tu cuenta")
+    await page.fill("#rationale", "Fare logs show repeated route inflation.")
+    await page.click("#submit-decision")
+    await expect(page.locator("#form-error")).to_contain_text("justification")
+    state = await web_services.reviews.state(started.review_id)
+    assert state.decision is None
+
+    # The valid one follows the matrix: permanent deactivation, so it needs a second review.
+    await page.select_option("#action", "permanent_deactivation")
+    await page.fill("#rationale", "Fare logs show repeated route inflation.")
+    await page.click("#submit-decision")
+    await expect(page.locator("#decision")).to_contain_text("ana")
+
+    # Luis, a lead, finds it in the leads' queue.
+    lead = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await sign_in(lead, web_url, "luis", "/leads")
+    lead_row = lead.locator(f"tr[data-review='{started.review_id}']")
+    for _ in range(50):
+        if await lead_row.count():
+            break
+        await lead.wait_for_timeout(100)
+        await lead.reload()
+    await expect(lead_row).to_be_visible()
+    await lead.screenshot(path=str(SCREENSHOTS / "leads_queue.png"), full_page=True)
