@@ -36,7 +36,7 @@ async def web_url(web_services: WebServices) -> AsyncIterator[str]:
         uvicorn.Config(create_app(web_services), host="127.0.0.1", port=port, log_level="warning")
     )
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
         await asyncio.sleep(0.02)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
