@@ -1,0 +1,102 @@
+"""Who may sign in and what each role may do, without a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from review.models import PersonRole
+from review.policy_files import PolicyFileError
+from webapp.access import PERSON_PERMISSIONS, Permission, allowed
+from webapp.i18n import catalog, locales, translator
+from webapp.people import (
+    Caller,
+    DemoDirectoryRefused,
+    hash_password,
+    load_directory,
+    password_matches,
+    token_digest,
+)
+from webapp.settings import DEMO_PEOPLE_FILE
+
+
+def test_a_password_hash_verifies_only_its_password() -> None:
+    stored = hash_password("correct horse")
+    assert password_matches("correct horse", stored)
+    assert not password_matches("Correct horse", stored)
+    assert "correct horse" not in stored
+
+
+def test_the_demo_people_file_is_refused_outside_demo_mode() -> None:
+    with pytest.raises(DemoDirectoryRefused):
+        load_directory(DEMO_PEOPLE_FILE, demo_mode=False)
+
+
+def test_the_demo_file_stores_no_password_or_token_in_clear() -> None:
+    text = DEMO_PEOPLE_FILE.read_text()
+    assert 'password = "demo"' not in text
+    for token in ("demo-intake-token", "demo-ana-token", "demo-marco-token", "demo-luis-token"):
+        assert token not in text
+        assert token_digest(token) in text
+
+
+def test_demo_people_sign_in_with_the_demo_password() -> None:
+    people = load_directory(DEMO_PEOPLE_FILE, demo_mode=True)
+    for name, role in [
+        ("ana", "specialist"),
+        ("marco", "specialist"),
+        ("luis", "lead"),
+        ("sofia", "qa"),
+        ("olga", "operator"),
+    ]:
+        caller = people.sign_in(name, "demo")
+        assert caller is not None and caller.person is not None and caller.person.role == role
+    assert people.sign_in("ana", "wrong") is None
+    assert people.sign_in("nobody", "demo") is None
+
+
+def test_demo_tokens_map_to_their_callers() -> None:
+    people = load_directory(DEMO_PEOPLE_FILE, demo_mode=True)
+    intake = people.bearer("demo-intake-token")
+    assert intake is not None and intake.kind == "intake"
+    for token, person in [
+        ("demo-ana-token", "ana"),
+        ("demo-marco-token", "marco"),
+        ("demo-luis-token", "luis"),
+    ]:
+        caller = people.bearer(token)
+        assert caller is not None and caller.name == person
+    assert people.bearer("demo-sofia-token") is None
+
+
+def test_a_token_for_an_unknown_person_is_named_in_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "people.toml"
+    path.write_text(
+        '[people.ana]\nrole = "specialist"\ndisplay_name = "Ana"\n\n'
+        f'[[tokens]]\nname = "t"\nkind = "person"\nperson = "zed"\nsha256 = "{token_digest("x")}"\n'
+    )
+    with pytest.raises(PolicyFileError) as raised:
+        load_directory(path, demo_mode=False)
+    assert f"{path}: tokens[0].person: unknown person 'zed'" in str(raised.value)
+
+
+def test_intake_clients_may_only_start_reviews() -> None:
+    intake = Caller(kind="intake", name="hotline")
+    assert [p for p in Permission if allowed(intake, p)] == [Permission.START_REVIEW]
+
+
+def test_only_leads_give_second_reviews() -> None:
+    assert PERSON_PERMISSIONS[Permission.SECOND_REVIEW] == {PersonRole.LEAD}
+
+
+def test_every_locale_has_every_app_string() -> None:
+    keys = {loc: set(catalog(loc)) for loc in locales()}
+    assert set(keys) >= {"en", "es-MX"}
+    for loc, found in keys.items():
+        assert found == keys["en"], f"{loc} differs from en: {found ^ keys['en']}"
+
+
+def test_an_unknown_app_locale_falls_back_by_language_then_to_english() -> None:
+    assert translator("es-AR")("nav_queue") == "Cola"
+    assert translator("fr-FR")("nav_queue") == "Queue"

@@ -1,0 +1,154 @@
+"""The server-rendered pages over HTTP: signing in, forms, language, errors."""
+
+from __future__ import annotations
+
+import httpx
+
+from review.models import ReviewStatus
+from tests.conftest import review_request
+from tests.review_steps import wait_for_status
+from tests.test_web_api import csrf_of
+from webapp.app import create_app
+from webapp.services import WebServices
+from webapp.settings import WebSettings
+
+
+async def signed_in(api: httpx.AsyncClient, username: str) -> str:
+    """Sign in through the form; returns the session's CSRF token."""
+    answer = await api.post(
+        "/sign-in",
+        data={
+            "username": username,
+            "password": "demo",
+            "csrf_token": csrf_of(await api.get("/sign-in")),
+        },
+    )
+    assert answer.status_code == 303
+    return csrf_of(await api.get("/queue"))
+
+
+async def started(services: WebServices) -> str:
+    review = await services.reviews.start(review_request())
+    await wait_for_status(services.reviews, review.review_id, ReviewStatus.AWAITING_DECISION)
+    return review.review_id
+
+
+async def test_an_anonymous_visitor_is_sent_to_sign_in(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/queue")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=/queue"
+
+
+async def test_a_wrong_password_is_refused_in_plain_words(api: httpx.AsyncClient) -> None:
+    answer = await api.post(
+        "/sign-in",
+        data={
+            "username": "ana",
+            "password": "nope",
+            "csrf_token": csrf_of(await api.get("/sign-in")),
+        },
+    )
+    assert answer.status_code == 401
+    assert "That username and password do not match." in answer.text
+
+
+async def test_signing_in_without_the_form_token_is_refused(api: httpx.AsyncClient) -> None:
+    await api.get("/sign-in")
+    answer = await api.post("/sign-in", data={"username": "ana", "password": "demo"})
+    assert answer.status_code == 403
+    assert "this form has expired" in answer.text
+
+
+async def test_the_session_cookie_is_signed_and_http_only(api: httpx.AsyncClient) -> None:
+    answer = await api.post(
+        "/sign-in",
+        data={
+            "username": "ana",
+            "password": "demo",
+            "csrf_token": csrf_of(await api.get("/sign-in")),
+        },
+    )
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("dr_session=") and "httponly" in cookie.lower()
+    assert "ana" not in cookie.split(";")[0]  # the value is signed data, not a readable name
+
+
+async def test_sign_in_never_redirects_off_site(api: httpx.AsyncClient) -> None:
+    answer = await api.post(
+        "/sign-in",
+        data={
+            "username": "ana",
+            "password": "demo",
+            "next": "//evil.example/",
+            "csrf_token": csrf_of(await api.get("/sign-in")),
+        },
+    )
+    assert answer.headers["location"] == "/queue"
+
+
+async def test_the_queue_speaks_the_persons_language_and_switches(api: httpx.AsyncClient) -> None:
+    token = await signed_in(api, "ana")  # Ana's profile says es-MX
+    assert "Revisiones abiertas" in (await api.get("/queue")).text
+    await api.post("/language", data={"locale": "en", "csrf_token": token, "back": "/queue"})
+    assert "Open reviews" in (await api.get("/queue")).text
+
+
+async def test_a_form_without_its_csrf_token_changes_nothing(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "ana")
+    review_id = await started(web_services)
+    answer = await api.post(f"/reviews/{review_id}/claim", data={})
+    assert answer.status_code == 403
+    assert (await web_services.reviews.state(review_id)).assignee is None
+
+
+async def test_claiming_from_a_form_assigns_the_review(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")
+    review_id = await started(web_services)
+    answer = await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+    assert answer.status_code == 303
+    state = await web_services.reviews.state(review_id)
+    assert state.assignee is not None and state.assignee.id == "marco"
+
+
+async def test_a_specialist_sees_no_second_review_form(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "ana")
+    review_id = await started(web_services)
+    page = await api.get(f"/reviews/{review_id}")
+    assert page.status_code == 200
+    assert 'id="second-review"' not in page.text
+
+
+async def test_qa_cannot_claim_and_is_told_why(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "sofia")
+    review_id = await started(web_services)
+    answer = await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+    assert answer.status_code == 403
+    assert "a qa may not claim" in answer.text
+
+
+async def test_an_unknown_review_is_a_plain_404_page(api: httpx.AsyncClient) -> None:
+    await signed_in(api, "ana")
+    answer = await api.get("/reviews/review-INC-missing")
+    assert answer.status_code == 404
+    assert "no review with id review-INC-missing" in answer.text
+    assert "Traceback" not in answer.text
+
+
+async def test_a_trusted_sso_header_signs_the_person_in(web_services: WebServices) -> None:
+    web_services.settings = WebSettings(
+        demo_mode=True, secret_key="k", trusted_user_header="X-Forwarded-User"
+    )
+    transport = httpx.ASGITransport(app=create_app(web_services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+        page = await client.get("/queue", headers={"X-Forwarded-User": "luis"})
+        assert page.status_code == 200 and "Luis Herrera" in page.text
+        stranger = await client.get("/queue", headers={"X-Forwarded-User": "mallory"})
+        assert stranger.status_code == 303
