@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from review.lifecycle import ReviewRuleError, check_intake
 from review.models import ReviewRequest
 from review.policy_files import entry_path
-from temporal_runtime.connection import connect
+from temporal_runtime.connection import connect, exit_process
 from temporal_runtime.reviews import ReviewClient
 
 
@@ -114,4 +114,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -29,7 +29,7 @@ from review.guidelines import GUIDELINES_FILE, load_guidelines
 from review.markets import MARKETS_FILE, load_markets
 from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
 from review.policy_files import PolicyFileError
-from temporal_runtime.connection import TASK_QUEUE, connect
+from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
 from workflows.deactivation_review import DeactivationReview
 
 log = logging.getLogger("deactivation_review.worker")
@@ -114,4 +114,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    exit_process(asyncio.run(main()))

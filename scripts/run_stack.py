@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 import starter
+from temporal_runtime.connection import exit_process
 from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,4 +210,4 @@ Press Ctrl-C to stop; data in var/ is kept for the next start."""
 
 if __name__ == "__main__":
     os.chdir(ROOT)
-    sys.exit(main())
+    exit_process(main())

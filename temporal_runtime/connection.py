@@ -11,7 +11,9 @@ Connection settings come from Temporal's standard environment configuration, rea
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
+from typing import NoReturn
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -37,3 +39,15 @@ async def connect(env: Mapping[str, str] | None = None) -> Client:
     config = connect_config(env)
     target = str(config.pop("target_host"))
     return await Client.connect(target, data_converter=pydantic_data_converter, **config)  # type: ignore[arg-type]
+
+
+def exit_process(code: int) -> NoReturn:
+    """Flush output and exit without interpreter teardown.
+
+    The SDK's Rust threads can touch Python while CPython finalizes, aborting a process that
+    already finished its work (temporalio/sdk-python#300). Every entry point that held a
+    Temporal client exits through here so its exit code is the one it meant.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

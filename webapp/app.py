@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from review.lifecycle import ReviewRuleError
 from review.policy_files import entry_path
-from temporal_runtime.connection import connect
+from temporal_runtime.connection import connect, exit_process
 from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
 from webapp import api, pages
 from webapp.people import load_directory
@@ -181,3 +181,4 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    exit_process(0)
