@@ -1,0 +1,349 @@
+"""The review lifecycle and who is told what, as plain functions (no Temporal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from review import lifecycle
+from review.lifecycle import ReviewRuleError
+from review.matrix import load_review_policy
+from review.models import (
+    AccountChange,
+    ClaimRequest,
+    DecisionRequest,
+    EnforcementAction,
+    MoreInfoRequest,
+    NoteRequest,
+    Person,
+    PersonRole,
+    RetryActioningRequest,
+    ReviewState,
+    ReviewStatus,
+    SecondReviewRequest,
+)
+from review.notices import plan_notices
+from tests.conftest import review_request
+from tests.review_steps import ANA, LUIS, MARCO, OLGA
+
+POLICY = load_review_policy()
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+SOFIA = Person(id="sofia", role=PersonRole.QA)
+
+
+def review(**changes: Any) -> ReviewState:
+    """A review of dangerous driving (high) with evidence gathered, awaiting a decision."""
+    state = lifecycle.open_review(review_request(**changes), POLICY, NOW)
+    lifecycle.evidence_gathered(state, [], POLICY, NOW)
+    return state
+
+
+def claimed(**changes: Any) -> ReviewState:
+    state = review(**changes)
+    lifecycle.apply_claim(state, ClaimRequest(reviewer=ANA), NOW)
+    return state
+
+
+def decision(state: ReviewState, **changes: Any) -> DecisionRequest:
+    rec = state.recommendation
+    assert rec is not None
+    fields: dict[str, Any] = {
+        "reviewer": ANA,
+        "action": rec.action,
+        "suspension_days": rec.suspension_days,
+        "rationale": "GPS shows 118 km/h in a 50 zone.",
+        "policy_refs": rec.guideline_refs,
+        **changes,
+    }
+    return DecisionRequest(**fields)
+
+
+def refused(check: Any, *args: Any) -> ReviewRuleError:
+    with pytest.raises(ReviewRuleError) as raised:
+        check(*args)
+    return raised.value
+
+
+def decided(state: ReviewState, request: DecisionRequest, at: datetime = NOW) -> ReviewState:
+    lifecycle.check_decision(state, request, POLICY)
+    lifecycle.apply_decision(state, request, at)
+    return state
+
+
+# --- claim --------------------------------------------------------------------------------------
+
+
+def test_a_specialist_claims_an_open_review() -> None:
+    state = claimed()
+    assert state.status is ReviewStatus.IN_REVIEW and state.assignee == ANA
+
+
+def test_a_review_claimed_by_someone_else_cannot_be_claimed() -> None:
+    err = refused(lifecycle.check_claim, claimed(), ClaimRequest(reviewer=MARCO))
+    assert err.kind == "conflict" and "claimed by ana" in str(err)
+
+
+@pytest.mark.parametrize("person", [SOFIA, OLGA])
+def test_qa_and_operators_cannot_claim(person: Person) -> None:
+    assert (
+        refused(lifecycle.check_claim, review(), ClaimRequest(reviewer=person)).kind == "forbidden"
+    )
+
+
+def test_claiming_ones_own_review_again_changes_nothing() -> None:
+    state = claimed()
+    before = len(state.timeline)
+    lifecycle.check_claim(state, ClaimRequest(reviewer=ANA))
+    lifecycle.apply_claim(state, ClaimRequest(reviewer=ANA), NOW)
+    assert len(state.timeline) == before
+
+
+# --- decision -----------------------------------------------------------------------------------
+
+
+def test_a_decision_needs_the_review_claimed_first() -> None:
+    state = review()
+    assert refused(lifecycle.check_decision, state, decision(state), POLICY).kind == "conflict"
+
+
+def test_following_the_matrix_goes_to_actioning_and_meets_the_sla() -> None:
+    state = claimed()
+    decided(state, decision(state))
+    assert state.status is ReviewStatus.ACTIONING and state.sla.met is True
+
+
+def test_a_decision_after_the_deadline_misses_the_sla() -> None:
+    state = claimed()
+    decided(state, decision(state), at=state.sla.deadline + timedelta(minutes=1))
+    assert state.sla.met is False
+
+
+def test_deviating_without_justification_is_invalid() -> None:
+    state = claimed()
+    err = refused(
+        lifecycle.check_decision,
+        state,
+        decision(state, action="warning", suspension_days=None),
+        POLICY,
+    )
+    assert (err.kind, err.field) == ("invalid", "justification")
+    assert "recommends temporary_suspension 7 days" in str(err)
+
+
+def test_a_different_suspension_length_is_a_deviation() -> None:
+    state = claimed()
+    err = refused(lifecycle.check_decision, state, decision(state, suspension_days=10), POLICY)
+    assert err.field == "justification"
+
+
+def test_a_justified_deviation_goes_to_a_second_review() -> None:
+    state = claimed()
+    decided(
+        state,
+        decision(
+            state, action="warning", suspension_days=None, justification="First report in 4 years."
+        ),
+    )
+    assert state.decision is not None and state.decision.deviates_from_recommendation
+    assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW
+
+
+def test_permanent_deactivation_always_needs_a_second_review() -> None:
+    state = claimed()
+    decided(
+        state,
+        decision(
+            state,
+            action="permanent_deactivation",
+            suspension_days=None,
+            justification="Third report this month.",
+        ),
+    )
+    assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW
+
+
+def test_an_unknown_guideline_is_invalid() -> None:
+    state = claimed()
+    err = refused(
+        lifecycle.check_decision, state, decision(state, policy_refs=["CG-NOPE-1"]), POLICY
+    )
+    assert (err.kind, err.field) == ("invalid", "policy_refs")
+
+
+def test_suspension_days_on_a_warning_are_invalid() -> None:
+    state = claimed()
+    err = refused(
+        lifecycle.check_decision,
+        state,
+        decision(state, action="warning", suspension_days=3, justification="x"),
+        POLICY,
+    )
+    assert err.field == "suspension_days"
+
+
+# --- second review ------------------------------------------------------------------------------
+
+
+def awaiting_second_review() -> ReviewState:
+    state = claimed(category="fraud", severity="high")
+    return decided(state, decision(state))
+
+
+def test_the_person_who_decided_cannot_second_review() -> None:
+    state = review(category="fraud", severity="high")
+    lifecycle.apply_claim(state, ClaimRequest(reviewer=LUIS), NOW)  # a lead may decide too
+    decided(state, decision(state, reviewer=LUIS))
+    err = refused(
+        lifecycle.check_second_review,
+        state,
+        SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="ok"),
+    )
+    assert err.kind == "forbidden" and "different person" in str(err)
+
+
+def test_only_a_lead_gives_a_second_review() -> None:
+    err = refused(
+        lifecycle.check_second_review,
+        awaiting_second_review(),
+        SecondReviewRequest(reviewer=MARCO, outcome="approve", comment="ok"),
+    )
+    assert err.kind == "forbidden"
+
+
+def test_an_approved_second_review_goes_to_actioning() -> None:
+    state = awaiting_second_review()
+    lifecycle.apply_second_review(
+        state, SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="ok"), NOW
+    )
+    assert state.status is ReviewStatus.ACTIONING
+
+
+def test_a_returned_decision_goes_back_to_the_specialist() -> None:
+    state = awaiting_second_review()
+    lifecycle.apply_second_review(
+        state, SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Check fares."), NOW
+    )
+    assert state.status is ReviewStatus.IN_REVIEW and state.assignee == ANA
+
+
+# --- notes, more info, escalation, SLA ----------------------------------------------------------
+
+
+def test_notes_are_refused_once_closed() -> None:
+    state = review()
+    state.status = ReviewStatus.CLOSED
+    assert (
+        refused(lifecycle.check_note, state, NoteRequest(author=ANA, text="late")).kind
+        == "conflict"
+    )
+
+
+def test_more_information_goes_back_to_gathering_and_keeps_the_claim() -> None:
+    state = claimed()
+    lifecycle.apply_more_info(state, MoreInfoRequest(reviewer=ANA, reason="Dashcam"), NOW)
+    assert state.status is ReviewStatus.GATHERING_EVIDENCE and state.assignee == ANA
+
+
+def test_a_breach_is_recorded_and_escalates() -> None:
+    state = review()
+    lifecycle.mark_breached(state, state.sla.deadline)
+    assert state.sla.breached and state.escalated
+    assert state.escalation_reasons[0].startswith("SLA breached")
+
+
+def test_a_report_from_the_future_is_refused_at_intake() -> None:
+    request = review_request(reported_at=(NOW + timedelta(minutes=6)).isoformat())
+    err = refused(lifecycle.check_intake, request, NOW)
+    assert (err.kind, err.field) == ("invalid", "reported_at")
+
+
+def test_retrying_actioning_needs_an_operator_or_lead_and_a_block() -> None:
+    state = review()
+    retry = RetryActioningRequest(operator=OLGA, reason="fixed")
+    assert refused(lifecycle.check_retry_actioning, state, retry).kind == "conflict"
+    lifecycle.block_actioning(state, "account change: HTTP 404", NOW)
+    lifecycle.check_retry_actioning(state, retry)
+    assert (
+        refused(
+            lifecycle.check_retry_actioning, state, RetryActioningRequest(operator=ANA, reason="x")
+        ).kind
+        == "forbidden"
+    )
+
+
+# --- who is told what ---------------------------------------------------------------------------
+
+
+def actioned(action: str, held: bool = False, **changes: Any) -> ReviewState:
+    state = claimed(**changes)
+    if held:
+        state.account_changes.append(
+            AccountChange(
+                change="interim_hold", account_status="on_hold", applied_at=NOW, reference="h"
+            )
+        )
+    rec = state.recommendation
+    assert rec is not None
+    days = 7 if action == "temporary_suspension" else None
+    same = action == rec.action and days == rec.suspension_days
+    return decided(
+        state,
+        decision(
+            state, action=action, suspension_days=days, justification=None if same else "reason"
+        ),
+    )
+
+
+def test_a_suspension_notice_carries_its_end_and_the_appeal_deadline() -> None:
+    jobs = plan_notices(actioned("temporary_suspension"), POLICY, NOW)
+    notice = jobs[0].content
+    assert notice.kind == "outcome_notice"
+    assert notice.suspension_ends_at == NOW + timedelta(days=7)
+    assert notice.appeal_deadline == NOW + timedelta(days=POLICY.matrix.appeal_window_days)
+
+
+def test_the_reporter_notice_carries_no_outcome_at_all() -> None:
+    jobs = plan_notices(actioned("temporary_suspension"), POLICY, NOW)
+    reporter = jobs[1]
+    assert reporter.recipient.account_id == "rdr_9"
+    assert set(reporter.content.model_dump()) == {"kind", "review_id", "reporter_role", "market"}
+
+
+def test_no_action_without_a_hold_tells_the_account_nothing() -> None:
+    jobs = plan_notices(actioned("no_action"), POLICY, NOW)
+    assert [j.content.kind for j in jobs] == ["report_reviewed"]
+
+
+def test_no_action_after_a_hold_tells_the_account_the_hold_is_lifted() -> None:
+    jobs = plan_notices(actioned("no_action", held=True), POLICY, NOW)
+    assert jobs[0].content.kind == "outcome_notice" and jobs[0].content.interim_hold_lifted
+
+
+def test_a_platform_reporter_gets_no_message() -> None:
+    jobs = plan_notices(
+        actioned("temporary_suspension", reporter={"id": "fraud-model", "role": "platform"}),
+        POLICY,
+        NOW,
+    )
+    assert [j.content.kind for j in jobs] == ["outcome_notice"]
+
+
+def test_the_reporter_is_written_to_in_the_accounts_language_by_default() -> None:
+    jobs = plan_notices(actioned("temporary_suspension", account={"locale": "es-MX"}), POLICY, NOW)
+    assert jobs[1].recipient.locale == "es-MX"
+
+
+def test_each_message_has_one_idempotency_key_per_review_and_kind() -> None:
+    state = actioned("temporary_suspension")
+    keys = [j.idempotency_key for j in plan_notices(state, POLICY, NOW)]
+    assert keys == [f"{state.review_id}:outcome_notice", f"{state.review_id}:report_reviewed"]
+    assert keys == [
+        j.idempotency_key for j in plan_notices(state, POLICY, NOW + timedelta(hours=1))
+    ]
+
+
+def test_a_suspension_is_a_restriction_and_a_warning_is_not() -> None:
+    assert EnforcementAction.TEMPORARY_SUSPENSION.restricts_account
+    assert not EnforcementAction.WARNING.restricts_account
