@@ -6,32 +6,26 @@ at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from review.models import (
-    ClaimRequest,
     DecisionBody,
-    DecisionRequest,
-    EscalationRequest,
     IncidentCategory,
-    MoreInfoRequest,
     NoteBody,
-    NoteRequest,
     ReasonBody,
-    RetryActioningRequest,
     ReviewRequest,
     ReviewState,
     ReviewStatus,
     SecondReviewBody,
-    SecondReviewRequest,
     SlaTier,
     StrictModel,
 )
 from temporal_runtime.reviews import ReviewFilter, ReviewSummary
 from webapp.access import Permission
 from webapp.people import Caller
+from webapp.person_requests import PERSON_REQUESTS
 from webapp.services import WebServices, authorize, services_of
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
@@ -149,15 +143,23 @@ def view(services: WebServices, state: ReviewState) -> ReviewView:
     return ReviewView(**state.model_dump(), links=links(services, state.review_id))
 
 
+async def _send(
+    path: str, review_id: str, body: object, services: WebServices, caller: Caller
+) -> ReviewView:
+    state = await PERSON_REQUESTS[path].send(services.reviews, review_id, caller.as_person(), body)
+    return view(services, state)
+
+
+def _caller(path: str) -> Any:
+    return Depends(authorize(PERSON_REQUESTS[path].permission))
+
+
 @router.post("/reviews/{review_id}/claim", response_model=ReviewView)
 async def claim(
-    review_id: str,
-    services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.CLAIM))],
+    review_id: str, services: Services, caller: Annotated[Caller, _caller("claim")]
 ) -> ReviewView:
     """Claim the review for the caller."""
-    state = await services.reviews.claim(review_id, ClaimRequest(reviewer=caller.as_person()))
-    return view(services, state)
+    return await _send("claim", review_id, None, services, caller)
 
 
 @router.post("/reviews/{review_id}/decision", response_model=ReviewView)
@@ -165,11 +167,10 @@ async def decide(
     review_id: str,
     body: DecisionBody,
     services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.DECIDE))],
+    caller: Annotated[Caller, _caller("decision")],
 ) -> ReviewView:
     """Decide a review the caller has claimed."""
-    request = DecisionRequest(reviewer=caller.as_person(), **body.model_dump())
-    return view(services, await services.reviews.decide(review_id, request))
+    return await _send("decision", review_id, body, services, caller)
 
 
 @router.post("/reviews/{review_id}/second-review", response_model=ReviewView)
@@ -177,23 +178,18 @@ async def second_review(
     review_id: str,
     body: SecondReviewBody,
     services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.SECOND_REVIEW))],
+    caller: Annotated[Caller, _caller("second-review")],
 ) -> ReviewView:
     """Approve or return a decision awaiting second review."""
-    request = SecondReviewRequest(reviewer=caller.as_person(), **body.model_dump())
-    return view(services, await services.reviews.second_review(review_id, request))
+    return await _send("second-review", review_id, body, services, caller)
 
 
 @router.post("/reviews/{review_id}/notes", response_model=ReviewView)
 async def add_note(
-    review_id: str,
-    body: NoteBody,
-    services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.ADD_NOTE))],
+    review_id: str, body: NoteBody, services: Services, caller: Annotated[Caller, _caller("notes")]
 ) -> ReviewView:
     """Add a note to the case file."""
-    request = NoteRequest(author=caller.as_person(), **body.model_dump())
-    return view(services, await services.reviews.add_note(review_id, request))
+    return await _send("notes", review_id, body, services, caller)
 
 
 @router.post("/reviews/{review_id}/request-more-info", response_model=ReviewView)
@@ -201,11 +197,10 @@ async def request_more_info(
     review_id: str,
     body: ReasonBody,
     services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.REQUEST_MORE_INFO))],
+    caller: Annotated[Caller, _caller("request-more-info")],
 ) -> ReviewView:
     """Send the review back to gathering evidence."""
-    request = MoreInfoRequest(reviewer=caller.as_person(), **body.model_dump())
-    return view(services, await services.reviews.request_more_info(review_id, request))
+    return await _send("request-more-info", review_id, body, services, caller)
 
 
 @router.post("/reviews/{review_id}/escalate", response_model=ReviewView)
@@ -213,11 +208,10 @@ async def escalate(
     review_id: str,
     body: ReasonBody,
     services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.ESCALATE))],
+    caller: Annotated[Caller, _caller("escalate")],
 ) -> ReviewView:
     """Raise the review to the leads' queue."""
-    request = EscalationRequest(reviewer=caller.as_person(), **body.model_dump())
-    return view(services, await services.reviews.escalate(review_id, request))
+    return await _send("escalate", review_id, body, services, caller)
 
 
 @router.post("/reviews/{review_id}/retry-actioning", response_model=ReviewView)
@@ -225,8 +219,7 @@ async def retry_actioning(
     review_id: str,
     body: ReasonBody,
     services: Services,
-    caller: Annotated[Caller, Depends(authorize(Permission.RETRY_ACTIONING))],
+    caller: Annotated[Caller, _caller("retry-actioning")],
 ) -> ReviewView:
     """Retry actioning a platform service refused, once the cause is fixed."""
-    request = RetryActioningRequest(operator=caller.as_person(), **body.model_dump())
-    return view(services, await services.reviews.retry_actioning(review_id, request))
+    return await _send("retry-actioning", review_id, body, services, caller)

@@ -16,20 +16,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
 from review.models import (
-    ClaimRequest,
-    DecisionBody,
-    DecisionRequest,
     EnforcementAction,
-    EscalationRequest,
     IncidentCategory,
-    MoreInfoRequest,
-    NoteBody,
-    NoteRequest,
-    ReasonBody,
     ReviewState,
     ReviewStatus,
-    SecondReviewBody,
-    SecondReviewRequest,
     Severity,
     SlaTier,
 )
@@ -40,6 +30,7 @@ from webapp.access import Permission, allowed, refusal
 from webapp.auth import SESSION_LOCALE, SESSION_PERSON, csrf_token, csrf_valid
 from webapp.i18n import app_locale, locales, translator
 from webapp.people import Caller
+from webapp.person_requests import PERSON_REQUESTS, PersonRequest
 from webapp.services import WebServices, current_caller, services_of
 from webapp.settings import WEBAPP_DIR
 
@@ -324,30 +315,6 @@ async def preview(
     )
 
 
-async def _submit(
-    request: Request,
-    review_id: str,
-    permission: Permission,
-    body_model: type[BaseModel] | None,
-    send: Any,
-) -> Response:
-    """Check the form, build the body, send the update; re-render with the reason if refused."""
-    caller = person(request, permission)
-    data = await form(request)
-    data["policy_refs_list"] = (await request.form()).getlist("policy_refs")
-    try:
-        body = _body(body_model, data) if body_model else None
-        await send(caller, body)
-    except ValidationError as err:
-        reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
-        return await review_page(request, review_id, caller, 422, reasons, data)
-    except ReviewRefused as err:
-        status = {"conflict": 409, "invalid": 422, "forbidden": 403}[err.kind]
-        message = f"{err.field}: {err}" if err.field else str(err)
-        return await review_page(request, review_id, caller, status, message, data)
-    return _back(review_id)
-
-
 def _body(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     fields = {k: v for k, v in data.items() if k in model.model_fields and v not in ("", None)}
     if "policy_refs" in model.model_fields:
@@ -357,67 +324,29 @@ def _body(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     return model.model_validate(fields)
 
 
-@router.post("/reviews/{review_id}/claim")
-async def claim(request: Request, review_id: str) -> Response:
-    reviews = services_of(request).reviews
+def _form_handler(spec: PersonRequest) -> Any:
+    async def submit(request: Request, review_id: str) -> Response:
+        """Check the form, send the request; re-render with the reason if refused."""
+        caller = person(request, spec.permission)
+        data = await form(request)
+        data["policy_refs_list"] = (await request.form()).getlist("policy_refs")
+        services = services_of(request)
+        try:
+            body = _body(spec.body, data) if spec.body else None
+            await spec.send(services.reviews, review_id, caller.as_person(), body)
+        except ValidationError as err:
+            reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
+            return await review_page(request, review_id, caller, 422, reasons, data)
+        except ReviewRefused as err:
+            status = {"conflict": 409, "invalid": 422, "forbidden": 403}[err.kind]
+            message = f"{err.field}: {err}" if err.field else str(err)
+            return await review_page(request, review_id, caller, status, message, data)
+        return _back(review_id)
 
-    async def send(caller: Caller, _: None) -> None:
-        await reviews.claim(review_id, ClaimRequest(reviewer=caller.as_person()))
-
-    return await _submit(request, review_id, Permission.CLAIM, None, send)
-
-
-@router.post("/reviews/{review_id}/decision")
-async def decide(request: Request, review_id: str) -> Response:
-    reviews = services_of(request).reviews
-
-    async def send(caller: Caller, body: DecisionBody) -> None:
-        request_ = DecisionRequest(reviewer=caller.as_person(), **body.model_dump())
-        await reviews.decide(review_id, request_)
-
-    return await _submit(request, review_id, Permission.DECIDE, DecisionBody, send)
-
-
-@router.post("/reviews/{review_id}/second-review")
-async def second_review(request: Request, review_id: str) -> Response:
-    reviews = services_of(request).reviews
-
-    async def send(caller: Caller, body: SecondReviewBody) -> None:
-        request_ = SecondReviewRequest(reviewer=caller.as_person(), **body.model_dump())
-        await reviews.second_review(review_id, request_)
-
-    return await _submit(request, review_id, Permission.SECOND_REVIEW, SecondReviewBody, send)
+    return submit
 
 
-@router.post("/reviews/{review_id}/notes")
-async def add_note(request: Request, review_id: str) -> Response:
-    reviews = services_of(request).reviews
-
-    async def send(caller: Caller, body: NoteBody) -> None:
-        await reviews.add_note(
-            review_id, NoteRequest(author=caller.as_person(), **body.model_dump())
-        )
-
-    return await _submit(request, review_id, Permission.ADD_NOTE, NoteBody, send)
-
-
-@router.post("/reviews/{review_id}/request-more-info")
-async def request_more_info(request: Request, review_id: str) -> Response:
-    reviews = services_of(request).reviews
-
-    async def send(caller: Caller, body: ReasonBody) -> None:
-        request_ = MoreInfoRequest(reviewer=caller.as_person(), **body.model_dump())
-        await reviews.request_more_info(review_id, request_)
-
-    return await _submit(request, review_id, Permission.REQUEST_MORE_INFO, ReasonBody, send)
-
-
-@router.post("/reviews/{review_id}/escalate")
-async def escalate(request: Request, review_id: str) -> Response:
-    reviews = services_of(request).reviews
-
-    async def send(caller: Caller, body: ReasonBody) -> None:
-        request_ = EscalationRequest(reviewer=caller.as_person(), **body.model_dump())
-        await reviews.escalate(review_id, request_)
-
-    return await _submit(request, review_id, Permission.ESCALATE, ReasonBody, send)
+for _spec in PERSON_REQUESTS.values():
+    router.add_api_route(
+        f"/reviews/{{review_id}}/{_spec.path}", _form_handler(_spec), methods=["POST"]
+    )
