@@ -22,6 +22,7 @@ from review.lifecycle import ReviewRuleError, check_intake
 from review.models import ReviewRequest
 from review.policy_files import entry_path
 from temporal_runtime.connection import connect, exit_process
+from temporal_runtime.encryption import KeyRingError
 from temporal_runtime.reviews import ReviewClient
 
 
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(start_all(requests))
+    except KeyRingError as err:
+        print(f"starter: encryption keys: {err}", file=sys.stderr)
+        return 2
     except RuntimeError as err:
         print(f"starter: cannot reach Temporal: {err}", file=sys.stderr)
         return 1

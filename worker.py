@@ -30,6 +30,7 @@ from review.markets import MARKETS_FILE, load_markets
 from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
 from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
+from temporal_runtime.encryption import KeyRingError
 from workflows.deactivation_review import DeactivationReview
 
 log = logging.getLogger("deactivation_review.worker")
@@ -92,6 +93,9 @@ async def main() -> int:
     endpoints = PlatformEndpoints()
     try:
         client = await connect()
+    except KeyRingError as err:
+        print(f"worker: not starting, encryption keys: {err}", file=sys.stderr)
+        return 2
     except RuntimeError as err:
         print(f"worker: cannot connect to Temporal: {err}", file=sys.stderr)
         return 1

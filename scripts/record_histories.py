@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform import PlatformEndpoints
@@ -33,12 +32,16 @@ from review.models import (
     ReviewStatus,
     SecondReviewRequest,
 )
+from temporal_runtime.connection import data_converter
+from temporal_runtime.encryption import load_key_file, new_key_file
 from temporal_runtime.reviews import ReviewClient
 from worker import PolicySettings, build_worker, load_policy
 from workflows import search_attributes
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORIES = ROOT / "tests" / "histories"
+# A test-only key, committed beside the histories it encrypts (they hold synthetic data only).
+REPLAY_KEYS = HISTORIES / "replay_keys.toml"
 PLATFORM_PORT = 8199
 SPECIALIST = Person(id="ana", role=PersonRole.SPECIALIST)
 LEAD = Person(id="luis", role=PersonRole.LEAD)
@@ -168,9 +171,11 @@ async def record() -> None:
         await asyncio.sleep(0.05)
     platform = PlatformEndpoints.all_at(f"http://127.0.0.1:{PLATFORM_PORT}")
     policy, renderer = load_policy(PolicySettings())
+    if not REPLAY_KEYS.exists():
+        new_key_file(REPLAY_KEYS, "replay1")
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(load_key_file(REPLAY_KEYS)),
     )
     try:
         await search_attributes.register(env.client)

@@ -20,6 +20,7 @@ import httpx
 
 import starter
 from temporal_runtime.connection import exit_process
+from temporal_runtime.encryption import DEMO_KEY_FILE, new_key_file
 from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,9 @@ def main() -> int:
             print(f"make run: port {port} ({what}) is already in use; is another `make run` up?")
             return 1
     LOGS.mkdir(parents=True, exist_ok=True)
+    if not DEMO_KEY_FILE.exists():
+        new_key_file(DEMO_KEY_FILE, "demo1")
+        print(f"Generated a demo encryption key in {DEMO_KEY_FILE.relative_to(ROOT)}")
     stack = Stack()
     stopping = False
 

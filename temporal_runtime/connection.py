@@ -10,6 +10,7 @@ Connection settings come from Temporal's standard environment configuration, rea
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Mapping
@@ -17,7 +18,10 @@ from typing import NoReturn
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfigProfile
+
+from temporal_runtime.encryption import EncryptionCodec, KeyRing, load_key_ring
 
 TASK_QUEUE = os.environ.get("DR_TASK_QUEUE", "deactivation-review")
 """The task queue reviews run on."""
@@ -34,11 +38,25 @@ def connect_config(env: Mapping[str, str] | None = None) -> dict[str, object]:
     return config
 
 
+def data_converter(keys: KeyRing) -> DataConverter:
+    """Pydantic models in, ciphertext out: every payload and failure message is encrypted.
+
+    The worker, starter.py, the web app and the Replayer must all use this same converter.
+    """
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        # Failure messages and stack traces can quote data: encode them as payloads too.
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
 async def connect(env: Mapping[str, str] | None = None) -> Client:
-    """A client that speaks our pydantic models, connected per the environment."""
+    """A client that speaks our pydantic models, encrypted, connected per the environment."""
     config = connect_config(env)
     target = str(config.pop("target_host"))
-    return await Client.connect(target, data_converter=pydantic_data_converter, **config)  # type: ignore[arg-type]
+    converter = data_converter(load_key_ring(env))
+    return await Client.connect(target, data_converter=converter, **config)  # type: ignore[arg-type]
 
 
 def exit_process(code: int) -> NoReturn:

