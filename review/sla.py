@@ -30,4 +30,3 @@ class SlaPolicy(StrictModel):
             at_risk_at=started_at + allowed * self.at_risk_fraction,
             deadline=started_at + allowed,
         )
-
