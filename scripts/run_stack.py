@@ -139,6 +139,10 @@ def main() -> int:
                 str(TEMPORAL_UI_PORT),
                 "--log-level",
                 "warn",
+                # The Web UI asks our codec endpoint to decrypt history for signed-in leads
+                # and operators; the server itself only ever holds ciphertext.
+                "--ui-codec-endpoint",
+                f"http://localhost:{WEB_PORT}/codec",
                 *dev_server_flags(),
             ],
         )
@@ -185,10 +189,10 @@ def main() -> int:
         print(
             f"""
 deactivation-review is running.
-  Specialists' web app   http://127.0.0.1:{WEB_PORT}/queue
+  Specialists' web app   http://localhost:{WEB_PORT}/queue
                          demo sign-in: ana, marco (specialists), luis (lead), sofia (qa),
                          olga (operator); password "demo"
-  Intake API and docs    http://127.0.0.1:{WEB_PORT}/docs  (bearer demo-intake-token)
+  Intake API and docs    http://localhost:{WEB_PORT}/docs  (bearer demo-intake-token)
   Temporal Web UI        http://localhost:{TEMPORAL_UI_PORT}/namespaces/default/workflows
   Demo outbox (sent)     http://127.0.0.1:{PLATFORM_PORT}/notification-gateway/messages
   Temporal frontend      127.0.0.1:{TEMPORAL_PORT} (namespace default)

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     REQUEST_MORE_INFO = "request_more_info"
     ESCALATE = "escalate"
     RETRY_ACTIONING = "retry_actioning"
+    DECODE_HISTORY = "decode_history"
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -40,6 +41,7 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     Permission.REQUEST_MORE_INFO: _DECIDERS,
     Permission.ESCALATE: _DECIDERS,
     Permission.RETRY_ACTIONING: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
+    Permission.DECODE_HISTORY: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
 }
 INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
 

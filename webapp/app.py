@@ -24,7 +24,7 @@ from review.lifecycle import ReviewRuleError
 from review.policy_files import entry_path
 from temporal_runtime.connection import connect, exit_process
 from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
-from webapp import api, pages
+from webapp import api, codec_server, pages
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
@@ -82,6 +82,8 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
     )
     app.mount("/static", StaticFiles(directory=WEBAPP_DIR / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(codec_server.router)
+    codec_server.add_cors(app)
     app.include_router(pages.router)
     _add_error_handlers(app)
 
@@ -112,7 +114,8 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """Machine-facing paths answer errors in JSON; pages answer with a page."""
+    return request.url.path.startswith(("/api/", "/codec/"))
 
 
 def _add_error_handlers(app: FastAPI) -> None:

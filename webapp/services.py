@@ -46,8 +46,12 @@ def current_caller(request: Request) -> Caller | None:
     return caller_of(request, services.people, services.settings.trusted_user_header)
 
 
-def authorize(permission: Permission) -> Callable[[Request], Awaitable[Caller]]:
-    """A dependency: 401 without credentials, 403 without the permission or CSRF token."""
+def authorize(permission: Permission, csrf: bool = True) -> Callable[[Request], Awaitable[Caller]]:
+    """A dependency: 401 without credentials, 403 without the permission or CSRF token.
+
+    ``csrf=False`` is for endpoints a cross-origin page of ours calls (the codec endpoint for
+    the Temporal Web UI), where CORS decides which origin may read the answer.
+    """
 
     async def dependency(request: Request) -> Caller:
         caller = current_caller(request)
@@ -57,7 +61,7 @@ def authorize(permission: Permission) -> Callable[[Request], Awaitable[Caller]]:
             )
         if not allowed(caller, permission):
             raise HTTPException(403, refusal(caller, permission))
-        if request.method != "GET" and uses_session(request):
+        if csrf and request.method != "GET" and uses_session(request):
             submitted = request.headers.get("x-csrf-token")
             if not csrf_valid(request, submitted):
                 raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token header)")
