@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -24,13 +25,15 @@ from activities.evidence import EvidenceActivities
 from activities.notifications import NotificationActivities
 from activities.platform import PlatformEndpoints
 from activities.policy import PolicyActivities
+from activities.records import RecordActivities
+from decision_archive.store import DecisionArchive
 from notifications.rendering import MessageRenderer
 from review.guidelines import GUIDELINES_FILE, load_guidelines
 from review.markets import MARKETS_FILE, load_markets
 from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
 from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
-from temporal_runtime.encryption import KeyRingError
+from temporal_runtime.encryption import KeyRingError, load_key_ring
 from workflows.deactivation_review import DeactivationReview
 
 log = logging.getLogger("deactivation_review.worker")
@@ -60,13 +63,15 @@ def build_worker(
     renderer: MessageRenderer,
     endpoints: PlatformEndpoints,
     http: httpx.AsyncClient,
+    archive: DecisionArchive,
     task_queue: str = TASK_QUEUE,
     **worker_options: Any,
 ) -> Worker:
     """A worker for review workflows and their activities (``worker_options`` go to Worker)."""
-    evidence = EvidenceActivities(endpoints, http)
+    evidence = EvidenceActivities(endpoints, http, archive)
     accounts = AccountActivities(endpoints, http)
     notices = NotificationActivities(endpoints, http, renderer)
+    records = RecordActivities(archive)
     return Worker(
         client,
         task_queue=task_queue,
@@ -77,6 +82,7 @@ def build_worker(
             accounts.place_interim_hold,
             accounts.apply_enforcement,
             notices.send_notice,
+            records.archive_case_record,
         ],
         **worker_options,
     )
@@ -93,8 +99,17 @@ async def main() -> int:
     endpoints = PlatformEndpoints()
     try:
         client = await connect()
+        archive = DecisionArchive.from_settings(load_key_ring())
     except KeyRingError as err:
         print(f"worker: not starting, encryption keys: {err}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as err:
+        # Not the error text: a database error can quote the URL's password.
+        print(
+            f"worker: cannot open the decision archive ({type(err).__name__}); "
+            "check DR_ARCHIVE_URL",
+            file=sys.stderr,
+        )
         return 2
     except RuntimeError as err:
         print(f"worker: cannot connect to Temporal: {err}", file=sys.stderr)
@@ -104,13 +119,14 @@ async def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with httpx.AsyncClient() as http:
-        worker = build_worker(client, policy, renderer, endpoints, http)
+        worker = build_worker(client, policy, renderer, endpoints, http, archive)
         async with worker:
             log.info(
-                "serving task queue %s in namespace %s with matrix %s",
+                "serving task queue %s in namespace %s with matrix %s, archive %s",
                 worker.task_queue,
                 client.namespace,
                 policy.matrix.version,
+                archive.engine.url.render_as_string(hide_password=True),
             )
             await stop.wait()
             log.info("stopping")

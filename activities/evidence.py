@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -11,7 +12,14 @@ from temporalio.exceptions import ApplicationError
 
 from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
-from review.models import EvidenceData, EvidenceItem, EvidenceQuery, EvidenceSource
+from decision_archive.store import DecisionArchive
+from review.models import (
+    AccountHistory,
+    EvidenceData,
+    EvidenceItem,
+    EvidenceQuery,
+    EvidenceSource,
+)
 from review.policy_files import entry_path
 
 _EVIDENCE = TypeAdapter[EvidenceData](EvidenceData)
@@ -33,11 +41,15 @@ def evidence_path(query: EvidenceQuery) -> str:
 
 
 class EvidenceActivities:
-    """Evidence activities sharing one HTTP client and the configured source URLs."""
+    """Evidence activities sharing one HTTP client, the configured source URLs, and the
+    decision archive (our own record of the account's earlier decisions)."""
 
-    def __init__(self, endpoints: PlatformEndpoints, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, endpoints: PlatformEndpoints, http: httpx.AsyncClient, archive: DecisionArchive
+    ) -> None:
         self.endpoints = endpoints
         self.http = http
+        self.archive = archive
 
     @activity.defn
     async def gather_evidence(self, query: EvidenceQuery) -> EvidenceItem:
@@ -74,9 +86,26 @@ class EvidenceActivities:
             raise ApplicationError(
                 f"{service} sent {data.kind} data", type="MalformedEvidence", non_retryable=True
             )
+        if isinstance(data, AccountHistory):
+            data = await self._with_archived_decisions(data, query)
         return EvidenceItem(
             source=query.source,
             available=True,
             data=data,
             gathered_at=datetime.now(UTC),
         )
+
+    async def _with_archived_decisions(
+        self, history: AccountHistory, query: EvidenceQuery
+    ) -> AccountHistory:
+        """Add the account's confirmed violations from our own archive that the upstream
+        history does not list yet, so a second incident sees the first."""
+        archived = await asyncio.to_thread(
+            self.archive.prior_violations, query.account_id, query.review_id
+        )
+        known = {v.incident_id for v in history.prior_violations}
+        added = [v for v in archived if v.incident_id not in known]
+        if not added:
+            return history
+        merged = sorted([*history.prior_violations, *added], key=lambda v: v.decided_at)
+        return history.model_copy(update={"prior_violations": merged})

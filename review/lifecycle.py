@@ -33,6 +33,7 @@ from review.models import (
     SecondReviewRequest,
     TimelineEntry,
 )
+from review.reasons import statement_of_reasons
 
 RuleKind = Literal["conflict", "invalid", "forbidden"]
 
@@ -345,6 +346,18 @@ def apply_retry_actioning(
     """Clear the block; the workflow tries the refused step again."""
     state.actioning_blocked = None
     record(state, now, "actioning_retried", request.operator, request.reason)
+
+
+def begin_actioning(state: ReviewState, policy: ReviewPolicy, now: datetime) -> None:
+    """Fix the statement of reasons the messages and the case record will carry."""
+    state.statement_of_reasons = statement_of_reasons(state, policy, now)
+
+
+def close(state: ReviewState, now: datetime) -> None:
+    """The decision is carried out, told and recorded: the review is closed."""
+    state.status = ReviewStatus.CLOSED
+    state.closed_at = now
+    record(state, now, "closed")
 
 
 # --- SLA ----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import RootModel, field_validator
+from pydantic import Field, RootModel, field_validator
 
 from review.models import StrictModel
 from review.policy_files import POLICY_DIR, load_policy_file
@@ -17,6 +17,11 @@ class Market(StrictModel):
     """One operating market."""
 
     time_zone: str
+    record_retention_days: int = Field(
+        ge=30,
+        le=36500,
+        description="How long case records of this market's reviews are kept after closing.",
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -35,6 +40,11 @@ class Markets(RootModel[dict[str, Market]]):
         """The market's zone; UTC for a market not listed."""
         found = self.root.get(market)
         return ZoneInfo(found.time_zone if found else "UTC")
+
+    def retention_days(self, market: str) -> int | None:
+        """How many days the market keeps case records; None for a market not listed."""
+        found = self.root.get(market)
+        return found.record_retention_days if found else None
 
 
 def load_markets(path: Path = MARKETS_FILE) -> Markets:

@@ -497,6 +497,45 @@ class SentMessage(StrictModel):
     sent_at: datetime
 
 
+class StatementOfReasons(StrictModel):
+    """Why an account was restricted, as the person is told and the record keeps it.
+
+    Shaped after Art. 17(3) of the EU Digital Services Act, the strictest regime we operate
+    under: what the restriction is, where and for how long it applies (a); the facts and
+    circumstances relied on (b); whether automated means were used (c); the guideline broken (e,
+    the texts come from the community guidelines); and how to seek redress (f). The reporter is
+    never identified, only their role.
+    """
+
+    action: EnforcementAction
+    suspension_days: int | None
+    account_role: Literal["rider", "driver"]
+    territorial_scope: Literal["all_markets"] = Field(
+        default="all_markets",
+        description="An account restriction applies wherever the platform operates.",
+    )
+    starts_at: datetime
+    ends_at: datetime | None = Field(description="None for a permanent deactivation.")
+    category: IncidentCategory
+    reported_at: datetime
+    market: str
+    based_on_report_by: Literal["rider", "driver", "third_party", "platform"] | None = Field(
+        description="The reporter's role when the review began with a report; never who."
+    )
+    evidence_relied_on: list[EvidenceSource]
+    prior_violations: int
+    automated_recommendation: bool = Field(
+        description="The deactivation matrix recommended an action before a person decided."
+    )
+    recommendation_rule: str | None
+    matrix_version: str
+    followed_recommendation: bool
+    second_reviewed: bool = Field(description="A second person checked the decision.")
+    guideline_refs: list[str]
+    appeal_deadline: datetime
+    appeal_window_days: int
+
+
 class ReviewState(StrictModel):
     """Everything a specialist sees about a review; the workflow's queryable state."""
 
@@ -518,6 +557,9 @@ class ReviewState(StrictModel):
     account_changes: list[AccountChange] = Field(default_factory=list)
     messages: list[SentMessage] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    statement_of_reasons: StatementOfReasons | None = Field(
+        default=None, description="Set when a decision that restricts the account is carried out."
+    )
     actioning_blocked: str | None = Field(
         default=None,
         description="Why carrying out the decision stopped; an operator retries once it is fixed.",

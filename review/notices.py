@@ -7,10 +7,10 @@ models carry only what each audience may see, so a template cannot leak what it 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from review.matrix import ReviewPolicy
 from review.models import (
@@ -21,8 +21,10 @@ from review.models import (
     PersonRole,
     Recipient,
     ReviewState,
+    StatementOfReasons,
     StrictModel,
 )
+from review.reasons import statement_of_reasons
 
 
 class OutcomeNoticeContent(StrictModel):
@@ -39,6 +41,15 @@ class OutcomeNoticeContent(StrictModel):
     guideline_refs: list[str]
     interim_hold_lifted: bool
     appeal_deadline: datetime | None
+    reasons: StatementOfReasons | None = Field(
+        default=None, description="For restrictions: the statement of reasons, in full."
+    )
+
+    @model_validator(mode="after")
+    def _restrictions_state_their_reasons(self) -> OutcomeNoticeContent:
+        if self.action.restricts_account and self.reasons is None:
+            raise ValueError(f"a {self.action} notice needs its statement of reasons")
+        return self
 
 
 class ReportReviewedContent(StrictModel):
@@ -79,17 +90,8 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
     # No action and no hold: the account never knew, and telling them a report was made
     # could expose the reporter to retaliation.
     if decision.action is not EnforcementAction.NO_ACTION or held:
-        suspension_ends_at = (
-            now + timedelta(days=decision.suspension_days)
-            if decision.action is EnforcementAction.TEMPORARY_SUSPENSION
-            and decision.suspension_days
-            else None
-        )
-        appeal_deadline = (
-            now + timedelta(days=policy.matrix.appeal_window_days)
-            if decision.action.restricts_account
-            else None
-        )
+        # The statement the workflow fixed when actioning began; computed here for previews.
+        reasons = state.statement_of_reasons or statement_of_reasons(state, policy, now)
         jobs.append(
             NoticeJob(
                 review_id=state.review_id,
@@ -106,10 +108,11 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
                     category=request.category,
                     action=decision.action,
                     suspension_days=decision.suspension_days,
-                    suspension_ends_at=suspension_ends_at,
+                    suspension_ends_at=reasons.ends_at if reasons else None,
                     guideline_refs=list(decision.policy_refs),
                     interim_hold_lifted=held and not decision.action.restricts_account,
-                    appeal_deadline=appeal_deadline,
+                    appeal_deadline=reasons.appeal_deadline if reasons else None,
+                    reasons=reasons,
                 ),
             )
         )
@@ -145,6 +148,7 @@ def preview_notices(
 ) -> list[NoticeJob]:
     """The notices a decision would send if it were carried out now (for the decision form)."""
     draft = state.model_copy(deep=True)
+    draft.statement_of_reasons = None
     draft.decision = Decision(
         reviewer=Person(id="preview", role=PersonRole.SPECIALIST),
         action=action,

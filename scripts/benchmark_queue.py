@@ -38,6 +38,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform import PlatformEndpoints
+from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from review.models import IncidentCategory, ReviewRequest, ReviewStatus, Severity, SlaTier
 from temporal_runtime.reviews import ReviewClient, ReviewFilter
@@ -109,6 +110,7 @@ async def main(reviews: int) -> None:
                     renderer,
                     PlatformEndpoints.all_at(f"http://127.0.0.1:{PORT}"),
                     http,
+                    DecisionArchive(f"sqlite:///{tmp}/decision_archive.db", keys=None),
                     "benchmark",
                     max_concurrent_activities=50,
                 )

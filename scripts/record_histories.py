@@ -8,7 +8,9 @@ workflow change; the saved histories are what guards running reviews against bre
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +21,7 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform import PlatformEndpoints
+from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from review.models import (
     ClaimRequest,
@@ -53,7 +56,9 @@ def request(incident_id: str, category: str, severity: str) -> ReviewRequest:
         {
             "incident_id": incident_id,
             "account": {
-                "id": "drv_123",
+                # One account per scenario: the decision archive makes each closed review a
+                # prior of the next one on the same account.
+                "id": f"drv_{incident_id.split('-')[2]}",
                 "role": "driver",
                 "locale": "es-MX",
                 "market": "mexico-city",
@@ -150,6 +155,11 @@ async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironme
             policy_refs=rec.guideline_refs,
         ),
     )
+    if (await reviews.state(started.review_id)).status is ReviewStatus.AWAITING_SECOND_REVIEW:
+        await reviews.second_review(
+            started.review_id,
+            SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Priors confirm it."),
+        )
     await reviews.handle(started.review_id).result()
     return started.review_id
 
@@ -173,14 +183,19 @@ async def record() -> None:
     policy, renderer = load_policy(PolicySettings())
     if not REPLAY_KEYS.exists():
         new_key_file(REPLAY_KEYS, "replay1")
+    keys = load_key_file(REPLAY_KEYS)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-        data_converter=data_converter(load_key_file(REPLAY_KEYS)),
+        data_converter=data_converter(keys),
     )
+    tmp = tempfile.mkdtemp()
     try:
         await search_attributes.register(env.client)
         async with httpx.AsyncClient() as http:
-            worker = build_worker(env.client, policy, renderer, platform, http, "record-histories")
+            archive = DecisionArchive(f"sqlite:///{tmp}/decision_archive.db", keys)
+            worker = build_worker(
+                env.client, policy, renderer, platform, http, archive, "record-histories"
+            )
             async with worker:
                 reviews = ReviewClient(env.client, worker.task_queue)
                 HISTORIES.mkdir(parents=True, exist_ok=True)
@@ -192,6 +207,7 @@ async def record() -> None:
     finally:
         await env.shutdown()
         server.should_exit = True
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

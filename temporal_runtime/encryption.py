@@ -49,18 +49,23 @@ class KeyRing:
         """The key ids held."""
         return sorted(self._ciphers)
 
-    def encrypt(self, plaintext: bytes) -> tuple[str, bytes]:
-        """Ciphertext (nonce first) and the id of the key used."""
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        return self.current, nonce + self._ciphers[self.current].encrypt(nonce, plaintext, None)
+    def encrypt(self, plaintext: bytes, bound_to: bytes | None = None) -> tuple[str, bytes]:
+        """Ciphertext (nonce first) and the id of the key used.
 
-    def decrypt(self, key_id: str, data: bytes) -> bytes:
-        """Plaintext of data encrypted with ``key_id``."""
+        ``bound_to`` (associated data) ties the ciphertext to its owner, e.g. a record's id, so
+        it does not decrypt if moved to another row.
+        """
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._ciphers[self.current].encrypt(nonce, plaintext, bound_to)
+        return self.current, nonce + sealed
+
+    def decrypt(self, key_id: str, data: bytes, bound_to: bytes | None = None) -> bytes:
+        """Plaintext of data encrypted with ``key_id`` (and ``bound_to``, if it was)."""
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise KeyRingError(f"payload was encrypted with key '{key_id}', which is not loaded")
         try:
-            return cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], None)
+            return cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], bound_to)
         except InvalidTag:
             raise KeyRingError(f"payload does not decrypt with key '{key_id}'") from None
 

@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.platform import PlatformEndpoints
+from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
@@ -115,10 +116,20 @@ WorkerFactory = Callable[..., AbstractAsyncContextManager[Worker]]
 
 
 @pytest.fixture
+def archive(tmp_path: Path) -> Iterator[DecisionArchive]:
+    """A fresh decision archive per test (so one test's decisions are not another's priors),
+    shared by that test's workers and web app."""
+    store = DecisionArchive(f"sqlite:///{tmp_path / 'decision_archive.db'}", TEST_KEYS)
+    yield store
+    store.close()
+
+
+@pytest.fixture
 def review_worker(
     shipped_policy: tuple[ReviewPolicy, MessageRenderer],
     demo_platform_url: str,
     http: httpx.AsyncClient,
+    archive: DecisionArchive,
 ) -> WorkerFactory:
     """Build a worker on a fresh task queue: ``async with review_worker(client) as w``."""
 
@@ -135,6 +146,7 @@ def review_worker(
             renderer,
             PlatformEndpoints.all_at(demo_platform_url, **endpoint_overrides),
             http,
+            archive,
             task_queue=task_queue or f"test-{uuid.uuid4().hex[:8]}",
             **(worker_options or {}),
         )

@@ -16,6 +16,7 @@ from activities.accounts import AccountActivities, EnforcementOrder, HoldOrder
 from activities.evidence import EvidenceActivities
 from activities.notifications import NotificationActivities
 from activities.platform import PlatformEndpoints
+from decision_archive.store import DecisionArchive
 from demo_platform import synthetic
 from notifications.rendering import MessageRenderer
 from review.models import (
@@ -65,6 +66,7 @@ BODIES = {
 @pytest.mark.parametrize("source", list(EvidenceSource))
 async def test_gather_evidence_reads_each_source_at_its_contract_path(
     source: EvidenceSource,
+    archive: DecisionArchive,
 ) -> None:
     seen: list[httpx.Request] = []
 
@@ -73,7 +75,7 @@ async def test_gather_evidence_reads_each_source_at_its_contract_path(
         return httpx.Response(200, json=BODIES[source])
 
     async with client(handler) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         item = await ActivityEnvironment().run(activities.gather_evidence, query(source))
 
     assert seen[0].url.path == EXPECTED_PATHS[source]
@@ -81,10 +83,10 @@ async def test_gather_evidence_reads_each_source_at_its_contract_path(
     assert item.available and item.data is not None and item.data.kind == source
 
 
-async def test_unknown_fields_from_a_source_are_ignored() -> None:
+async def test_unknown_fields_from_a_source_are_ignored(archive: DecisionArchive) -> None:
     body = {**BODIES[EvidenceSource.TELEMATICS], "vendor_debug": {"x": 1}}
     async with client(lambda _: httpx.Response(200, json=body)) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         item = await ActivityEnvironment().run(
             activities.gather_evidence, query(EvidenceSource.TELEMATICS)
         )
@@ -92,10 +94,12 @@ async def test_unknown_fields_from_a_source_are_ignored() -> None:
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
-async def test_a_transient_answer_is_retried_and_names_only_source_and_status(status: int) -> None:
+async def test_a_transient_answer_is_retried_and_names_only_source_and_status(
+    status: int, archive: DecisionArchive
+) -> None:
     leaky = {"error": "rider Maria said the driver hit her"}
     async with client(lambda _: httpx.Response(status, json=leaky)) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
                 activities.gather_evidence, query(EvidenceSource.INCIDENT_REPORTS)
@@ -105,9 +109,9 @@ async def test_a_transient_answer_is_retried_and_names_only_source_and_status(st
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
-async def test_a_refusal_is_not_retried(status: int) -> None:
+async def test_a_refusal_is_not_retried(status: int, archive: DecisionArchive) -> None:
     async with client(lambda _: httpx.Response(status)) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
                 activities.gather_evidence, query(EvidenceSource.TRIP_DETAILS)
@@ -115,10 +119,12 @@ async def test_a_refusal_is_not_retried(status: int) -> None:
     assert raised.value.non_retryable
 
 
-async def test_malformed_evidence_is_not_retried_and_names_the_field() -> None:
+async def test_malformed_evidence_is_not_retried_and_names_the_field(
+    archive: DecisionArchive,
+) -> None:
     body = {k: v for k, v in BODIES[EvidenceSource.ACCOUNT_HISTORY].items() if k != "member_since"}
     async with client(lambda _: httpx.Response(200, json=body)) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
                 activities.gather_evidence, query(EvidenceSource.ACCOUNT_HISTORY)
@@ -127,9 +133,9 @@ async def test_malformed_evidence_is_not_retried_and_names_the_field() -> None:
     assert "member_since" in raised.value.message
 
 
-async def test_a_body_that_is_not_json_is_malformed_evidence() -> None:
+async def test_a_body_that_is_not_json_is_malformed_evidence(archive: DecisionArchive) -> None:
     async with client(lambda _: httpx.Response(200, text="<html>oops</html>")) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
                 activities.gather_evidence, query(EvidenceSource.IN_APP_MESSAGES)
@@ -137,10 +143,10 @@ async def test_a_body_that_is_not_json_is_malformed_evidence() -> None:
     assert raised.value.type == "MalformedEvidence"
 
 
-async def test_account_history_keeps_prior_violations_typed() -> None:
+async def test_account_history_keeps_prior_violations_typed(archive: DecisionArchive) -> None:
     body = synthetic.account_history("drv_123")
     async with client(lambda _: httpx.Response(200, json=body)) as http:
-        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http)
+        activities = EvidenceActivities(PlatformEndpoints.all_at(BASE), http, archive)
         item = await ActivityEnvironment().run(
             activities.gather_evidence, query(EvidenceSource.ACCOUNT_HISTORY)
         )

@@ -30,6 +30,14 @@ def test_saved_histories_hold_only_ciphertext() -> None:
         assert "YmluYXJ5L2VuY3J5cHRlZA" in HISTORY_TEXT[path]  # base64 of binary/encrypted
 
 
+def test_both_sides_of_the_case_record_patch_are_replayed() -> None:
+    # Reviews that closed before the decision archive existed, and reviews that write a record.
+    before = [p for p in HISTORIES if p.stem.startswith("before_case_records__")]
+    since = [p for p in HISTORIES if p not in before]
+    assert before and all('"archive_case_record"' not in HISTORY_TEXT[p] for p in before)
+    assert since and all('"archive_case_record"' in HISTORY_TEXT[p] for p in since)
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", HISTORY_TEXT[path])

@@ -9,7 +9,9 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from decision_archive.store import DecisionArchive
 from review.models import (
+    AccountHistory,
     ClaimRequest,
     EnforcementAction,
     EvidenceSource,
@@ -313,3 +315,79 @@ async def test_a_refused_account_change_blocks_actioning_until_an_operator_retri
     assert state.status is ReviewStatus.CLOSED
     assert len(state.account_changes) == 1
     assert len(state.messages) == 2
+
+
+async def test_a_closed_review_leaves_its_case_record_in_the_archive(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, archive: DecisionArchive
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        decided = await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        closed = await reviews.handle(started.review_id).result()
+
+    record = archive.read(started.review_id)
+    assert record is not None
+    assert record.decision == decided.decision
+    assert record.closed_at == closed.closed_at
+    assert record.timeline == closed.timeline
+    assert [m.idempotency_key for m in record.messages] == [
+        m.idempotency_key for m in closed.messages
+    ]
+
+
+async def test_a_suspension_states_its_reasons_in_the_record_and_the_message(
+    time_skipping_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    archive: DecisionArchive,
+    demo_platform_url: str,
+    http: httpx.AsyncClient,
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        state = await claim_and_decide(
+            reviews,
+            started.review_id,
+            EnforcementAction.TEMPORARY_SUSPENSION,
+            env=time_skipping_env,
+        )
+        assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW  # a deviation
+        await reviews.second_review(
+            started.review_id,
+            SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agreed."),
+        )
+        closed = await reviews.handle(started.review_id).result()
+
+    reasons = closed.statement_of_reasons
+    assert reasons is not None and reasons.second_reviewed and not reasons.followed_recommendation
+    record = archive.read(started.review_id)
+    assert record is not None and record.statement_of_reasons == reasons
+    sent = await http.get(
+        f"{demo_platform_url}/notification-gateway/messages",
+        params={"review_id": started.review_id, "json": "1"},
+    )
+    notice = next(m for m in sent.json()["messages"] if m["kind"] == "outcome_notice")
+    assert "Por qué tomamos esta decisión" in notice["body"]
+
+
+async def test_a_second_incident_counts_the_first_decision_as_a_prior(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    account = {"id": f"drv_{uuid.uuid4().hex[:8]}"}
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        first = await reviews.start(review_request(account=account, **STANDARD_TIER))
+        decided = await claim_and_decide(reviews, first.review_id, env=time_skipping_env)
+        await reviews.handle(first.review_id).result()
+        assert decided.recommendation is not None
+
+        second = await reviews.start(review_request(account=account, **STANDARD_TIER))
+        state = await wait_for_status(
+            reviews, second.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
+
+    assert state.recommendation is not None
+    assert state.recommendation.prior_violations == decided.recommendation.prior_violations + 1
+    history = next(e.data for e in state.evidence if isinstance(e.data, AccountHistory))
+    assert first.incident_id in [v.incident_id for v in history.prior_violations]

@@ -8,7 +8,13 @@ import pytest
 
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer, RenderedMessage
 from review.guidelines import load_guidelines
-from review.models import EnforcementAction, IncidentCategory, Recipient
+from review.models import (
+    EnforcementAction,
+    EvidenceSource,
+    IncidentCategory,
+    Recipient,
+    StatementOfReasons,
+)
 from review.notices import NoticeJob, OutcomeNoticeContent, ReportReviewedContent
 
 RENDERER = MessageRenderer()
@@ -21,6 +27,31 @@ def outcome(
     action: EnforcementAction, role: str, locale: str, **changes: object
 ) -> RenderedMessage:
     suspended = action is EnforcementAction.TEMPORARY_SUSPENSION
+    reasons = (
+        StatementOfReasons(
+            action=action,
+            suspension_days=7 if suspended else None,
+            account_role=role,  # type: ignore[arg-type]
+            starts_at=NOW,
+            ends_at=NOW + timedelta(days=7) if suspended else None,
+            category=IncidentCategory.DANGEROUS_DRIVING,
+            reported_at=NOW - timedelta(days=1),
+            market="mexico-city",
+            based_on_report_by="rider",
+            evidence_relied_on=[EvidenceSource.TRIP_DETAILS, EvidenceSource.TELEMATICS],
+            prior_violations=1,
+            automated_recommendation=True,
+            recommendation_rule="dangerous_driving.high.priors=1",
+            matrix_version="2026.11.0",
+            followed_recommendation=True,
+            second_reviewed=True,
+            guideline_refs=["CG-DRIVING-2"],
+            appeal_deadline=NOW + timedelta(days=30),
+            appeal_window_days=30,
+        )
+        if action.restricts_account
+        else None
+    )
     content = OutcomeNoticeContent(
         review_id="review-INC-42",
         account_role=role,  # type: ignore[arg-type]
@@ -32,6 +63,7 @@ def outcome(
         guideline_refs=["CG-DRIVING-2"],
         interim_hold_lifted=action is EnforcementAction.NO_ACTION,
         appeal_deadline=NOW + timedelta(days=30) if action.restricts_account else None,
+        reasons=reasons,
     ).model_copy(update=changes)
     return RENDERER.render(
         NoticeJob(
@@ -126,3 +158,79 @@ def test_dates_are_shown_in_the_markets_time_zone() -> None:
 def test_a_missing_translation_falls_back_visibly() -> None:
     message = outcome(EnforcementAction.WARNING, "driver", "pt-BR")
     assert (message.locale, message.fallback_from) == ("en", "pt-BR")
+
+
+STATEMENT_OF_REASONS = {
+    "en": [
+        "Why we made this decision",
+        "in every city and country where the app operates",
+        "a report made by a rider on November 23, 2026",
+        "we never share who reported it",
+        "the trip details and the speed and driving data recorded during the trip",
+        "1 earlier confirmed violation",
+        "suggested an action for this kind of report automatically",
+        "A person on our safety team looked at the evidence and made this decision",
+        "a second person on the team checked it",
+        "out-of-court dispute settlement body or to the courts",
+    ],
+    "es-MX": [
+        "Por qué tomamos esta decisión",
+        "en todas las ciudades y países donde opera la app",
+        "un reporte que hizo un usuario el 23 de noviembre de 2026",
+        "nunca compartimos quién hizo el reporte",
+        "los detalles del viaje y los datos de velocidad y manejo registrados durante el viaje",
+        "1 falta confirmada anterior",
+        "sugirió una acción para este tipo de reporte de forma automática",
+        "Una persona de nuestro equipo de seguridad revisó la evidencia y tomó esta decisión",
+        "una segunda persona del equipo la verificó",
+        "resolución extrajudicial de controversias o ante los tribunales",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "action", [EnforcementAction.TEMPORARY_SUSPENSION, EnforcementAction.PERMANENT_DEACTIVATION]
+)
+def test_a_restriction_carries_a_complete_statement_of_reasons(
+    locale: str, action: EnforcementAction
+) -> None:
+    body = " ".join(outcome(action, "driver", locale).body.split())
+    for passage in STATEMENT_OF_REASONS[locale]:
+        assert passage in body, passage
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_suspension_states_when_it_starts_and_ends(locale: str) -> None:
+    body = outcome(EnforcementAction.TEMPORARY_SUSPENSION, "driver", locale).body
+    expected = {
+        "en": "is suspended from November 24, 2026 until December 1, 2026",
+        "es-MX": "está suspendida desde el 24 de noviembre de 2026 hasta el 1 de diciembre de 2026",
+    }[locale]
+    assert expected in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_deactivation_says_it_is_permanent_from_when(locale: str) -> None:
+    body = outcome(EnforcementAction.PERMANENT_DEACTIVATION, "driver", locale).body
+    expected = {
+        "en": "is deactivated permanently from November 24, 2026",
+        "es-MX": "está desactivada de forma permanente desde el 24 de noviembre de 2026",
+    }[locale]
+    assert expected in body
+
+
+def test_a_restriction_notice_without_its_statement_of_reasons_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs its statement of reasons"):
+        OutcomeNoticeContent(
+            review_id="review-INC-42",
+            account_role="driver",
+            market="mexico-city",
+            category=IncidentCategory.DANGEROUS_DRIVING,
+            action=EnforcementAction.PERMANENT_DEACTIVATION,
+            suspension_days=None,
+            suspension_ends_at=None,
+            guideline_refs=["CG-DRIVING-2"],
+            interim_hold_lifted=False,
+            appeal_deadline=NOW + timedelta(days=30),
+        )

@@ -10,8 +10,10 @@ The story, in order:
    sending the review back to gathering when more information is requested, and for a lead's
    second review when the decision needs one. Meanwhile SLA timers flag the review at risk and
    escalate it on breach.
-6. Carry out the decision: change the account and send each message exactly once.
-7. Close, returning the full case record.
+6. Carry out the decision: change the account and send each message exactly once, with a
+   statement of reasons when the account is restricted.
+7. Write the case record to the decision archive, which outlives this history; then close,
+   returning the full case.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.evidence import EvidenceActivities
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities
+    from activities.records import RecordActivities
     from review import lifecycle
+    from review.case_record import case_record
     from review.lifecycle import ReviewRuleError
     from review.matrix import ReviewPolicy
     from review.models import (
@@ -121,9 +125,11 @@ class DeactivationReview:
         self._publish()
         await self._carry_out_decision()
 
-        state.status = ReviewStatus.CLOSED
-        state.closed_at = workflow.now()
-        lifecycle.record(state, state.closed_at, "closed")
+        closed_at = workflow.now()
+        # Reviews started before the decision archive existed close without writing a record.
+        if workflow.patched("write-case-record"):
+            await self._write_case_record(closed_at)
+        lifecycle.close(state, closed_at)
         self._publish()
         sla_watch.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -183,6 +189,7 @@ class DeactivationReview:
         state = self._current()
         decision = state.decision
         assert decision is not None and self._policy is not None
+        lifecycle.begin_actioning(state, self._policy, workflow.now())
         held = any(change.change == "interim_hold" for change in state.account_changes)
         if decision.action is not EnforcementAction.NO_ACTION or held:
             order = EnforcementOrder(
@@ -227,6 +234,19 @@ class DeactivationReview:
                 "message_sent",
                 detail=f"{sent.kind} to the {sent.recipient.role} in {sent.locale}{fallback}",
             )
+
+    async def _write_case_record(self, closed_at: datetime) -> None:
+        state = self._current()
+        await self._until_done(
+            "case record",
+            lambda: workflow.execute_activity_method(
+                RecordActivities.archive_case_record,
+                case_record(state, closed_at),
+                start_to_close_timeout=SERVICE_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
+                summary="case record",
+            ),
+        )
 
     async def _until_done(self, step: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run a step that must happen; when a service refuses it, escalate and wait for an

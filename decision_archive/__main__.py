@@ -1,0 +1,52 @@
+"""``python -m decision_archive purge [--dry-run] [--as-of TIME]``: apply record retention.
+
+Deletes case records older than their market's ``record_retention_days`` (policy/markets.toml)
+from the archive at ``DR_ARCHIVE_URL`` (default ``var/decision_archive.db``), printing what it
+deletes; ``--dry-run`` prints the same report and deletes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from decision_archive.retention import purge
+from decision_archive.store import ArchiveSettings, DecisionArchive
+from review.markets import MARKETS_FILE, load_markets
+from review.policy_files import PolicyFileError
+
+
+def _as_of(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("--as-of needs a time zone offset, e.g. +00:00")
+    return moment
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m decision_archive")
+    commands = parser.add_subparsers(dest="command", required=True)
+    purging = commands.add_parser("purge", help="delete case records past their market's retention")
+    purging.add_argument("--dry-run", action="store_true", help="report, delete nothing")
+    purging.add_argument("--as-of", type=_as_of, help="apply retention as of this RFC 3339 time")
+    purging.add_argument("--markets-file", default=str(MARKETS_FILE))
+    args = parser.parse_args(argv)
+    try:
+        markets = load_markets(Path(args.markets_file))
+    except PolicyFileError as err:
+        print(f"purge: not starting, a policy file is invalid:\n{err}", file=sys.stderr)
+        return 2
+    archive = DecisionArchive.from_settings(keys=None, settings=ArchiveSettings())
+    try:
+        plan = purge(archive, markets, args.as_of or datetime.now(UTC), dry_run=args.dry_run)
+    finally:
+        archive.close()
+    print(plan.describe())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""The decision archive's database: case records and the access log, through SQLAlchemy.
+
+SQLite under ``var/`` by default; any SQLAlchemy URL (``DR_ARCHIVE_URL``, e.g.
+``postgresql+psycopg://...``) in production. A record is stored encrypted with the payload key
+ring (bound to its review id); only what retention, prior-violation lookups and audits need
+stays in plaintext columns: ids, market, category, action and times.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import sqlalchemy as sa
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from review.case_record import ArchivedRecord, CaseRecord
+from review.models import PriorViolation, StrictModel
+from temporal_runtime.encryption import KeyRing, KeyRingError
+
+DEFAULT_ARCHIVE_FILE = Path(__file__).resolve().parent.parent / "var" / "decision_archive.db"
+
+metadata = sa.MetaData()
+
+case_records = sa.Table(
+    "case_records",
+    metadata,
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("incident_id", sa.String(128), nullable=False),
+    sa.Column("account_id", sa.String(128), nullable=False, index=True),
+    sa.Column("market", sa.String(64), nullable=False, index=True),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("archived_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("sealed_record", sa.LargeBinary, nullable=False),
+)
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("person_id", sa.String(128), nullable=False, index=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("review_id", sa.String(160), nullable=True, index=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("client_address", sa.String(64), nullable=True),
+    sa.Column("detail", sa.String(200), nullable=True),
+)
+
+
+class ArchiveSettings(BaseSettings):
+    """Where the decision archive lives."""
+
+    model_config = SettingsConfigDict(env_prefix="DR_", extra="ignore")
+
+    archive_url: str = f"sqlite:///{DEFAULT_ARCHIVE_FILE}"
+
+
+AccessAction = Literal["view_review", "view_report", "decode_history"]
+
+
+class AccessEntry(StrictModel):
+    """One look at a review, its report or decoded history, by a person."""
+
+    at: datetime
+    person_id: str
+    role: str
+    action: AccessAction
+    review_id: str | None
+    channel: Literal["page", "api", "codec"]
+    client_address: str | None
+    detail: str | None = None
+
+
+class RecordIndex(StrictModel):
+    """A record's plaintext columns: enough to plan retention without decrypting anything."""
+
+    review_id: str
+    account_id: str
+    market: str
+    action: str
+    closed_at: datetime
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DecisionArchive:
+    """Case records and the access log in one SQL database."""
+
+    def __init__(self, url: str, keys: KeyRing | None) -> None:
+        """Open (and create if needed) the archive at ``url``. Without ``keys`` it can plan and
+        purge retention and keep the access log, but not write or read records."""
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = sa.create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.keys = keys
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def from_settings(
+        cls, keys: KeyRing | None, settings: ArchiveSettings | None = None
+    ) -> DecisionArchive:
+        """The archive configured in the environment (``DR_ARCHIVE_URL``)."""
+        return cls((settings or ArchiveSettings()).archive_url, keys)
+
+    def write(self, record: CaseRecord, now: datetime) -> ArchivedRecord:
+        """Store a closed review's record; a second write for the same review keeps the first."""
+        key_id, sealed = self._keys().encrypt(
+            record.model_dump_json().encode(), bound_to=record.review_id.encode()
+        )
+        row = {
+            "review_id": record.review_id,
+            "incident_id": record.request.incident_id,
+            "account_id": record.request.account.id,
+            "market": record.request.account.market,
+            "category": str(record.request.category),
+            "action": str(record.decision.action),
+            "decided_at": _utc(record.decision.decided_at),
+            "closed_at": _utc(record.closed_at),
+            "archived_at": _utc(now),
+            "key_id": key_id,
+            "sealed_record": sealed,
+        }
+        try:
+            with self.engine.begin() as db:
+                db.execute(case_records.insert().values(**row))
+        except IntegrityError:
+            if self._exists(record.review_id):
+                return ArchivedRecord(review_id=record.review_id, written_now=False)
+            raise
+        return ArchivedRecord(review_id=record.review_id, written_now=True)
+
+    def _keys(self) -> KeyRing:
+        if self.keys is None:
+            raise KeyRingError("the decision archive was opened without encryption keys")
+        return self.keys
+
+    def _exists(self, review_id: str) -> bool:
+        query = sa.select(case_records.c.review_id).where(case_records.c.review_id == review_id)
+        with self.engine.connect() as db:
+            return db.execute(query).first() is not None
+
+    def read(self, review_id: str) -> CaseRecord | None:
+        """The record of a closed review, or None when the archive has none."""
+        query = sa.select(case_records.c.key_id, case_records.c.sealed_record).where(
+            case_records.c.review_id == review_id
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        if row is None:
+            return None
+        plain = self._keys().decrypt(row.key_id, row.sealed_record, bound_to=review_id.encode())
+        return CaseRecord.model_validate_json(plain)
+
+    def prior_violations(self, account_id: str, excluding_review: str) -> list[PriorViolation]:
+        """Confirmed violations (any action but no_action) from the account's closed reviews."""
+        query = (
+            sa.select(
+                case_records.c.incident_id,
+                case_records.c.category,
+                case_records.c.action,
+                case_records.c.decided_at,
+            )
+            .where(case_records.c.account_id == account_id)
+            .where(case_records.c.action != "no_action")
+            .where(case_records.c.review_id != excluding_review)
+            .order_by(case_records.c.decided_at)
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [
+            PriorViolation(
+                incident_id=r.incident_id,
+                category=r.category,
+                action=r.action,
+                decided_at=_utc(r.decided_at),
+            )
+            for r in rows
+        ]
+
+    def index(self) -> list[RecordIndex]:
+        """Every record's plaintext columns, oldest closed first."""
+        query = sa.select(
+            case_records.c.review_id,
+            case_records.c.account_id,
+            case_records.c.market,
+            case_records.c.action,
+            case_records.c.closed_at,
+        ).order_by(case_records.c.closed_at)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [
+            RecordIndex(
+                review_id=r.review_id,
+                account_id=r.account_id,
+                market=r.market,
+                action=r.action,
+                closed_at=_utc(r.closed_at),
+            )
+            for r in rows
+        ]
+
+    def delete(self, review_ids: list[str]) -> int:
+        """Delete these records; returns how many were deleted."""
+        if not review_ids:
+            return 0
+        with self.engine.begin() as db:
+            result = db.execute(
+                case_records.delete().where(case_records.c.review_id.in_(review_ids))
+            )
+        return int(result.rowcount)
+
+    def record_access(self, entry: AccessEntry) -> None:
+        """Append one entry to the access log."""
+        row = entry.model_dump()
+        row["at"] = _utc(entry.at)
+        with self.engine.begin() as db:
+            db.execute(access_log.insert().values(**row))
+
+    def access_log(
+        self, review_id: str | None = None, person_id: str | None = None, limit: int = 500
+    ) -> list[AccessEntry]:
+        """The newest access log entries, optionally for one review or one person."""
+        query = sa.select(access_log).order_by(access_log.c.id.desc()).limit(limit)
+        if review_id is not None:
+            query = query.where(access_log.c.review_id == review_id)
+        if person_id is not None:
+            query = query.where(access_log.c.person_id == person_id)
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [
+            AccessEntry.model_validate(
+                {**{k: v for k, v in r.items() if k != "id"}, "at": _utc(r["at"])}
+            )
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    # The worker and the web app write to the same file: wait for each other, don't fail.
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
