@@ -34,6 +34,7 @@ from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
 from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
 from temporal_runtime.encryption import KeyRingError, load_key_ring
+from temporal_runtime.redaction import configure_logging
 from workflows.deactivation_review import DeactivationReview
 
 log = logging.getLogger("deactivation_review.worker")
@@ -90,7 +91,7 @@ def build_worker(
 
 async def main() -> int:
     """Serve until SIGINT or SIGTERM, then finish in-flight tasks and stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     try:
         policy, renderer = load_policy(PolicySettings())
     except PolicyFileError as err:

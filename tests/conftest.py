@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.platform import PlatformEndpoints
+from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from notifications.rendering import MessageRenderer
@@ -179,6 +180,7 @@ async def web_services(
     dev_env: WorkflowEnvironment,
     review_worker: WorkerFactory,
     shipped_policy: tuple[ReviewPolicy, MessageRenderer],
+    archive: DecisionArchive,
 ) -> AsyncIterator[WebServices]:
     """The web app's services on the dev server, with a worker running for its reviews."""
     policy, renderer = shipped_policy
@@ -189,6 +191,8 @@ async def web_services(
             policy=policy,
             renderer=renderer,
             settings=WebSettings(demo_mode=True, secret_key="test-signing-key"),
+            archive=archive,
+            reports=CaseReportRenderer(renderer.guidelines),
         )
 
 

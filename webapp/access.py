@@ -26,6 +26,8 @@ class Permission(StrEnum):
     ESCALATE = "escalate"
     RETRY_ACTIONING = "retry_actioning"
     DECODE_HISTORY = "decode_history"
+    READ_REPORTS = "read_reports"
+    READ_ACCESS_LOG = "read_access_log"
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -42,6 +44,10 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     Permission.ESCALATE: _DECIDERS,
     Permission.RETRY_ACTIONING: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
     Permission.DECODE_HISTORY: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
+    # The written record is for the people who decide and audit decisions; operators repair
+    # workflows and have no need to read case files.
+    Permission.READ_REPORTS: frozenset({PersonRole.SPECIALIST, PersonRole.LEAD, PersonRole.QA}),
+    Permission.READ_ACCESS_LOG: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
 }
 INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
 
@@ -56,5 +62,9 @@ def allowed(caller: Caller, permission: Permission) -> bool:
 
 def refusal(caller: Caller, permission: Permission) -> str:
     """The reason given with a 403."""
-    who = "an intake client" if caller.kind == "intake" else f"a {caller.person.role}"  # type: ignore[union-attr]
+    if caller.kind == "intake" or caller.person is None:
+        who = "an intake client"
+    else:
+        role = str(caller.person.role)
+        who = f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
     return f"{who} may not {permission.value.replace('_', ' ')}"

@@ -6,10 +6,15 @@ at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import Field
 
+from decision_archive.report import report_filename
+from decision_archive.store import AccessEntry
 from review.models import (
     DecisionBody,
     IncidentCategory,
@@ -37,6 +42,10 @@ class ReviewLinks(StrictModel):
     self: str
     page: str
     temporal: str
+    report: str | None = Field(
+        default=None,
+        description="Once closed: the case report (HTML; ?format=md for Markdown).",
+    )
 
 
 class StartedReviewView(StrictModel):
@@ -62,13 +71,19 @@ class ReviewPage(StrictModel):
     page_size: int
 
 
-def links(services: WebServices, review_id: str) -> ReviewLinks:
-    """The links of a review."""
+def links(services: WebServices, review_id: str, closed: bool = False) -> ReviewLinks:
+    """The links of a review; a closed one links its case report."""
     return ReviewLinks(
         self=f"/api/v1/reviews/{review_id}",
         page=f"/reviews/{review_id}",
         temporal=services.temporal_ui_link(review_id),
+        report=report_link(review_id) if closed else None,
     )
+
+
+def report_link(review_id: str) -> str:
+    """Where a closed review's case report is read."""
+    return f"/api/v1/reviews/{review_id}/report"
 
 
 Services = Annotated[WebServices, Depends(services_of)]
@@ -91,8 +106,11 @@ async def start_review(
     if not started.created:
         response.status_code = 200
     status = await services.reviews.status(started.review_id)
+    closed = status is ReviewStatus.CLOSED
     return StartedReviewView(
-        review_id=started.review_id, status=status, links=links(services, started.review_id)
+        review_id=started.review_id,
+        status=status,
+        links=links(services, started.review_id, closed),
     )
 
 
@@ -130,17 +148,83 @@ async def list_reviews(
 @router.get("/reviews/{review_id}", response_model=ReviewView)
 async def get_review(
     review_id: str,
+    request: Request,
     services: Services,
     caller: Annotated[Caller, Depends(authorize(Permission.READ_REVIEWS))],
 ) -> ReviewView:
-    """The review as the specialist sees it."""
+    """The review as the specialist sees it (the view is recorded in the access log)."""
     state = await services.reviews.state(review_id)
+    await services.record_access(request, caller, "view_review", review_id, "api")
     return view(services, state)
 
 
 def view(services: WebServices, state: ReviewState) -> ReviewView:
     """A state with its links."""
-    return ReviewView(**state.model_dump(), links=links(services, state.review_id))
+    closed = state.status is ReviewStatus.CLOSED
+    return ReviewView(**state.model_dump(), links=links(services, state.review_id, closed))
+
+
+@router.get(
+    "/reviews/{review_id}/report",
+    response_class=HTMLResponse,
+    responses={
+        200: {"content": {"text/html": {}, "text/markdown": {}}},
+        404: {"description": "The review has no case record (not closed yet, or purged)"},
+    },
+)
+async def case_report(
+    review_id: str,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REPORTS))],
+    format: Literal["html", "md"] = "html",
+    download: bool = False,
+) -> Response:
+    """A closed review's case report from the decision archive, as HTML or Markdown.
+
+    It is read from the archive, so it stays readable after Temporal has deleted the history.
+    """
+    record = await asyncio.to_thread(services.archive.read, review_id)
+    if record is None:
+        raise HTTPException(
+            404,
+            f"no case record for review {review_id}: it is not closed yet, or its record "
+            "was purged after its market's retention period",
+        )
+    await services.record_access(request, caller, "view_report", review_id, "api", format)
+    if format == "md":
+        body, media = services.reports.markdown(record), "text/markdown; charset=utf-8"
+    else:
+        body, media = services.reports.html(record), "text/html; charset=utf-8"
+    disposition = "attachment" if download else "inline"
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{report_filename(record, format)}"',
+            # A case file must not linger in shared caches or the browser's back history.
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class AccessLogPage(StrictModel):
+    """Who looked at what, newest first."""
+
+    entries: list[AccessEntry]
+
+
+@router.get("/access-log", response_model=AccessLogPage, tags=["operations"])
+async def access_log(
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_ACCESS_LOG))],
+    review_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    person_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> AccessLogPage:
+    """Every view of a review, report or decoded history by a person (leads and operators)."""
+    entries = await asyncio.to_thread(services.archive.access_log, review_id, person_id, limit)
+    return AccessLogPage(entries=entries)
 
 
 async def _send(

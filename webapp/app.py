@@ -20,9 +20,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from decision_archive.report import CaseReportRenderer
+from decision_archive.store import DecisionArchive
 from review.lifecycle import ReviewRuleError
 from review.policy_files import entry_path
 from temporal_runtime.connection import connect, exit_process
+from temporal_runtime.encryption import load_key_ring
+from temporal_runtime.redaction import configure_logging
 from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
 from webapp import api, codec_server, pages
 from webapp.people import load_directory
@@ -38,12 +42,15 @@ STATUS_BY_KIND = {"conflict": 409, "invalid": 422, "forbidden": 403}
 async def build_services(settings: WebSettings) -> WebServices:
     """Connect to Temporal and load people and policy, as configured."""
     policy, renderer = load_policy(PolicySettings())
+    keys = load_key_ring()
     return WebServices(
         reviews=ReviewClient(await connect()),
         people=load_directory(settings.people_file, settings.demo_mode),
         policy=policy,
         renderer=renderer,
         settings=settings,
+        archive=DecisionArchive.from_settings(keys),
+        reports=CaseReportRenderer(renderer.guidelines),
     )
 
 
@@ -183,5 +190,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    configure_logging()
+    # log_config=None: uvicorn keeps our handlers (and their redacting filter).
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None)
     exit_process(0)

@@ -112,8 +112,28 @@ async def decode(request: Request, body: CodecBody, caller: Decoder) -> Response
         decoded = await _codec(services).decode([_to_proto(p) for p in body.payloads])
     except KeyRingError as err:
         return JSONResponse({"error": str(err)}, status_code=422)
+    # The protocol does not say which workflow the payloads belong to. The Referer names it
+    # when the browser sends the Web UI page's full address (many send only the origin).
+    await services.record_access(
+        request,
+        caller,
+        "decode_history",
+        _review_from_referer(request.headers.get("referer", "")),
+        "codec",
+        f"{len(decoded)} payload(s)",
+    )
     answer = CodecBody(payloads=[_to_json(p) for p in decoded])
     return Response(answer.model_dump_json(), media_type="application/json")
+
+
+def _review_from_referer(referer: str) -> str | None:
+    """The workflow id in a Temporal Web UI URL (``.../workflows/{id}/...``), if any."""
+    parts = urlsplit(referer).path.split("/")
+    if "workflows" in parts:
+        found = parts[parts.index("workflows") + 1 :]
+        if found and found[0].startswith("review-"):
+            return found[0][:160]
+    return None
 
 
 @router.post("/encode", response_model=CodecBody)

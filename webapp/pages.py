@@ -6,6 +6,7 @@ updates, exactly like the API. A refused request re-renders the page with the re
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from review.notices import preview_notices
 from review.policy_files import entry_path
 from temporal_runtime.reviews import ReviewFilter, ReviewRefused, ReviewSummary
 from webapp.access import Permission, allowed, refusal
+from webapp.api import report_link
 from webapp.auth import SESSION_LOCALE, SESSION_PERSON, csrf_token, csrf_valid
 from webapp.i18n import app_locale, locales, translator
 from webapp.people import Caller
@@ -261,6 +263,7 @@ async def review_page(
         guideline_refs=services.policy.guideline_refs,
         severities=list(Severity),
         temporal_link=services.temporal_ui_link(review_id),
+        report_link=report_link(review_id) if state.status is ReviewStatus.CLOSED else None,
         may=lambda p: allowed(caller, Permission(p)),
     )
 
@@ -292,7 +295,31 @@ def _previews(
 
 @router.get("/reviews/{review_id}")
 async def review(request: Request, review_id: str) -> Response:
-    return await review_page(request, review_id, person(request))
+    caller = person(request)
+    page = await review_page(request, review_id, caller)
+    await services_of(request).record_access(request, caller, "view_review", review_id, "page")
+    return page
+
+
+# --- access log ---------------------------------------------------------------------------------
+
+
+@router.get("/access-log")
+async def access_log_page(
+    request: Request, review_id: str | None = None, person_id: str | None = None
+) -> Response:
+    caller = person(request, Permission.READ_ACCESS_LOG)
+    services = services_of(request)
+    entries = await asyncio.to_thread(
+        services.archive.access_log, review_id or None, person_id or None, 500
+    )
+    return render(
+        request,
+        "access_log.html.j2",
+        caller=caller,
+        entries=entries,
+        filters={"review_id": review_id or "", "person_id": person_id or ""},
+    )
 
 
 @router.get("/reviews/{review_id}/preview")

@@ -3,11 +3,16 @@ and the dependency that authenticates and authorizes a request."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
 
 from fastapi import HTTPException, Request
 
+from decision_archive.report import CaseReportRenderer
+from decision_archive.store import AccessAction, AccessEntry, DecisionArchive
 from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
 from temporal_runtime.reviews import ReviewClient
@@ -26,12 +31,38 @@ class WebServices:
     policy: ReviewPolicy
     renderer: MessageRenderer
     settings: WebSettings
+    archive: DecisionArchive
+    reports: CaseReportRenderer
 
     def temporal_ui_link(self, review_id: str) -> str:
         """The review's workflow in the Temporal Web UI."""
         namespace = self.reviews.client.namespace
         base = self.settings.temporal_ui_url.rstrip("/")
         return f"{base}/namespaces/{namespace}/workflows/{review_id}"
+
+    async def record_access(
+        self,
+        request: Request,
+        caller: Caller,
+        action: AccessAction,
+        review_id: str | None,
+        channel: Literal["page", "api", "codec"],
+        detail: str | None = None,
+    ) -> None:
+        """Note in the access log that a person looked at a review, report or history."""
+        if caller.person is None:
+            return  # intake clients read nothing
+        entry = AccessEntry(
+            at=datetime.now(UTC),
+            person_id=caller.person.id,
+            role=str(caller.person.role),
+            action=action,
+            review_id=review_id,
+            channel=channel,
+            client_address=request.client.host if request.client else None,
+            detail=detail,
+        )
+        await asyncio.to_thread(self.archive.record_access, entry)
 
 
 def services_of(request: Request) -> WebServices:

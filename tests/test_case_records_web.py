@@ -1,0 +1,204 @@
+"""The written record in the web app: a closed review links its case report, people whose role
+allows it read it (HTML or Markdown) even after Temporal deleted the history, and every look at
+a review, report or decoded history lands in the access log that leads and operators read."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from review.models import EnforcementAction, Person, PersonRole
+from tests.conftest import CONVERTER
+from tests.test_decision_archive import decided_record
+from tests.test_web_api import ANA, LUIS, MARCO, claimed, decision
+from tests.test_web_pages import signed_in
+from webapp.services import WebServices
+
+
+async def closed(api: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:
+    """A review Ana claimed and decided (a lead approves when it needs it), once closed."""
+    review = await claimed(api, **changes)
+    url = f"/api/v1/reviews/{review['review_id']}"
+    decided = await api.post(f"{url}/decision", json=decision(review), headers=ANA)
+    assert decided.status_code == 200, decided.text
+    if decided.json()["status"] == "awaiting_second_review":
+        approved = await api.post(
+            f"{url}/second-review", json={"outcome": "approve", "comment": "Agreed."}, headers=LUIS
+        )
+        assert approved.status_code == 200, approved.text
+    for _ in range(200):
+        state = (await api.get(url, headers=ANA)).json()
+        if state["status"] == "closed":
+            return dict(state)
+    raise AssertionError(f"{review['review_id']} did not close")
+
+
+async def test_a_closed_review_links_its_case_report(api: httpx.AsyncClient) -> None:
+    review = await closed(api)
+    assert review["links"]["report"] == f"/api/v1/reviews/{review['review_id']}/report"
+
+
+async def test_an_open_review_has_no_report_link(api: httpx.AsyncClient) -> None:
+    review = await claimed(api)
+    assert review["links"]["report"] is None
+
+
+async def test_the_report_reads_as_html_with_a_persons_bearer_token(api: httpx.AsyncClient) -> None:
+    review = await closed(api, summary="Rider reports a driver on Reforma ran three red lights.")
+    answer = await api.get(review["links"]["report"], headers=ANA)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["cache-control"] == "no-store"
+    assert "ran three red lights" in answer.text
+    assert review["decision"]["rationale"] in answer.text
+
+
+async def test_format_md_gives_the_report_as_markdown(api: httpx.AsyncClient) -> None:
+    review = await closed(api)
+    answer = await api.get(review["links"]["report"], params={"format": "md"}, headers=LUIS)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/markdown")
+    assert answer.text.startswith("# Case report")
+
+
+async def test_a_download_is_an_attachment_named_for_the_review(api: httpx.AsyncClient) -> None:
+    review = await closed(api)
+    answer = await api.get(
+        review["links"]["report"], params={"format": "md", "download": "true"}, headers=ANA
+    )
+    expected = f'attachment; filename="case-report-{review["review_id"]}.md"'
+    assert answer.headers["content-disposition"] == expected
+
+
+async def test_an_open_review_has_no_report_yet(api: httpx.AsyncClient) -> None:
+    review = await claimed(api)
+    answer = await api.get(f"/api/v1/reviews/{review['review_id']}/report", headers=ANA)
+    assert answer.status_code == 404
+    assert "not closed yet" in answer.json()["error"]
+
+
+async def test_an_operator_may_not_read_case_reports(api: httpx.AsyncClient) -> None:
+    review = await closed(api)
+    await signed_in(api, "olga")
+    answer = await api.get(review["links"]["report"])
+    assert answer.status_code == 403
+    assert "an operator may not read reports" in answer.json()["error"]
+
+
+async def test_the_report_is_read_from_the_archive_after_temporal_forgot_the_review(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    # A record whose workflow Temporal no longer has (its retention deleted the history).
+    record = decided_record(web_services.policy, EnforcementAction.TEMPORARY_SUSPENSION)
+    web_services.archive.write(record, datetime.now(UTC))
+    assert (await api.get(f"/api/v1/reviews/{record.review_id}", headers=ANA)).status_code == 404
+
+    answer = await api.get(f"/api/v1/reviews/{record.review_id}/report", headers=ANA)
+
+    assert answer.status_code == 200
+    assert record.decision.rationale in answer.text
+    assert "Statement of reasons" in answer.text
+
+
+# --- the access log -----------------------------------------------------------------------------
+
+
+async def access_log(api: httpx.AsyncClient, **params: str) -> list[dict[str, Any]]:
+    answer = await api.get("/api/v1/access-log", params=params, headers=LUIS)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["entries"])
+
+
+async def test_reading_a_review_through_the_api_is_logged(api: httpx.AsyncClient) -> None:
+    review = await claimed(api)
+    await api.get(f"/api/v1/reviews/{review['review_id']}", headers=MARCO)
+
+    entries = await access_log(api, review_id=review["review_id"], person_id="marco")
+
+    assert [(e["person_id"], e["role"], e["action"], e["channel"]) for e in entries] == [
+        ("marco", "specialist", "view_review", "api")
+    ]
+    assert entries[0]["client_address"] == "127.0.0.1"
+
+
+async def test_opening_the_review_page_is_logged(api: httpx.AsyncClient) -> None:
+    review = await claimed(api)
+    await signed_in(api, "sofia")
+    assert (await api.get(f"/reviews/{review['review_id']}")).status_code == 200
+
+    entries = await access_log(api, review_id=review["review_id"], person_id="sofia")
+
+    assert [(e["action"], e["channel"]) for e in entries] == [("view_review", "page")]
+
+
+async def test_reading_a_case_report_is_logged_with_its_format(api: httpx.AsyncClient) -> None:
+    review = await closed(api)
+    await api.get(review["links"]["report"], params={"format": "md"}, headers=LUIS)
+
+    entries = await access_log(api, review_id=review["review_id"], person_id="luis")
+
+    assert [(e["action"], e["detail"]) for e in entries] == [("view_report", "md")]
+
+
+async def test_decoding_history_is_logged(api: httpx.AsyncClient) -> None:
+    payload = (await CONVERTER.encode([Person(id="witness-7", role=PersonRole.QA)]))[0]
+    body = {
+        "payloads": [
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
+                "data": base64.b64encode(payload.data).decode(),
+            }
+        ]
+    }
+    referer = "http://localhost:8233/namespaces/default/workflows/review-INC-77/run-1/history"
+    await api.post("/codec/decode", json=body, headers={**LUIS, "Referer": referer})
+
+    entries = await access_log(api, person_id="luis")
+
+    assert [(e["action"], e["review_id"], e["channel"], e["detail"]) for e in entries] == [
+        ("decode_history", "review-INC-77", "codec", "1 payload(s)")
+    ]
+
+
+async def test_a_refused_look_is_not_logged_as_a_view(api: httpx.AsyncClient) -> None:
+    review = await claimed(api)
+    before = await access_log(api, review_id=review["review_id"])
+
+    refused = await api.get(
+        f"/api/v1/reviews/{review['review_id']}", headers={"Authorization": "Bearer x"}
+    )
+
+    assert refused.status_code == 401
+    assert await access_log(api, review_id=review["review_id"]) == before
+
+
+async def test_a_specialist_may_not_read_the_access_log(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/api/v1/access-log", headers=ANA)
+    assert answer.status_code == 403
+
+
+async def test_an_operator_reads_the_access_log_page(api: httpx.AsyncClient) -> None:
+    review = await claimed(api)
+    await api.get(f"/api/v1/reviews/{review['review_id']}", headers=MARCO)
+    await signed_in(api, "olga")  # reads the app in English
+
+    page = await api.get("/access-log", params={"review_id": review["review_id"]})
+
+    assert page.status_code == 200
+    assert ">marco</a> (specialist)</td>\n    <td>Viewed the review</td>" in page.text
+
+
+async def test_the_review_page_offers_the_case_report_to_those_who_may_read_it(
+    api: httpx.AsyncClient,
+) -> None:
+    review = await closed(api)
+    await signed_in(api, "sofia")
+    page = await api.get(f"/reviews/{review['review_id']}")
+    assert 'id="open-report"' in page.text and 'id="who-viewed"' not in page.text
+
+    await signed_in(api, "olga")
+    page = await api.get(f"/reviews/{review['review_id']}")
+    assert 'id="open-report"' not in page.text and 'id="who-viewed"' in page.text
