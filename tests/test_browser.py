@@ -118,3 +118,23 @@ async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_re
         await lead.reload()
     await expect(lead_row).to_be_visible()
     await lead.screenshot(path=str(SCREENSHOTS / "leads_queue.png"), full_page=True)
+
+    # Luis approves; once closed, the review offers the case report, which reads in print form.
+    await lead.goto(f"{web_url}/reviews/{started.review_id}")
+    await lead.fill("#second-review-comment", "Route logs confirm it.")
+    await lead.click("#approve")
+    await wait_for_status(web_services.reviews, started.review_id, ReviewStatus.CLOSED)
+    await lead.goto(f"{web_url}/reviews/{started.review_id}")
+    async with lead.expect_popup() as opened:
+        await lead.click("#open-report")
+    report = await opened.value
+    await expect(report.locator("h1")).to_have_text("Case report")
+    await expect(report.locator("body")).to_contain_text("Statement of reasons")
+    await expect(report.locator("body")).to_contain_text("Fare logs show repeated route inflation.")
+    await report.screenshot(path=str(SCREENSHOTS / "case_report.png"), full_page=True)
+
+    # Everyone who looked at the review is in the access log the lead can read.
+    await lead.click("#who-viewed")
+    await expect(lead.locator("#access-log")).to_contain_text("ana")
+    await expect(lead.locator("#access-log")).to_contain_text("luis")
+    await lead.screenshot(path=str(SCREENSHOTS / "access_log.png"), full_page=True)
