@@ -69,11 +69,6 @@ class CaseRecord(StrictModel):
     statement_of_reasons: StatementOfReasons | None
     timeline: list[TimelineEntry]
 
-    @property
-    def restricts_account(self) -> bool:
-        """Whether the decision suspended or deactivated the account."""
-        return self.decision.action.restricts_account
-
 
 class ArchivedRecord(StrictModel):
     """The archive's answer to a write: whether this call stored the record or found it."""

@@ -63,6 +63,9 @@ _OPENERS = "[{("
 # An unquoted value ends at a delimiter or where the next "key=" / "key: " begins.
 _UNQUOTED_END = re.compile(r"[,;)\]}&\"\n]|(?<![ \t])[ \t]++(?=[a-z_][\w.-]*+(?:=|:[ \t]))")
 
+# 0. Passwords in URLs (database URLs in connection errors): scheme://user:password@host.
+_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@'\"]++):[^/\s@'\"]++@")
+
 # 4. E-mail addresses and phone numbers.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++")
 _PHONE = re.compile(
@@ -76,7 +79,8 @@ _PHONE = re.compile(
 def redact(text: str) -> str:
     """Return ``text`` with personal data replaced by ``[redacted]``.
 
-    Pure and idempotent. In order:
+    Pure and idempotent. First the password in a URL (``scheme://user:password@host``) goes;
+    then, in order:
 
     1. pydantic's ``input_value=...`` (up to ``, input_type=``) becomes ``input_value=[redacted]``;
     2. values of free-text keys (summary, text, body, subject, rationale, justification, comment,
@@ -89,6 +93,7 @@ def redact(text: str) -> str:
        paths) and HTTP request/status lines stay;
     4. e-mail addresses and phone numbers become ``[redacted]``.
     """
+    text = _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
     text = _INPUT_VALUE.sub(_redact_input_value, text)
     text = _redact_free_text_values(text)
     text = _QUOTED.sub(_redact_quoted, text)

@@ -54,17 +54,22 @@ async def wait_for_status(
     )
 
 
-def following_recommendation(state: ReviewState, reviewer: Person = ANA) -> DecisionRequest:
-    """A valid decision that follows the matrix recommendation."""
+def following_recommendation(
+    state: ReviewState, reviewer: Person = ANA, **changes: object
+) -> DecisionRequest:
+    """A valid decision that follows the matrix recommendation, with fields overridden by
+    ``changes``."""
     rec = state.recommendation
     assert rec is not None
-    return DecisionRequest(
-        reviewer=reviewer,
-        action=rec.action,
-        suspension_days=rec.suspension_days,
-        rationale="Telematics shows 118 km/h in a 50 zone; the rider's statement matches.",
-        policy_refs=rec.guideline_refs,
-    )
+    fields: dict[str, object] = {
+        "reviewer": reviewer,
+        "action": rec.action,
+        "suspension_days": rec.suspension_days,
+        "rationale": "Telematics shows 118 km/h in a 50 zone; the rider's statement matches.",
+        "policy_refs": rec.guideline_refs,
+        **changes,
+    }
+    return DecisionRequest.model_validate(fields)
 
 
 async def claim_and_decide(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from review.models import ReviewStatus
-from tests.conftest import free_port, review_request
+from tests.conftest import review_request, served
 from tests.review_steps import wait_for_status
 from webapp.app import create_app
 from webapp.services import WebServices
@@ -31,16 +29,8 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 @pytest.fixture
 async def web_url(web_services: WebServices) -> AsyncIterator[str]:
     """The web app served over HTTP on a free port, in the test's event loop."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(web_services), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
+    async with served(create_app(web_services)) as url:
+        yield url
 
 
 @pytest.fixture

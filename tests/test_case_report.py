@@ -18,14 +18,11 @@ from review.models import (
     AccountChange,
     AccountHistory,
     ClaimRequest,
-    DecisionRequest,
     EnforcementAction,
     EvidenceItem,
     EvidenceSource,
     InAppMessages,
     IncidentReports,
-    Person,
-    PersonRole,
     Recipient,
     ReviewState,
     SecondReviewRequest,
@@ -34,14 +31,13 @@ from review.models import (
     TripDetails,
 )
 from tests.conftest import review_request
+from tests.review_steps import ANA, LUIS, following_recommendation
 from worker import PolicySettings, load_policy
 
 POLICY, _ = load_policy(PolicySettings())
 GUIDELINES = load_guidelines()
 RENDERER = CaseReportRenderer(GUIDELINES)
 RECEIVED = datetime(2026, 11, 23, 16, 5, tzinfo=UTC)
-ANA = Person(id="ana", role=PersonRole.SPECIALIST)
-LUIS = Person(id="luis", role=PersonRole.LEAD)
 CONFIDENTIAL = (
     "Confidential: trust & safety case record. Contains personal data; "
     "share only with people whose role requires it."
@@ -124,17 +120,11 @@ def worked(telematics_down: bool = False, **request: Any) -> ReviewState:
 
 
 def decide(state: ReviewState, **changes: Any) -> None:
-    rec = state.recommendation
-    assert rec is not None
     fields: dict[str, Any] = {
-        "reviewer": ANA,
-        "action": rec.action,
-        "suspension_days": rec.suspension_days,
         "rationale": "Telematics-free GPS trace shows 96 km/h in a 50 zone.\nThe rider's statement matches.",
-        "policy_refs": rec.guideline_refs,
         **changes,
     }
-    request = DecisionRequest(**fields)
+    request = following_recommendation(state, **fields)
     lifecycle.check_decision(state, request, POLICY)
     lifecycle.apply_decision(state, request, RECEIVED + timedelta(hours=2))
 

@@ -3,12 +3,10 @@ the server's raw history, and the history reads back whole with the codec."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -19,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from review.models import IncidentReports, ReviewStatus
 from temporal_runtime.reviews import ReviewClient
-from tests.conftest import WorkerFactory, free_port, review_request
+from tests.conftest import WorkerFactory, review_request, served
 from tests.review_steps import claim_and_decide
 
 MARKER = f"marker-{uuid.uuid4().hex}"
@@ -44,14 +42,8 @@ async def statements_url() -> AsyncIterator[str]:
         )
 
     app = Starlette(routes=[Route("/incidents/{incident_id}/reports", reports)])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
+    async with served(app) as url:
+        yield url
 
 
 async def test_the_server_holds_no_plaintext_and_the_codec_reads_it_all_back(

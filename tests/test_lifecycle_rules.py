@@ -26,7 +26,7 @@ from review.models import (
 )
 from review.notices import plan_notices
 from tests.conftest import review_request
-from tests.review_steps import ANA, LUIS, MARCO, OLGA
+from tests.review_steps import ANA, LUIS, MARCO, OLGA, following_recommendation
 
 POLICY = load_review_policy()
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -47,17 +47,7 @@ def claimed(**changes: Any) -> ReviewState:
 
 
 def decision(state: ReviewState, **changes: Any) -> DecisionRequest:
-    rec = state.recommendation
-    assert rec is not None
-    fields: dict[str, Any] = {
-        "reviewer": ANA,
-        "action": rec.action,
-        "suspension_days": rec.suspension_days,
-        "rationale": "GPS shows 118 km/h in a 50 zone.",
-        "policy_refs": rec.guideline_refs,
-        **changes,
-    }
-    return DecisionRequest(**fields)
+    return following_recommendation(state, rationale="GPS shows 118 km/h in a 50 zone.", **changes)
 
 
 def refused(check: Any, *args: Any) -> ReviewRuleError:

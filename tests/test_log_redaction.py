@@ -418,3 +418,11 @@ def test_configure_logging_filters_uvicorn_handlers(restored_logging: None) -> N
     (access_filter,) = access.filters
     assert isinstance(access_filter, RedactingFilter)
     assert access_filter.keep_args
+
+
+def test_a_password_in_a_database_url_is_redacted() -> None:
+    text = "Could not parse SQLAlchemy URL from string 'postgresql+psycopg://dr:s3cr%21t@db:5432/r'"
+    assert redact(text) == (
+        "Could not parse SQLAlchemy URL from string "
+        "'postgresql+psycopg://dr:[redacted]@db:5432/r'"
+    )

@@ -4,14 +4,12 @@ exceptions quote, while the ids and failure lines an operator needs stay."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from review.models import ReviewStatus
 from temporal_runtime.redaction import LOG_FORMAT, install_redaction
 from temporal_runtime.reviews import ReviewClient
-from tests.conftest import WorkerFactory, free_port, review_request
+from tests.conftest import WorkerFactory, review_request, served
 from tests.review_steps import claim_and_decide, wait_for_status
 
 SUMMARY = f"Summary-{uuid.uuid4().hex[:8]} the driver shouted at me"
@@ -58,14 +56,8 @@ async def leaky_services() -> AsyncIterator[str]:
             Route("/incidents/{incident_id}/telematics", down),
         ]
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
+    async with served(app) as url:
+        yield url
 
 
 @pytest.fixture
