@@ -423,6 +423,5 @@ def test_configure_logging_filters_uvicorn_handlers(restored_logging: None) -> N
 def test_a_password_in_a_database_url_is_redacted() -> None:
     text = "Could not parse SQLAlchemy URL from string 'postgresql+psycopg://dr:s3cr%21t@db:5432/r'"
     assert redact(text) == (
-        "Could not parse SQLAlchemy URL from string "
-        "'postgresql+psycopg://dr:[redacted]@db:5432/r'"
+        "Could not parse SQLAlchemy URL from string 'postgresql+psycopg://dr:[redacted]@db:5432/r'"
     )
