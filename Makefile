@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint histories clean
+.PHONY: run test lint histories clean postgres-server
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,16 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
 
+# The decision archive's tests also run on a throwaway PostgreSQL cluster (Debian's server).
+INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgres-server:
+	@test -n "$(INITDB)" || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
 run: $(STAMP)
 	$(PY) -m scripts.run_stack
 
-test: $(STAMP) $(CHROMIUM) lint
+test: $(STAMP) $(CHROMIUM) postgres-server lint
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -35,6 +35,7 @@ from review.models import ReviewRequest
 from temporal_runtime.connection import data_converter
 from temporal_runtime.encryption import load_key_ring
 from temporal_runtime.reviews import ReviewClient
+from tests.postgres_cluster import postgres_cluster
 from webapp.app import create_app as create_web_app
 from webapp.people import load_directory
 from webapp.services import WebServices
@@ -130,6 +131,13 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 WorkerFactory = Callable[..., AbstractAsyncContextManager[Worker]]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for the whole session (see tests/postgres_cluster.py)."""
+    with postgres_cluster(free_port()) as url:
+        yield url
 
 
 @pytest.fixture
