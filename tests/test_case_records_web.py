@@ -202,3 +202,14 @@ async def test_the_review_page_offers_the_case_report_to_those_who_may_read_it(
     await signed_in(api, "olga")
     page = await api.get(f"/reviews/{review['review_id']}")
     assert 'id="open-report"' not in page.text and 'id="who-viewed"' in page.text
+
+
+async def test_only_leads_and_operators_find_the_access_log_in_the_menu(
+    api: httpx.AsyncClient,
+) -> None:
+    await signed_in(api, "sofia")
+    assert 'href="/access-log"' not in (await api.get("/queue")).text
+    assert (await api.get("/access-log")).status_code == 403
+
+    await signed_in(api, "olga")
+    assert 'href="/access-log"' in (await api.get("/queue")).text

@@ -63,6 +63,7 @@ async def test_the_server_holds_no_plaintext_and_the_codec_reads_it_all_back(
     raw = await plain.get_workflow_handle(request.review_id).fetch_history()
     stored = History(events=raw.events).SerializeToString()
     assert MARKER.encode() not in stored
+    assert b"dangerous_driving (high)" not in stored  # the workflow's summary (user metadata)
     assert b"binary/encrypted" in stored
 
     # With the codec: everything is there.

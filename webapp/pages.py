@@ -76,6 +76,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "csrf": csrf_token(request),
             "now": datetime.now(UTC),
             "time_left": time_left,
+            "may": lambda p: caller is not None and allowed(caller, Permission(p)),
             **context,
         },
         status_code=status,
@@ -264,7 +265,6 @@ async def review_page(
         severities=list(Severity),
         temporal_link=services.temporal_ui_link(review_id),
         report_link=report_link(review_id) if state.status is ReviewStatus.CLOSED else None,
-        may=lambda p: allowed(caller, Permission(p)),
     )
 
 
