@@ -348,8 +348,9 @@ def apply_retry_actioning(
     record(state, now, "actioning_retried", request.operator, request.reason)
 
 
-def begin_actioning(state: ReviewState, policy: ReviewPolicy, now: datetime) -> None:
-    """Fix the statement of reasons the messages and the case record will carry."""
+def state_reasons(state: ReviewState, policy: ReviewPolicy, now: datetime) -> None:
+    """Fix the statement of reasons the messages and the case record will carry, once the
+    account change took effect at ``now`` (its dates count from then)."""
     state.statement_of_reasons = statement_of_reasons(state, policy, now)
 
 

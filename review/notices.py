@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from review.matrix import ReviewPolicy
 from review.models import (
@@ -42,14 +42,13 @@ class OutcomeNoticeContent(StrictModel):
     interim_hold_lifted: bool
     appeal_deadline: datetime | None
     reasons: StatementOfReasons | None = Field(
-        default=None, description="For restrictions: the statement of reasons, in full."
+        default=None,
+        description=(
+            "For restrictions: the statement of reasons, in full. Only jobs scheduled before "
+            "statements of reasons existed lack it (their retries still render, with the "
+            "appeal paragraph alone)."
+        ),
     )
-
-    @model_validator(mode="after")
-    def _restrictions_state_their_reasons(self) -> OutcomeNoticeContent:
-        if self.action.restricts_account and self.reasons is None:
-            raise ValueError(f"a {self.action} notice needs its statement of reasons")
-        return self
 
 
 class ReportReviewedContent(StrictModel):

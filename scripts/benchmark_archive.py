@@ -82,7 +82,7 @@ def template_record() -> CaseRecord:
         ),
         NOW - timedelta(hours=1),
     )
-    lifecycle.begin_actioning(state, policy, NOW)
+    lifecycle.state_reasons(state, policy, NOW)
     return case_record(state, NOW)
 
 

@@ -137,7 +137,7 @@ def approve(state: ReviewState, comment: str = "Agreed: the trace is clear.") ->
 
 def close(state: ReviewState) -> CaseRecord:
     carried_out = RECEIVED + timedelta(hours=3, minutes=1)
-    lifecycle.begin_actioning(state, POLICY, carried_out)
+    lifecycle.state_reasons(state, POLICY, carried_out)
     decision = state.decision
     assert decision is not None
     if decision.action is not EnforcementAction.NO_ACTION:

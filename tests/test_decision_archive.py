@@ -72,7 +72,7 @@ def decided_record(
         ),
         closed_at - timedelta(hours=1),
     )
-    lifecycle.begin_actioning(state, policy, closed_at)
+    lifecycle.state_reasons(state, policy, closed_at)
     return case_record(state, closed_at)
 
 

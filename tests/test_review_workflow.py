@@ -317,6 +317,52 @@ async def test_a_refused_account_change_blocks_actioning_until_an_operator_retri
     assert len(state.messages) == 2
 
 
+async def test_a_restriction_unblocked_days_later_dates_its_reasons_from_the_retry(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
+) -> None:
+    task_queue = f"test-late-{uuid.uuid4().hex[:8]}"
+    broken = review_worker(
+        time_skipping_env.client,
+        task_queue,
+        worker_options={"max_cached_workflows": 0},
+        accounts_url=f"{demo_platform_url}/no-such-service",
+    )
+    async with broken:
+        reviews = ReviewClient(time_skipping_env.client, task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        await claim_and_decide(
+            reviews,
+            started.review_id,
+            EnforcementAction.TEMPORARY_SUSPENSION,
+            env=time_skipping_env,
+        )
+        await reviews.second_review(
+            started.review_id,
+            SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agreed."),
+        )
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.ACTIONING, env=time_skipping_env
+        )
+        while state.actioning_blocked is None:
+            state = await reviews.state(started.review_id)
+        await time_skipping_env.sleep(timedelta(days=3))
+
+    async with review_worker(time_skipping_env.client, task_queue):
+        await reviews.retry_actioning(
+            started.review_id, RetryActioningRequest(operator=OLGA, reason="Fixed the URL.")
+        )
+        closed = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.CLOSED, env=time_skipping_env
+        )
+
+    retried = next(e.at for e in closed.timeline if e.event == "actioning_retried")
+    reasons = closed.statement_of_reasons
+    assert reasons is not None and reasons.ends_at is not None
+    assert reasons.starts_at >= retried
+    assert reasons.ends_at - reasons.starts_at == timedelta(days=7)
+    assert reasons.appeal_deadline - reasons.starts_at == timedelta(days=30)
+
+
 async def test_a_closed_review_leaves_its_case_record_in_the_archive(
     time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, archive: DecisionArchive
 ) -> None:

@@ -220,17 +220,31 @@ def test_a_deactivation_says_it_is_permanent_from_when(locale: str) -> None:
     assert expected in body
 
 
-def test_a_restriction_notice_without_its_statement_of_reasons_is_refused() -> None:
-    with pytest.raises(ValueError, match="needs its statement of reasons"):
-        OutcomeNoticeContent(
-            review_id="review-INC-42",
-            account_role="driver",
-            market="mexico-city",
-            category=IncidentCategory.DANGEROUS_DRIVING,
-            action=EnforcementAction.PERMANENT_DEACTIVATION,
-            suspension_days=None,
-            suspension_ends_at=None,
-            guideline_refs=["CG-DRIVING-2"],
-            interim_hold_lifted=False,
-            appeal_deadline=NOW + timedelta(days=30),
-        )
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_notice_planned_before_statements_of_reasons_still_renders_its_appeal(
+    locale: str,
+) -> None:
+    # An activity scheduled by the previous worker version is retried with its old input.
+    old_job = {
+        "review_id": "review-INC-42",
+        "recipient": {"account_id": "drv_1", "role": "driver", "locale": locale},
+        "idempotency_key": "review-INC-42:outcome_notice",
+        "content": {
+            "kind": "outcome_notice",
+            "review_id": "review-INC-42",
+            "account_role": "driver",
+            "market": "mexico-city",
+            "category": "dangerous_driving",
+            "action": "temporary_suspension",
+            "suspension_days": 7,
+            "suspension_ends_at": (NOW + timedelta(days=7)).isoformat(),
+            "guideline_refs": ["CG-DRIVING-2"],
+            "interim_hold_lifted": False,
+            "appeal_deadline": (NOW + timedelta(days=30)).isoformat(),
+        },
+    }
+
+    body = RENDERER.render(NoticeJob.model_validate(old_job)).body
+
+    assert APPEAL_BY[locale] in body
+    assert STATEMENT_OF_REASONS[locale][0] not in body

@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities
     from activities.records import RecordActivities
     from review import lifecycle
-    from review.case_record import case_record
+    from review.case_record import ArchivedRecord, case_record
     from review.lifecycle import ReviewRuleError
     from review.matrix import ReviewPolicy
     from review.models import (
@@ -126,9 +126,10 @@ class DeactivationReview:
         await self._carry_out_decision()
 
         closed_at = workflow.now()
-        # Reviews started before the decision archive existed close without writing a record.
+        # Reviews that had already got this far when the decision archive was deployed (their
+        # history has no marker) close without a record; every other review writes one.
         if workflow.patched("write-case-record"):
-            await self._write_case_record(closed_at)
+            closed_at = await self._write_case_record()
         lifecycle.close(state, closed_at)
         self._publish()
         sla_watch.cancel()
@@ -189,7 +190,6 @@ class DeactivationReview:
         state = self._current()
         decision = state.decision
         assert decision is not None and self._policy is not None
-        lifecycle.begin_actioning(state, self._policy, workflow.now())
         held = any(change.change == "interim_hold" for change in state.account_changes)
         if decision.action is not EnforcementAction.NO_ACTION or held:
             order = EnforcementOrder(
@@ -215,6 +215,9 @@ class DeactivationReview:
                 state, workflow.now(), "account_actioned", detail=f"status {change.account_status}"
             )
 
+        # After the account change, however long an operator took to unblock it: the statement
+        # of reasons dates the restriction and the appeal window from when it took effect.
+        lifecycle.state_reasons(state, self._policy, workflow.now())
         for job in plan_notices(state, self._policy, workflow.now()):
             sent = await self._until_done(
                 f"{job.content.kind} message",
@@ -235,18 +238,24 @@ class DeactivationReview:
                 detail=f"{sent.kind} to the {sent.recipient.role} in {sent.locale}{fallback}",
             )
 
-    async def _write_case_record(self, closed_at: datetime) -> None:
+    async def _write_case_record(self) -> datetime:
+        """Write the record of the review as closed now; returns the closing time it records
+        (the time of the attempt that succeeded, if an operator had to retry)."""
         state = self._current()
-        await self._until_done(
-            "case record",
-            lambda: workflow.execute_activity_method(
+        closing: list[datetime] = []
+
+        def attempt() -> Awaitable[ArchivedRecord]:
+            closing.append(workflow.now())
+            return workflow.execute_activity_method(
                 RecordActivities.archive_case_record,
-                case_record(state, closed_at),
+                case_record(state, closing[-1]),
                 start_to_close_timeout=SERVICE_TIMEOUT,
                 retry_policy=SERVICE_RETRY,
                 summary="case record",
-            ),
-        )
+            )
+
+        await self._until_done("case record", attempt)
+        return closing[-1]
 
     async def _until_done(self, step: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run a step that must happen; when a service refuses it, escalate and wait for an
