@@ -81,11 +81,13 @@ class AccessEntry(StrictModel):
 
 
 class RecordIndex(StrictModel):
-    """A record's plaintext columns: enough to plan retention without decrypting anything."""
+    """A record's plaintext columns: enough to find records and plan retention without
+    decrypting anything."""
 
     review_id: str
     account_id: str
     market: str
+    category: str
     action: str
     closed_at: datetime
 
@@ -103,7 +105,6 @@ class DecisionArchive:
         purge retention and keep the access log, but not write or read records."""
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.url = url
         self.engine: Engine = sa.create_engine(url)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -139,7 +140,7 @@ class DecisionArchive:
             with self.engine.begin() as db:
                 db.execute(case_records.insert().values(**row))
         except IntegrityError:
-            if self._exists(record.review_id):
+            if self.has_record(record.review_id):
                 return ArchivedRecord(review_id=record.review_id, written_now=False)
             raise
         return ArchivedRecord(review_id=record.review_id, written_now=True)
@@ -149,7 +150,8 @@ class DecisionArchive:
             raise KeyRingError("the decision archive was opened without encryption keys")
         return self.keys
 
-    def _exists(self, review_id: str) -> bool:
+    def has_record(self, review_id: str) -> bool:
+        """Whether the archive holds this review's record (without reading it)."""
         query = sa.select(case_records.c.review_id).where(case_records.c.review_id == review_id)
         with self.engine.connect() as db:
             return db.execute(query).first() is not None
@@ -194,13 +196,46 @@ class DecisionArchive:
 
     def index(self) -> list[RecordIndex]:
         """Every record's plaintext columns, oldest closed first."""
-        query = sa.select(
-            case_records.c.review_id,
-            case_records.c.account_id,
-            case_records.c.market,
-            case_records.c.action,
-            case_records.c.closed_at,
-        ).order_by(case_records.c.closed_at)
+        return self._find(sa.true(), case_records.c.closed_at.asc(), limit=None)
+
+    def search(
+        self,
+        review_id: str | None = None,
+        account_id: str | None = None,
+        market: str | None = None,
+        limit: int = 200,
+    ) -> list[RecordIndex]:
+        """Records matching every filter given, most recently closed first."""
+        where = sa.and_(
+            sa.true(),
+            *(
+                column == value
+                for column, value in (
+                    (case_records.c.review_id, review_id),
+                    (case_records.c.account_id, account_id),
+                    (case_records.c.market, market),
+                )
+                if value is not None
+            ),
+        )
+        return self._find(where, case_records.c.closed_at.desc(), limit)
+
+    def _find(
+        self, where: sa.ColumnElement[bool], order: sa.UnaryExpression[object], limit: int | None
+    ) -> list[RecordIndex]:
+        query = (
+            sa.select(
+                case_records.c.review_id,
+                case_records.c.account_id,
+                case_records.c.market,
+                case_records.c.category,
+                case_records.c.action,
+                case_records.c.closed_at,
+            )
+            .where(where)
+            .order_by(order)
+            .limit(limit)
+        )
         with self.engine.connect() as db:
             rows = db.execute(query).all()
         return [
@@ -208,6 +243,7 @@ class DecisionArchive:
                 review_id=r.review_id,
                 account_id=r.account_id,
                 market=r.market,
+                category=r.category,
                 action=r.action,
                 closed_at=_utc(r.closed_at),
             )

@@ -49,8 +49,9 @@ _FREE_TEXT_KEY = re.compile(
     r"(?P<key>"
     r"(?:[a-z0-9]++_)*+(?:summary|text|body|subject|rationale|justification|comments?|reason"
     r"|statements?|messages?|notes?|description)"
-    r"|(?:display|holder|full|first|last|given|family|legal)_name|name"
-    r"|e-?mail(?:_address)?|phone(?:_number)?"
+    r"|(?:display|holder|full|first|last|given|family|legal|user)_?name|name|author"
+    r"|e-?mail(?:_?address)?|phone(?:_?number)?"
+    r"|[a-z0-9_]{0,40}?(?:address|location|area)"
     r")(?![\w-])(?P=q)"
     r"(?:[ \t]*+=|[ \t]*+:(?=[ \t]|$))[ \t]*+",
     re.IGNORECASE | re.MULTILINE,

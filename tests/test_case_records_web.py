@@ -213,3 +213,84 @@ async def test_only_leads_and_operators_find_the_access_log_in_the_menu(
 
     await signed_in(api, "olga")
     assert 'href="/access-log"' in (await api.get("/queue")).text
+
+
+async def test_an_operator_gets_no_report_link_for_a_closed_review(api: httpx.AsyncClient) -> None:
+    review = await closed(api)
+    await signed_in(api, "olga")
+    answer = await api.get(f"/api/v1/reviews/{review['review_id']}")
+    assert answer.status_code == 200 and answer.json()["links"]["report"] is None
+
+
+async def test_a_purged_record_takes_the_report_link_with_it(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review = await closed(api)
+    web_services.archive.delete([review["review_id"]])
+    answer = await api.get(f"/api/v1/reviews/{review['review_id']}", headers=ANA)
+    assert answer.json()["status"] == "closed" and answer.json()["links"]["report"] is None
+
+
+async def test_the_review_a_request_answers_with_is_logged_as_a_view(
+    api: httpx.AsyncClient,
+) -> None:
+    review = await claimed(api)
+    await api.post(
+        f"/api/v1/reviews/{review['review_id']}/notes",
+        json={"text": "Called the rider."},
+        headers=MARCO,
+    )
+
+    entries = await access_log(api, review_id=review["review_id"], person_id="marco")
+
+    assert [(e["action"], e["detail"]) for e in entries] == [("view_review", "notes")]
+
+
+async def test_a_refused_decision_form_that_shows_the_review_again_is_logged(
+    api: httpx.AsyncClient,
+) -> None:
+    review = await claimed(api)
+    token = await signed_in(api, "marco")
+
+    answer = await api.post(
+        f"/reviews/{review['review_id']}/escalate",
+        data={"csrf_token": token, "reason": ""},  # no reason
+    )
+
+    assert answer.status_code == 422
+    entries = await access_log(api, review_id=review["review_id"], person_id="marco")
+    assert [(e["action"], e["channel"]) for e in entries] == [("view_review", "page")]
+
+
+async def test_case_records_are_found_by_account_with_their_report_links(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = decided_record(web_services.policy, account={"id": "drv_records_1"})
+    web_services.archive.write(record, datetime.now(UTC))
+
+    answer = await api.get("/api/v1/records", params={"account_id": "drv_records_1"}, headers=LUIS)
+
+    assert answer.status_code == 200
+    assert [(r["review_id"], r["report"]) for r in answer.json()["records"]] == [
+        (record.review_id, f"/api/v1/reviews/{record.review_id}/report")
+    ]
+
+
+async def test_the_case_records_page_lists_records_temporal_no_longer_has(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = decided_record(web_services.policy, account={"id": "drv_records_2"})
+    web_services.archive.write(record, datetime.now(UTC))
+    await signed_in(api, "sofia")
+
+    page = await api.get("/records", params={"account_id": "drv_records_2"})
+
+    assert page.status_code == 200
+    assert f'<tr data-review="{record.review_id}">' in page.text
+    assert f'href="/api/v1/reviews/{record.review_id}/report"' in page.text
+
+
+async def test_an_operator_may_not_browse_case_records(api: httpx.AsyncClient) -> None:
+    await signed_in(api, "olga")
+    assert (await api.get("/records")).status_code == 403
+    assert 'href="/records"' not in (await api.get("/queue")).text

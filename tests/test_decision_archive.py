@@ -220,6 +220,21 @@ def test_the_access_log_answers_newest_first_per_review(archive: DecisionArchive
     assert entries[0].at.tzinfo is not None
 
 
+def test_records_are_found_by_account_and_market_newest_first(
+    archive: DecisionArchive, policy: ReviewPolicy
+) -> None:
+    older = decided_record(policy, closed_at=NOW - timedelta(days=3), account={"id": "drv_s1"})
+    newer = decided_record(policy, closed_at=NOW, account={"id": "drv_s1"})
+    elsewhere = decided_record(policy, account={"id": "drv_s1", "market": "chicago"})
+    for record in (older, newer, elsewhere):
+        archive.write(record, NOW)
+
+    found = archive.search(account_id="drv_s1", market="mexico-city")
+
+    assert [r.review_id for r in found] == [newer.review_id, older.review_id]
+    assert found[0].category == "dangerous_driving"
+
+
 # --- retention ----------------------------------------------------------------------------------
 
 
@@ -228,6 +243,7 @@ def index(review_id: str, market: str, closed_days_ago: int) -> RecordIndex:
         review_id=review_id,
         account_id="drv_1",
         market=market,
+        category="dangerous_driving",
         action="warning",
         closed_at=NOW - timedelta(days=closed_days_ago),
     )

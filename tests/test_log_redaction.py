@@ -425,3 +425,17 @@ def test_a_password_in_a_database_url_is_redacted() -> None:
     assert redact(text) == (
         "Could not parse SQLAlchemy URL from string 'postgresql+psycopg://dr:[redacted]@db:5432/r'"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"fullName": "Juan"}', '{"fullName": "[redacted]"}'),
+        ("{'author': 'Juan'}", "{'author': '[redacted]'}"),
+        ("pickup_area=Roma Norte, x=1", "pickup_area=[redacted], x=1"),
+        ("{'pickupArea': 'Condesa'}", "{'pickupArea': '[redacted]'}"),
+        ("address: Calle Reforma 222", "address: [redacted]"),
+    ],
+)
+def test_camel_case_names_authors_and_places_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected

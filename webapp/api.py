@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from decision_archive.report import report_filename
-from decision_archive.store import AccessEntry
+from decision_archive.store import AccessEntry, RecordIndex
 from review.models import (
     DecisionBody,
     IncidentCategory,
@@ -31,7 +31,7 @@ from temporal_runtime.reviews import ReviewFilter, ReviewSummary
 from webapp.access import Permission
 from webapp.people import Caller
 from webapp.person_requests import PERSON_REQUESTS
-from webapp.services import WebServices, authorize, services_of
+from webapp.services import WebServices, authorize, report_path, services_of
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
 
@@ -71,19 +71,14 @@ class ReviewPage(StrictModel):
     page_size: int
 
 
-def links(services: WebServices, review_id: str, closed: bool = False) -> ReviewLinks:
-    """The links of a review; a closed one links its case report."""
+def links(services: WebServices, review_id: str, report: str | None = None) -> ReviewLinks:
+    """The links of a review (``report`` once a closed review's report is readable)."""
     return ReviewLinks(
         self=f"/api/v1/reviews/{review_id}",
         page=f"/reviews/{review_id}",
         temporal=services.temporal_ui_link(review_id),
-        report=report_link(review_id) if closed else None,
+        report=report,
     )
-
-
-def report_link(review_id: str) -> str:
-    """Where a closed review's case report is read."""
-    return f"/api/v1/reviews/{review_id}/report"
 
 
 Services = Annotated[WebServices, Depends(services_of)]
@@ -106,11 +101,8 @@ async def start_review(
     if not started.created:
         response.status_code = 200
     status = await services.reviews.status(started.review_id)
-    closed = status is ReviewStatus.CLOSED
     return StartedReviewView(
-        review_id=started.review_id,
-        status=status,
-        links=links(services, started.review_id, closed),
+        review_id=started.review_id, status=status, links=links(services, started.review_id)
     )
 
 
@@ -154,14 +146,19 @@ async def get_review(
 ) -> ReviewView:
     """The review as the specialist sees it (the view is recorded in the access log)."""
     state = await services.reviews.state(review_id)
-    await services.record_access(request, caller, "view_review", review_id, "api")
-    return view(services, state)
+    return await view(request, services, caller, state)
 
 
-def view(services: WebServices, state: ReviewState) -> ReviewView:
-    """A state with its links."""
-    closed = state.status is ReviewStatus.CLOSED
-    return ReviewView(**state.model_dump(), links=links(services, state.review_id, closed))
+async def view(
+    request: Request, services: WebServices, caller: Caller, state: ReviewState, after: str = ""
+) -> ReviewView:
+    """The state with its links, as this caller sees it; noted in the access log (``after``
+    names the request the view answers, if any)."""
+    report = await services.report_link(caller, state)
+    await services.record_access(
+        request, caller, "view_review", state.review_id, "api", after or None
+    )
+    return ReviewView(**state.model_dump(), links=links(services, state.review_id, report))
 
 
 @router.get(
@@ -208,6 +205,36 @@ async def case_report(
     )
 
 
+class CaseRecordSummary(RecordIndex):
+    """A case record found in the archive, with where to read its report."""
+
+    report: str
+
+
+class CaseRecordPage(StrictModel):
+    """Case records in the archive, most recently closed first."""
+
+    records: list[CaseRecordSummary]
+
+
+@router.get("/records", response_model=CaseRecordPage)
+async def case_records(
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REPORTS))],
+    review_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    account_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    market: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> CaseRecordPage:
+    """Closed reviews' case records, also those whose workflow history Temporal has deleted."""
+    found = await asyncio.to_thread(services.archive.search, review_id, account_id, market, limit)
+    return CaseRecordPage(
+        records=[
+            CaseRecordSummary(**r.model_dump(), report=report_path(r.review_id)) for r in found
+        ]
+    )
+
+
 class AccessLogPage(StrictModel):
     """Who looked at what, newest first."""
 
@@ -228,10 +255,15 @@ async def access_log(
 
 
 async def _send(
-    path: str, review_id: str, body: object, services: WebServices, caller: Caller
+    path: str,
+    review_id: str,
+    body: object,
+    request: Request,
+    services: WebServices,
+    caller: Caller,
 ) -> ReviewView:
     state = await PERSON_REQUESTS[path].send(services.reviews, review_id, caller.as_person(), body)
-    return view(services, state)
+    return await view(request, services, caller, state, after=path)
 
 
 def _caller(path: str) -> Any:
@@ -240,70 +272,82 @@ def _caller(path: str) -> Any:
 
 @router.post("/reviews/{review_id}/claim", response_model=ReviewView)
 async def claim(
-    review_id: str, services: Services, caller: Annotated[Caller, _caller("claim")]
+    review_id: str,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, _caller("claim")],
 ) -> ReviewView:
     """Claim the review for the caller."""
-    return await _send("claim", review_id, None, services, caller)
+    return await _send("claim", review_id, None, request, services, caller)
 
 
 @router.post("/reviews/{review_id}/decision", response_model=ReviewView)
 async def decide(
     review_id: str,
+    request: Request,
     body: DecisionBody,
     services: Services,
     caller: Annotated[Caller, _caller("decision")],
 ) -> ReviewView:
     """Decide a review the caller has claimed."""
-    return await _send("decision", review_id, body, services, caller)
+    return await _send("decision", review_id, body, request, services, caller)
 
 
 @router.post("/reviews/{review_id}/second-review", response_model=ReviewView)
 async def second_review(
     review_id: str,
+    request: Request,
     body: SecondReviewBody,
     services: Services,
     caller: Annotated[Caller, _caller("second-review")],
 ) -> ReviewView:
     """Approve or return a decision awaiting second review."""
-    return await _send("second-review", review_id, body, services, caller)
+    return await _send("second-review", review_id, body, request, services, caller)
 
 
 @router.post("/reviews/{review_id}/notes", response_model=ReviewView)
 async def add_note(
-    review_id: str, body: NoteBody, services: Services, caller: Annotated[Caller, _caller("notes")]
+    review_id: str,
+    request: Request,
+    body: NoteBody,
+    services: Services,
+    caller: Annotated[Caller, _caller("notes")],
 ) -> ReviewView:
     """Add a note to the case file."""
-    return await _send("notes", review_id, body, services, caller)
+    return await _send("notes", review_id, body, request, services, caller)
 
 
 @router.post("/reviews/{review_id}/request-more-info", response_model=ReviewView)
 async def request_more_info(
     review_id: str,
+    request: Request,
     body: ReasonBody,
     services: Services,
     caller: Annotated[Caller, _caller("request-more-info")],
 ) -> ReviewView:
     """Send the review back to gathering evidence."""
-    return await _send("request-more-info", review_id, body, services, caller)
+    return await _send("request-more-info", review_id, body, request, services, caller)
 
 
 @router.post("/reviews/{review_id}/escalate", response_model=ReviewView)
 async def escalate(
     review_id: str,
+    request: Request,
     body: ReasonBody,
     services: Services,
     caller: Annotated[Caller, _caller("escalate")],
 ) -> ReviewView:
     """Raise the review to the leads' queue."""
-    return await _send("escalate", review_id, body, services, caller)
+    return await _send("escalate", review_id, body, request, services, caller)
 
 
 @router.post("/reviews/{review_id}/retry-actioning", response_model=ReviewView)
 async def retry_actioning(
     review_id: str,
+    request: Request,
     body: ReasonBody,
     services: Services,
     caller: Annotated[Caller, _caller("retry-actioning")],
 ) -> ReviewView:
     """Retry actioning a platform service refused, once the cause is fixed."""
-    return await _send("retry-actioning", review_id, body, services, caller)
+    return await _send("retry-actioning", review_id, body, request, services, caller)

@@ -28,12 +28,11 @@ from review.notices import preview_notices
 from review.policy_files import entry_path
 from temporal_runtime.reviews import ReviewFilter, ReviewRefused, ReviewSummary
 from webapp.access import Permission, allowed, refusal
-from webapp.api import report_link
 from webapp.auth import SESSION_LOCALE, SESSION_PERSON, csrf_token, csrf_valid
 from webapp.i18n import app_locale, locales, translator
 from webapp.people import Caller
 from webapp.person_requests import PERSON_REQUESTS, PersonRequest
-from webapp.services import WebServices, current_caller, services_of
+from webapp.services import WebServices, current_caller, report_path, services_of
 from webapp.settings import WEBAPP_DIR
 
 router = APIRouter(include_in_schema=False)
@@ -238,6 +237,7 @@ async def review_page(
     """The review page, optionally with an error and the values the person submitted."""
     services = services_of(request)
     state = await services.reviews.state(review_id)
+    await services.record_access(request, caller, "view_review", review_id, "page")
     others = [
         r
         for r in await services.reviews.list(
@@ -264,7 +264,7 @@ async def review_page(
         guideline_refs=services.policy.guideline_refs,
         severities=list(Severity),
         temporal_link=services.temporal_ui_link(review_id),
-        report_link=report_link(review_id) if state.status is ReviewStatus.CLOSED else None,
+        report_link=await services.report_link(caller, state),
     )
 
 
@@ -295,10 +295,36 @@ def _previews(
 
 @router.get("/reviews/{review_id}")
 async def review(request: Request, review_id: str) -> Response:
-    caller = person(request)
-    page = await review_page(request, review_id, caller)
-    await services_of(request).record_access(request, caller, "view_review", review_id, "page")
-    return page
+    return await review_page(request, review_id, person(request))
+
+
+# --- case records -------------------------------------------------------------------------------
+
+
+@router.get("/records")
+async def case_records_page(
+    request: Request,
+    review_id: str | None = None,
+    account_id: str | None = None,
+    market: str | None = None,
+) -> Response:
+    caller = person(request, Permission.READ_REPORTS)
+    services = services_of(request)
+    records = await asyncio.to_thread(
+        services.archive.search, review_id or None, account_id or None, market or None, 200
+    )
+    return render(
+        request,
+        "records.html.j2",
+        caller=caller,
+        records=records,
+        report_path=report_path,
+        filters={
+            "review_id": review_id or "",
+            "account_id": account_id or "",
+            "market": market or "",
+        },
+    )
 
 
 # --- access log ---------------------------------------------------------------------------------

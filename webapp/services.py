@@ -15,6 +15,7 @@ from decision_archive.report import CaseReportRenderer
 from decision_archive.store import AccessAction, AccessEntry, DecisionArchive
 from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
+from review.models import ReviewState, ReviewStatus
 from temporal_runtime.reviews import ReviewClient
 from webapp.access import Permission, allowed, refusal
 from webapp.auth import caller_of, csrf_valid, uses_session
@@ -40,6 +41,15 @@ class WebServices:
         base = self.settings.temporal_ui_url.rstrip("/")
         return f"{base}/namespaces/{namespace}/workflows/{review_id}"
 
+    async def report_link(self, caller: Caller, state: ReviewState) -> str | None:
+        """Where this caller reads the review's case report: only once the review is closed,
+        its record is in the archive, and the caller's role may read reports."""
+        if state.status is not ReviewStatus.CLOSED or not allowed(caller, Permission.READ_REPORTS):
+            return None
+        if not await asyncio.to_thread(self.archive.has_record, state.review_id):
+            return None  # closed before the archive existed, or purged by retention
+        return report_path(state.review_id)
+
     async def record_access(
         self,
         request: Request,
@@ -63,6 +73,11 @@ class WebServices:
             detail=detail,
         )
         await asyncio.to_thread(self.archive.record_access, entry)
+
+
+def report_path(review_id: str) -> str:
+    """Where a closed review's case report is read (HTML; ``?format=md`` for Markdown)."""
+    return f"/api/v1/reviews/{review_id}/report"
 
 
 def services_of(request: Request) -> WebServices:
