@@ -60,6 +60,7 @@ CHANGE_WORDS = {
 MESSAGE_WORDS = {
     "outcome_notice": "Outcome notice",
     "report_reviewed": "Report reviewed",
+    "hold_notice": "Hold notice",
 }
 ROLE_WORDS = {"third_party": "third party"}
 

@@ -45,6 +45,8 @@ def template_name(job: NoticeJob, locale: str) -> str:
     content = job.content
     if content.kind == "outcome_notice":
         return f"{locale}/reported_account/{content.action}.txt.j2"
+    if content.kind == "hold_notice":
+        return f"{locale}/reported_account/hold_notice.txt.j2"
     return f"{locale}/reporter/{content.kind}.txt.j2"
 
 
@@ -93,7 +95,7 @@ class MessageRenderer:
         env = self.env.overlay()
         env.filters["long_date"] = long_date
         template = env.get_template(template_name(job, locale))
-        refs = job.content.guideline_refs if job.content.kind == "outcome_notice" else []
+        refs = job.content.guideline_refs if job.content.kind != "report_reviewed" else []
         quotes = []
         for ref in refs:
             _, text = self.guidelines.clause(ref).text(locale)

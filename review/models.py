@@ -485,7 +485,7 @@ class Recipient(StrictModel):
 class SentMessage(StrictModel):
     """A message the notification gateway accepted."""
 
-    kind: Literal["outcome_notice", "report_reviewed"]
+    kind: Literal["outcome_notice", "report_reviewed", "hold_notice"]
     recipient: Recipient
     locale: str = Field(description="The language the message was written in.")
     fallback_from: str | None = Field(

@@ -60,7 +60,27 @@ class ReportReviewedContent(StrictModel):
     market: str
 
 
-NoticeContent = Annotated[OutcomeNoticeContent | ReportReviewedContent, Field(discriminator="kind")]
+class HoldNoticeContent(StrictModel):
+    """What the account is told when an egregious report puts it on hold before any person has
+    looked: that it is not a decision, and the statement of reasons for an automated,
+    temporary restriction (what applies and until when, what it rests on, that it was
+    automatic, the guidelines concerned, and what the person can do)."""
+
+    kind: Literal["hold_notice"] = "hold_notice"
+    review_id: str
+    account_role: Literal["rider", "driver"]
+    market: str
+    category: IncidentCategory
+    reported_at: datetime
+    based_on_report_by: Literal["rider", "driver", "third_party", "platform"] | None
+    held_at: datetime
+    decision_due_by: datetime = Field(description="The review's SLA deadline.")
+    guideline_refs: list[str]
+
+
+NoticeContent = Annotated[
+    OutcomeNoticeContent | ReportReviewedContent | HoldNoticeContent, Field(discriminator="kind")
+]
 
 
 class NoticeJob(StrictModel):
@@ -75,6 +95,31 @@ class NoticeJob(StrictModel):
 def idempotency_key(review_id: str, kind: str) -> str:
     """One key per review and message kind: the gateway delivers each at most once."""
     return f"{review_id}:{kind}"
+
+
+def plan_hold_notice(state: ReviewState, policy: ReviewPolicy, now: datetime) -> NoticeJob:
+    """The notice an account gets when the review holds it at intake (``now``)."""
+    request = state.request
+    return NoticeJob(
+        review_id=state.review_id,
+        recipient=Recipient(
+            account_id=request.account.id,
+            role=request.account.role,
+            locale=request.account.locale,
+        ),
+        idempotency_key=idempotency_key(state.review_id, "hold_notice"),
+        content=HoldNoticeContent(
+            review_id=state.review_id,
+            account_role=request.account.role,
+            market=request.account.market,
+            category=request.category,
+            reported_at=request.reported_at,
+            based_on_report_by=request.reporter.role if request.reporter else None,
+            held_at=now,
+            decision_due_by=state.sla.deadline,
+            guideline_refs=list(policy.matrix.categories[request.category].guidelines),
+        ),
+    )
 
 
 def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> list[NoticeJob]:

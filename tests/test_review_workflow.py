@@ -84,6 +84,10 @@ async def test_egregious_incident_holds_the_account_before_evidence_is_gathered(
 
         events = [e.event for e in state.timeline]
         assert events.index("interim_hold_placed") < events.index("gathering_evidence")
+        assert [(m.kind, m.idempotency_key) for m in state.messages] == [
+            ("hold_notice", f"{started.review_id}:hold_notice")
+        ]
+        assert events.index("message_sent") < events.index("gathering_evidence")
         assert state.account_changes[0].account_status == "on_hold"
         assert state.sla.tier == "critical"
         assert state.sla.deadline - state.sla.started_at == timedelta(hours=4)

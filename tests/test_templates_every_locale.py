@@ -15,7 +15,12 @@ from review.models import (
     Recipient,
     StatementOfReasons,
 )
-from review.notices import NoticeJob, OutcomeNoticeContent, ReportReviewedContent
+from review.notices import (
+    HoldNoticeContent,
+    NoticeJob,
+    OutcomeNoticeContent,
+    ReportReviewedContent,
+)
 
 RENDERER = MessageRenderer()
 LOCALES = RENDERER.locales()
@@ -248,3 +253,56 @@ def test_a_notice_planned_before_statements_of_reasons_still_renders_its_appeal(
 
     assert APPEAL_BY[locale] in body
     assert STATEMENT_OF_REASONS[locale][0] not in body
+
+
+def hold_notice(locale: str) -> RenderedMessage:
+    return RENDERER.render(
+        NoticeJob(
+            review_id="review-INC-42",
+            recipient=Recipient(account_id="drv_1", role="driver", locale=locale),
+            idempotency_key="review-INC-42:hold_notice",
+            content=HoldNoticeContent(
+                review_id="review-INC-42",
+                account_role="driver",
+                market="mexico-city",
+                category=IncidentCategory.WEAPONS,
+                reported_at=NOW - timedelta(days=1),
+                based_on_report_by="rider",
+                held_at=NOW,
+                decision_due_by=NOW + timedelta(hours=4),
+                guideline_refs=["CG-SAFETY-3"],
+            ),
+        )
+    )
+
+
+HOLD_NOTICE = {
+    "en": [
+        "This is not a decision.",
+        "is on hold from November 24, 2026, in every city and country where the app operates",
+        "We aim to decide by November 24, 2026.",
+        "a report made by a rider on November 23, 2026 (we never share who reported it)",
+        "the hold was placed automatically",
+        "No person has made any decision about your account yet.",
+        "Help > Safety",
+    ],
+    "es-MX": [
+        "Esto no es una decisión.",
+        "está en pausa desde el 24 de noviembre de 2026, en todas las ciudades y países",
+        "Buscamos decidir a más tardar el 24 de noviembre de 2026.",
+        "un reporte que hizo un usuario el 23 de noviembre de 2026 (nunca compartimos",
+        "la pausa se aplicó de forma automática",
+        "Ninguna persona ha tomado todavía una decisión sobre tu cuenta.",
+        "Ayuda > Seguridad",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_interim_hold_states_its_reasons_and_that_no_one_has_decided(locale: str) -> None:
+    message = hold_notice(locale)
+    body = " ".join(message.body.split())
+    for passage in HOLD_NOTICE[locale]:
+        assert passage in body, passage
+    assert load_guidelines().clause("CG-SAFETY-3").text(locale)[1].title in body
+    assert message.body.rstrip().endswith("review-INC-42")

@@ -2,7 +2,8 @@
 
 The story, in order:
 1. Record the policy in force and open the review with its SLA clock.
-2. Hold the account at once when the incident is egregious, before any person looks.
+2. Hold the account at once when the incident is egregious, before any person looks, and tell
+   the person why.
 3. Gather evidence from every source at the same time; a source that stays down is marked
    unavailable and the review goes on.
 4. Recommend an action from the deactivation matrix.
@@ -55,7 +56,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewStatus,
         SecondReviewRequest,
     )
-    from review.notices import plan_notices
+    from review.notices import NoticeJob, plan_hold_notice, plan_notices
     from workflows import search_attributes
 
 T = TypeVar("T")
@@ -157,6 +158,11 @@ class DeactivationReview:
         )
         state.account_changes.append(change)
         lifecycle.record(state, workflow.now(), "interim_hold_placed", detail=change.account_status)
+        # The hold restricts the account: tell the person why, as for any restriction.
+        # Reviews that placed their hold before this notice existed go on without it.
+        if workflow.patched("hold-notice"):
+            assert self._policy is not None
+            await self._send_notice(plan_hold_notice(state, self._policy, workflow.now()))
 
     async def _gather_evidence(self) -> list[EvidenceItem]:
         return list(await asyncio.gather(*(self._gather_one(s) for s in EvidenceSource)))
@@ -219,24 +225,29 @@ class DeactivationReview:
         # of reasons dates the restriction and the appeal window from when it took effect.
         lifecycle.state_reasons(state, self._policy, workflow.now())
         for job in plan_notices(state, self._policy, workflow.now()):
-            sent = await self._until_done(
-                f"{job.content.kind} message",
-                lambda job=job: workflow.execute_activity_method(  # type: ignore[misc]
-                    NotificationActivities.send_notice,
-                    job,
-                    start_to_close_timeout=SERVICE_TIMEOUT,
-                    retry_policy=SERVICE_RETRY,
-                    summary=job.content.kind,
-                ),
-            )
-            state.messages.append(sent)
-            fallback = f" (no {sent.fallback_from} translation)" if sent.fallback_from else ""
-            lifecycle.record(
-                state,
-                workflow.now(),
-                "message_sent",
-                detail=f"{sent.kind} to the {sent.recipient.role} in {sent.locale}{fallback}",
-            )
+            await self._send_notice(job)
+
+    async def _send_notice(self, job: NoticeJob) -> None:
+        """Send one message (exactly once: the job carries its idempotency key)."""
+        state = self._current()
+        sent = await self._until_done(
+            f"{job.content.kind} message",
+            lambda: workflow.execute_activity_method(
+                NotificationActivities.send_notice,
+                job,
+                start_to_close_timeout=SERVICE_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
+                summary=job.content.kind,
+            ),
+        )
+        state.messages.append(sent)
+        fallback = f" (no {sent.fallback_from} translation)" if sent.fallback_from else ""
+        lifecycle.record(
+            state,
+            workflow.now(),
+            "message_sent",
+            detail=f"{sent.kind} to the {sent.recipient.role} in {sent.locale}{fallback}",
+        )
 
     async def _write_case_record(self) -> datetime:
         """Write the record of the review as closed now; returns the closing time it records
