@@ -157,7 +157,8 @@ class DeactivationMatrix(StrictModel):
         rule = self.rule(category, severity)
         rung = min(len(counted), len(rule.ladder) - 1)
         step = rule.ladder[rung]
-        priors = "0" if rung == 0 else (f"{rung}+" if rung == len(rule.ladder) - 1 else str(rung))
+        # The last rung applies to that many priors or more: "2+", or "0+" for a single rung.
+        priors = f"{rung}+" if rung == len(rule.ladder) - 1 else str(rung)
         return Recommendation(
             action=step.action,
             suspension_days=step.days,

@@ -113,6 +113,19 @@ def test_the_rule_id_names_category_severity_and_priors() -> None:
     assert rec.matrix_version == MATRIX.version
 
 
+def test_a_single_rung_rule_id_says_it_covers_any_number_of_priors() -> None:
+    rec = MATRIX.recommend(
+        IncidentCategory.PHYSICAL_ASSAULT, Severity.HIGH, [prior(5), prior(6)], NOW
+    )
+    assert rec.rule_id == "physical_assault.high.priors=0+"
+    assert rec.prior_violations == 2
+
+
+def test_the_first_rung_of_a_ladder_is_for_no_priors() -> None:
+    rec = MATRIX.recommend(IncidentCategory.FRAUD, Severity.LOW, [], NOW)
+    assert rec.rule_id == "fraud.low.priors=0"
+
+
 def test_unreadable_history_counts_no_priors_and_says_so() -> None:
     rec = MATRIX.recommend(IncidentCategory.FRAUD, Severity.LOW, None, NOW)
     assert rec.prior_violations == 0 and rec.history_available is False
