@@ -97,16 +97,18 @@ def idempotency_key(review_id: str, kind: str) -> str:
     return f"{review_id}:{kind}"
 
 
+def reported_account(state: ReviewState) -> Recipient:
+    """The account under review, as a message recipient in its own language."""
+    account = state.request.account
+    return Recipient(account_id=account.id, role=account.role, locale=account.locale)
+
+
 def plan_hold_notice(state: ReviewState, policy: ReviewPolicy, now: datetime) -> NoticeJob:
     """The notice an account gets when the review holds it at intake (``now``)."""
     request = state.request
     return NoticeJob(
         review_id=state.review_id,
-        recipient=Recipient(
-            account_id=request.account.id,
-            role=request.account.role,
-            locale=request.account.locale,
-        ),
+        recipient=reported_account(state),
         idempotency_key=idempotency_key(state.review_id, "hold_notice"),
         content=HoldNoticeContent(
             review_id=state.review_id,
@@ -134,16 +136,13 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
     # No action and no hold: the account never knew, and telling them a report was made
     # could expose the reporter to retaliation.
     if decision.action is not EnforcementAction.NO_ACTION or held:
-        # The statement the workflow fixed when actioning began; computed here for previews.
+        # The statement the workflow fixed once the account change took effect; computed here
+        # for the decision form's preview.
         reasons = state.statement_of_reasons or statement_of_reasons(state, policy, now)
         jobs.append(
             NoticeJob(
                 review_id=state.review_id,
-                recipient=Recipient(
-                    account_id=request.account.id,
-                    role=request.account.role,
-                    locale=request.account.locale,
-                ),
+                recipient=reported_account(state),
                 idempotency_key=idempotency_key(state.review_id, "outcome_notice"),
                 content=OutcomeNoticeContent(
                     review_id=state.review_id,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from decision_archive.store import DecisionArchive
 from review.models import (
@@ -17,6 +19,7 @@ from review.models import (
     EvidenceSource,
     MoreInfoRequest,
     RetryActioningRequest,
+    ReviewState,
     ReviewStatus,
     SecondReviewRequest,
 )
@@ -286,27 +289,38 @@ async def test_no_action_without_a_hold_tells_only_the_reporter(
     assert [m.kind for m in state.messages] == ["report_reviewed"]
 
 
-async def test_a_refused_account_change_blocks_actioning_until_an_operator_retries(
-    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
-) -> None:
+def misconfigured_accounts(
+    review_worker: WorkerFactory, env: WorkflowEnvironment, demo_platform_url: str
+) -> tuple[str, AbstractAsyncContextManager[Worker]]:
+    """A worker on its own task queue whose account service path answers 404, which retrying
+    cannot fix. It keeps no workflow cache, so a fixed worker picks its reviews up at once."""
     task_queue = f"test-blocked-{uuid.uuid4().hex[:8]}"
-    # Misconfigured: the account service path answers 404, which retrying cannot fix. The
-    # worker keeps no workflow cache, so the fixed worker below picks the review up at once.
-    broken = review_worker(
-        time_skipping_env.client,
+    worker = review_worker(
+        env.client,
         task_queue,
         worker_options={"max_cached_workflows": 0},
         accounts_url=f"{demo_platform_url}/no-such-service",
     )
+    return task_queue, worker
+
+
+async def blocked(reviews: ReviewClient, review_id: str, env: WorkflowEnvironment) -> ReviewState:
+    """Wait until the review's actioning is blocked; returns its state then."""
+    state = await wait_for_status(reviews, review_id, ReviewStatus.ACTIONING, env=env)
+    while state.actioning_blocked is None:
+        state = await reviews.state(review_id)
+    return state
+
+
+async def test_a_refused_account_change_blocks_actioning_until_an_operator_retries(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
+) -> None:
+    task_queue, broken = misconfigured_accounts(review_worker, time_skipping_env, demo_platform_url)
     async with broken:
         reviews = ReviewClient(time_skipping_env.client, task_queue)
         started = await reviews.start(review_request(**STANDARD_TIER))
         await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
-        state = await wait_for_status(
-            reviews, started.review_id, ReviewStatus.ACTIONING, env=time_skipping_env
-        )
-        while state.actioning_blocked is None:
-            state = await reviews.state(started.review_id)
+        state = await blocked(reviews, started.review_id, time_skipping_env)
         assert state.escalated
         assert state.actioning_blocked == "account change: account status service answered HTTP 404"
 
@@ -324,13 +338,7 @@ async def test_a_refused_account_change_blocks_actioning_until_an_operator_retri
 async def test_a_restriction_unblocked_later_dates_its_reasons_from_the_retry(
     time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
 ) -> None:
-    task_queue = f"test-late-{uuid.uuid4().hex[:8]}"
-    broken = review_worker(
-        time_skipping_env.client,
-        task_queue,
-        worker_options={"max_cached_workflows": 0},
-        accounts_url=f"{demo_platform_url}/no-such-service",
-    )
+    task_queue, broken = misconfigured_accounts(review_worker, time_skipping_env, demo_platform_url)
     async with broken:
         reviews = ReviewClient(time_skipping_env.client, task_queue)
         started = await reviews.start(review_request(**STANDARD_TIER))
@@ -344,11 +352,7 @@ async def test_a_restriction_unblocked_later_dates_its_reasons_from_the_retry(
             started.review_id,
             SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agreed."),
         )
-        state = await wait_for_status(
-            reviews, started.review_id, ReviewStatus.ACTIONING, env=time_skipping_env
-        )
-        while state.actioning_blocked is None:
-            state = await reviews.state(started.review_id)
+        await blocked(reviews, started.review_id, time_skipping_env)
         await time_skipping_env.sleep(timedelta(minutes=10))
 
     async with review_worker(time_skipping_env.client, task_queue):
