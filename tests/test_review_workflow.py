@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -24,7 +29,7 @@ from review.models import (
     SecondReviewRequest,
 )
 from temporal_runtime.reviews import ReviewClient, ReviewRefused
-from tests.conftest import WorkerFactory, review_request
+from tests.conftest import WorkerFactory, review_request, served
 from tests.review_steps import (
     ANA,
     LUIS,
@@ -87,13 +92,42 @@ async def test_egregious_incident_holds_the_account_before_evidence_is_gathered(
 
         events = [e.event for e in state.timeline]
         assert events.index("interim_hold_placed") < events.index("gathering_evidence")
+        for _ in range(100):  # the hold notice goes out alongside the evidence
+            if state.messages:
+                break
+            await asyncio.sleep(0.05)
+            state = await reviews.state(started.review_id)
         assert [(m.kind, m.idempotency_key) for m in state.messages] == [
             ("hold_notice", f"{started.review_id}:hold_notice")
         ]
-        assert events.index("message_sent") < events.index("gathering_evidence")
         assert state.account_changes[0].account_status == "on_hold"
         assert state.sla.tier == "critical"
         assert state.sla.deadline - state.sla.started_at == timedelta(hours=4)
+
+
+async def test_a_notification_outage_does_not_hold_up_a_held_review(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async def down(request: Request) -> JSONResponse:
+        return JSONResponse({"error": "maintenance"}, status_code=503)
+
+    gateway = Starlette(routes=[Route("/messages", down, methods=["POST"])])
+    async with (
+        served(gateway) as url,
+        review_worker(time_skipping_env.client, notifications_url=url) as worker,
+    ):
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(category="weapons", severity="low"))
+        state = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
+        )
+        # Its hold notice would be retried for as long as the gateway is down; a pending
+        # activity on this soon-gone queue would stop the shared test server skipping time.
+        await reviews.handle(started.review_id).terminate(reason="test over")
+
+    assert state.account_changes[0].change == "interim_hold"
+    assert state.recommendation is not None
+    assert state.messages == []  # still being retried
 
 
 async def test_a_source_that_keeps_failing_is_marked_unavailable_and_the_review_goes_on(

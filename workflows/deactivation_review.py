@@ -93,6 +93,7 @@ class DeactivationReview:
     def __init__(self) -> None:
         self._state: ReviewState | None = None
         self._policy: ReviewPolicy | None = None
+        self._hold_notice: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, request: ReviewRequest) -> ReviewState:
@@ -158,11 +159,13 @@ class DeactivationReview:
         )
         state.account_changes.append(change)
         lifecycle.record(state, workflow.now(), "interim_hold_placed", detail=change.account_status)
-        # The hold restricts the account: tell the person why, as for any restriction.
-        # Reviews that placed their hold before this notice existed go on without it.
+        # The hold restricts the account: tell the person why, as for any restriction. Sent
+        # alongside the review, so a notification outage does not hold up the evidence. Reviews
+        # that placed their hold before this notice existed go on without it.
         if workflow.patched("hold-notice"):
             assert self._policy is not None
-            await self._send_notice(plan_hold_notice(state, self._policy, workflow.now()))
+            job = plan_hold_notice(state, self._policy, workflow.now())
+            self._hold_notice = asyncio.create_task(self._send_notice(job))
 
     async def _gather_evidence(self) -> list[EvidenceItem]:
         return list(await asyncio.gather(*(self._gather_one(s) for s in EvidenceSource)))
@@ -224,6 +227,8 @@ class DeactivationReview:
         # After the account change, however long an operator took to unblock it: the statement
         # of reasons dates the restriction and the appeal window from when it took effect.
         lifecycle.state_reasons(state, self._policy, workflow.now())
+        if self._hold_notice is not None:
+            await self._hold_notice  # the outcome never arrives before the hold notice
         for job in plan_notices(state, self._policy, workflow.now()):
             await self._send_notice(job)
 
