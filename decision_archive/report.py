@@ -10,6 +10,7 @@ the ``md``, ``md_cell`` and ``md_quote`` filters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,27 +25,10 @@ from review.models import EnforcementAction
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 ReportFormat = Literal["html", "md"]
 
-ACTION_WORDS = {
-    EnforcementAction.NO_ACTION: "No action",
-    EnforcementAction.EDUCATION: "Education",
-    EnforcementAction.WARNING: "Warning",
-    EnforcementAction.TEMPORARY_SUSPENSION: "Temporary suspension",
-    EnforcementAction.PERMANENT_DEACTIVATION: "Permanent deactivation",
-}
-CATEGORY_WORDS = {
-    "physical_assault": "Physical assault",
-    "sexual_misconduct": "Sexual misconduct",
-    "threats_harassment": "Threats or harassment",
-    "discrimination": "Discrimination",
-    "dangerous_driving": "Dangerous driving",
-    "impaired_driving": "Impaired driving",
-    "weapons": "Weapons",
-    "fraud": "Fraud",
-    "unsafe_vehicle": "Unsafe vehicle",
-    "identity_mismatch": "Identity mismatch",
-    "property_damage": "Property damage",
-    "other_policy_violation": "Other breach of the community guidelines",
-}
+Vocabulary = Callable[[str], str]
+"""English words for ``action_<action>`` and ``category_<category>`` keys: the web app's own
+translator (``webapp.i18n.translator("en")``), so the report names things as the app does."""
+
 SOURCE_WORDS = {
     "trip_details": "Trip details",
     "incident_reports": "Incident reports",
@@ -83,14 +67,6 @@ def utc(value: datetime | None) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def decision_words(action: EnforcementAction | str, days: int | None = None) -> str:
-    """An action in words, e.g. "Temporary suspension, 7 days"."""
-    words = ACTION_WORDS.get(EnforcementAction(action), str(action))
-    if days:
-        words += f", {days} {'day' if days == 1 else 'days'}"
-    return words
-
-
 def words(value: object, table: dict[str, str]) -> str:
     """The word for a vocabulary value, or the value itself with underscores as spaces."""
     key = str(value)
@@ -110,26 +86,6 @@ def sla_outcome(record: CaseRecord) -> str:
         outcome += "; breached: the deadline passed without a decision and the review escalated"
     at_risk = f"went at risk at {utc(sla.at_risk_at)}" if sla.at_risk else "never at risk"
     return f"{outcome}; {at_risk}"
-
-
-def deviation_sentence(record: CaseRecord) -> str:
-    """What the decision did against the matrix recommendation, in one or two sentences."""
-    decision = record.decision
-    decided = decision_words(decision.action, decision.suspension_days)
-    rec = record.recommendation
-    if rec is None:
-        return (
-            f"The matrix made no recommendation, so the decision ({decided}) counts as a "
-            "deviation: it needed a written justification and a lead's second review."
-        )
-    recommended = decision_words(rec.action, rec.suspension_days)
-    if not decision.deviates_from_recommendation:
-        return f"The decision follows the matrix recommendation ({recommended})."
-    return (
-        f"This decision deviates from the matrix recommendation: the matrix recommended "
-        f"{recommended}, the reviewer decided {decided}. A deviation needs a written "
-        "justification and a lead's second review."
-    )
 
 
 def reporter_words(role: str | None) -> str:
@@ -171,9 +127,11 @@ def report_filename(record: CaseRecord, fmt: ReportFormat) -> str:
 class CaseReportRenderer:
     """Renders case records as HTML or Markdown reports, quoting the community guidelines."""
 
-    def __init__(self, guidelines: CommunityGuidelines) -> None:
-        """Use ``guidelines`` for the titles and plain summaries of cited clauses."""
+    def __init__(self, guidelines: CommunityGuidelines, vocabulary: Vocabulary) -> None:
+        """Use ``guidelines`` for the titles and plain summaries of cited clauses, and
+        ``vocabulary`` for the names of actions and categories."""
         self.guidelines = guidelines
+        self.vocabulary = vocabulary
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=select_autoescape(["html.j2"], default_for_string=False),
@@ -185,7 +143,7 @@ class CaseReportRenderer:
         self.env.filters.update(
             utc=utc,
             clause=self.clause,
-            category_words=lambda v: words(v, CATEGORY_WORDS),
+            category_words=lambda v: vocabulary(f"category_{v}"),
             source_words=lambda v: words(v, SOURCE_WORDS),
             change_words=lambda v: words(v, CHANGE_WORDS),
             message_words=lambda v: words(v, MESSAGE_WORDS),
@@ -195,10 +153,36 @@ class CaseReportRenderer:
             md_quote=md_quote,
         )
         self.env.globals.update(
-            decision_words=decision_words,
+            decision_words=self.decision_words,
             sla_outcome=sla_outcome,
-            deviation_sentence=deviation_sentence,
+            deviation_sentence=self.deviation_sentence,
             reporter_words=reporter_words,
+        )
+
+    def decision_words(self, action: EnforcementAction | str, days: int | None = None) -> str:
+        """An action in words, e.g. "Temporary suspension, 7 days"."""
+        words = self.vocabulary(f"action_{EnforcementAction(action)}")
+        if days:
+            words += f", {days} {'day' if days == 1 else 'days'}"
+        return words
+
+    def deviation_sentence(self, record: CaseRecord) -> str:
+        """What the decision did against the matrix recommendation, in one or two sentences."""
+        decision = record.decision
+        decided = self.decision_words(decision.action, decision.suspension_days)
+        rec = record.recommendation
+        if rec is None:
+            return (
+                f"The matrix made no recommendation, so the decision ({decided}) counts as a "
+                "deviation: it needed a written justification and a lead's second review."
+            )
+        recommended = self.decision_words(rec.action, rec.suspension_days)
+        if not decision.deviates_from_recommendation:
+            return f"The decision follows the matrix recommendation ({recommended})."
+        return (
+            f"This decision deviates from the matrix recommendation: the matrix recommended "
+            f"{recommended}, the reviewer decided {decided}. A deviation needs a written "
+            "justification and a lead's second review."
         )
 
     def clause(self, ref: str) -> ClauseText:

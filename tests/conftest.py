@@ -37,6 +37,7 @@ from temporal_runtime.encryption import load_key_ring
 from temporal_runtime.reviews import ReviewClient
 from tests.postgres_cluster import postgres_cluster
 from webapp.app import create_app as create_web_app
+from webapp.i18n import translator
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
@@ -216,7 +217,7 @@ async def web_services(
             renderer=renderer,
             settings=WebSettings(demo_mode=True, secret_key="test-signing-key"),
             archive=archive,
-            reports=CaseReportRenderer(renderer.guidelines),
+            reports=CaseReportRenderer(renderer.guidelines, translator("en")),
         )
 
 

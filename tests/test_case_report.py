@@ -32,11 +32,12 @@ from review.models import (
 )
 from tests.conftest import review_request
 from tests.review_steps import ANA, LUIS, following_recommendation
+from webapp.i18n import translator
 from worker import PolicySettings, load_policy
 
 POLICY, _ = load_policy(PolicySettings())
 GUIDELINES = load_guidelines()
-RENDERER = CaseReportRenderer(GUIDELINES)
+RENDERER = CaseReportRenderer(GUIDELINES, translator("en"))
 RECEIVED = datetime(2026, 11, 23, 16, 5, tzinfo=UTC)
 CONFIDENTIAL = (
     "Confidential: trust & safety case record. Contains personal data; "
@@ -465,7 +466,7 @@ def test_a_clause_no_longer_in_the_guidelines_still_renders() -> None:
     only_driving = CommunityGuidelines.model_validate(
         {"CG-DRIVING-2": GUIDELINES.clause("CG-DRIVING-2").model_dump()}
     )
-    text = CaseReportRenderer(only_driving).markdown(suspension())
+    text = CaseReportRenderer(only_driving, translator("en")).markdown(suspension())
     assert "CG-SAFETY-1" in text and "Clause not in the current community guidelines" in text
 
 

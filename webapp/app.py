@@ -29,6 +29,7 @@ from temporal_runtime.encryption import load_key_ring
 from temporal_runtime.redaction import configure_logging
 from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
 from webapp import api, codec_server, pages
+from webapp.i18n import translator
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
@@ -50,7 +51,7 @@ async def build_services(settings: WebSettings) -> WebServices:
         renderer=renderer,
         settings=settings,
         archive=DecisionArchive.from_settings(keys),
-        reports=CaseReportRenderer(renderer.guidelines),
+        reports=CaseReportRenderer(renderer.guidelines, translator("en")),
     )
 
 
