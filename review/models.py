@@ -113,13 +113,16 @@ def _check_locale(value: str) -> str:
     return value
 
 
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
 Identifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", min_length=1, max_length=128),
+    StringConstraints(pattern=IDENTIFIER_PATTERN, min_length=1, max_length=128),
 ]
 """Ids of incidents, accounts and people: safe in workflow ids, URLs and search attributes."""
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 Locale = Annotated[str, AfterValidator(_check_locale)]
 NonBlankText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 GuidelineRef = Annotated[str, StringConstraints(pattern=r"^CG-[A-Z]+-[0-9]+$")]

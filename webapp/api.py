@@ -16,6 +16,8 @@ from pydantic import Field
 from decision_archive.report import report_filename
 from decision_archive.store import AccessEntry, RecordIndex
 from review.models import (
+    IDENTIFIER_PATTERN,
+    SLUG_PATTERN,
     DecisionBody,
     IncidentCategory,
     NoteBody,
@@ -82,6 +84,10 @@ def links(services: WebServices, review_id: str, report: str | None = None) -> R
 
 
 Services = Annotated[WebServices, Depends(services_of)]
+IdFilter = Annotated[str | None, Query(pattern=IDENTIFIER_PATTERN)]
+"""An optional query filter on an id (review, account, person), validated like the id itself."""
+SlugFilter = Annotated[str | None, Query(pattern=SLUG_PATTERN)]
+"""An optional query filter on a slug (market)."""
 
 
 @router.post(
@@ -113,9 +119,9 @@ async def list_reviews(
     status: Annotated[list[ReviewStatus] | None, Query()] = None,
     tier: SlaTier | None = None,
     category: IncidentCategory | None = None,
-    market: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = None,
-    account_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
-    assignee: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    market: SlugFilter = None,
+    account_id: IdFilter = None,
+    assignee: IdFilter = None,
     escalated: bool | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -221,9 +227,9 @@ class CaseRecordPage(StrictModel):
 async def case_records(
     services: Services,
     caller: Annotated[Caller, Depends(authorize(Permission.READ_REPORTS))],
-    review_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
-    account_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
-    market: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = None,
+    review_id: IdFilter = None,
+    account_id: IdFilter = None,
+    market: SlugFilter = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> CaseRecordPage:
     """Closed reviews' case records, also those whose workflow history Temporal has deleted."""
@@ -245,8 +251,8 @@ class AccessLogPage(StrictModel):
 async def access_log(
     services: Services,
     caller: Annotated[Caller, Depends(authorize(Permission.READ_ACCESS_LOG))],
-    review_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
-    person_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")] = None,
+    review_id: IdFilter = None,
+    person_id: IdFilter = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> AccessLogPage:
     """Every view of a review, report or decoded history by a person (leads and operators)."""
