@@ -152,11 +152,15 @@ class AccountRef(StrictModel):
     market: Slug = Field(description="Operating market, e.g. 'mexico-city'.")
 
 
+ReporterRole = Literal["rider", "driver", "third_party", "platform"]
+"""Who can report an incident."""
+
+
 class ReporterRef(StrictModel):
     """Who reported the incident. Never shown to the reported account."""
 
     id: Identifier
-    role: Literal["rider", "driver", "third_party", "platform"]
+    role: ReporterRole
     locale: Locale | None = Field(
         default=None,
         description="Language of the reporter's notice; defaults to the account's locale.",
@@ -522,7 +526,7 @@ class StatementOfReasons(StrictModel):
     category: IncidentCategory
     reported_at: datetime
     market: str
-    based_on_report_by: Literal["rider", "driver", "third_party", "platform"] | None = Field(
+    based_on_report_by: ReporterRole | None = Field(
         description="The reporter's role when the review began with a report; never who."
     )
     evidence_relied_on: list[EvidenceSource]

@@ -20,6 +20,7 @@ from review.models import (
     Person,
     PersonRole,
     Recipient,
+    ReporterRole,
     ReviewState,
     StatementOfReasons,
     StrictModel,
@@ -72,7 +73,7 @@ class HoldNoticeContent(StrictModel):
     market: str
     category: IncidentCategory
     reported_at: datetime
-    based_on_report_by: Literal["rider", "driver", "third_party", "platform"] | None
+    based_on_report_by: ReporterRole | None
     held_at: datetime
     decision_due_by: datetime = Field(description="The review's SLA deadline.")
     guideline_refs: list[str]
