@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 
 import httpx
+import pytest
 from temporalio.api.common.v1 import Payload
 
 from review.models import Person, PersonRole
@@ -85,3 +87,75 @@ async def test_a_refusal_still_carries_cors_so_the_ui_can_show_it(api: httpx.Asy
     answer = await api.post("/codec/decode", json={"payloads": []}, headers={"Origin": UI})
     assert answer.status_code == 401
     assert answer.headers["access-control-allow-origin"] == UI
+
+
+def plain_payload(text: str) -> dict[str, object]:
+    return {
+        "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+        "data": base64.b64encode(json.dumps(text).encode()).decode(),
+    }
+
+
+@pytest.mark.parametrize("endpoint", ["/codec/decode", "/codec/encode"])
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"data": "!!"}, "data"),  # lenient base64 would read this as b""
+        ({"data": "héllo=="}, "data"),
+        ({"metadata": {"encoding": "ñ"}}, "metadata.encoding"),
+    ],
+)
+async def test_a_payload_that_is_not_base64_is_400_naming_the_payload_and_field(
+    api: httpx.AsyncClient, endpoint: str, bad: dict[str, object], field: str
+) -> None:
+    body = {"payloads": [plain_payload("a"), plain_payload("b"), {**plain_payload("c"), **bad}]}
+    answer = await api.post(endpoint, json=body, headers=LUIS)
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": f"payloads[2].{field}: not valid base64",
+        "errors": [{"field": f"payloads[2].{field}", "problem": "not valid base64"}],
+    }
+
+
+@pytest.mark.parametrize(
+    "cut", [lambda data: data[:5], lambda data: data[:-3]], ids=["short-nonce", "truncated"]
+)
+async def test_a_malformed_encrypted_payload_is_400_naming_the_payload(
+    api: httpx.AsyncClient, cut: Callable[[bytes], bytes]
+) -> None:
+    broken = await encrypted_person()
+    broken["data"] = base64.b64encode(cut(base64.b64decode(str(broken["data"])))).decode()
+    body = {"payloads": [await encrypted_person(), broken]}
+    answer = await api.post("/codec/decode", json=body, headers=LUIS)
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("payloads[1].data: cannot be decrypted")
+
+
+@pytest.mark.parametrize("endpoint", ["/codec/decode", "/codec/encode"])
+async def test_a_body_without_payloads_means_none_as_the_cli_sends_it(
+    api: httpx.AsyncClient, endpoint: str
+) -> None:
+    answer = await api.post(endpoint, json={}, headers=LUIS)
+    assert answer.status_code == 200
+    assert answer.json() == {"payloads": []}
+
+
+async def test_a_preflight_allows_only_what_the_temporal_ui_sends(
+    api: httpx.AsyncClient,
+) -> None:
+    def preflight(method: str, headers: str) -> dict[str, str]:
+        return {
+            "Origin": UI,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers,
+        }
+
+    ui = await api.options(
+        "/codec/decode", headers=preflight("POST", "content-type,x-namespace,authorization")
+    )
+    other_method = await api.options("/codec/decode", headers=preflight("DELETE", "content-type"))
+    other_header = await api.options("/codec/decode", headers=preflight("POST", "x-evil"))
+    assert ui.status_code == 200
+    assert ui.headers["access-control-allow-origin"] == UI
+    assert ui.headers["access-control-allow-credentials"] == "true"
+    assert other_method.status_code == 400 and other_header.status_code == 400
