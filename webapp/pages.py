@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,7 +28,7 @@ from review.notices import preview_notices
 from review.policy_files import entry_path
 from temporal_runtime.reviews import ReviewFilter, ReviewRefused, ReviewSummary
 from webapp.access import Permission, allowed, refusal
-from webapp.auth import SESSION_LOCALE, SESSION_PERSON, csrf_token, csrf_valid
+from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
 from webapp.i18n import app_locale, locales, translator
 from webapp.people import Caller
 from webapp.person_requests import PERSON_REQUESTS, PersonRequest
@@ -112,6 +112,21 @@ async def form(request: Request) -> dict[str, Any]:
     return {k: v for k, v in data.multi_items()}
 
 
+def same_site_path(target: str, fallback: str = "/queue") -> str:
+    """``target`` when it is a path on this site, else ``fallback``: never redirect off-site.
+
+    Browsers read ``//host`` and ``/\\host`` as another host and drop tabs and newlines
+    from a URL, so only a single leading slash, printable characters and no scheme or host
+    pass.
+    """
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return fallback
+    if not target.isprintable():
+        return fallback
+    parts = urlsplit(target)
+    return fallback if parts.scheme or parts.netloc else target
+
+
 def _back(review_id: str) -> RedirectResponse:
     return RedirectResponse(f"/reviews/{review_id}", status_code=303)
 
@@ -121,28 +136,26 @@ def _back(review_id: str) -> RedirectResponse:
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request, next: str = "/queue") -> Response:
-    return render(request, "sign_in.html.j2", next=next, failed=False)
+    return render(request, "sign_in.html.j2", next=same_site_path(next), failed=False)
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
     data = await form(request)
-    target = str(data.get("next") or "/queue")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/queue"  # never redirect off-site
+    target = same_site_path(str(data.get("next") or "/queue"))
     services = services_of(request)
     caller = services.people.sign_in(str(data.get("username", "")), str(data.get("password", "")))
     if caller is None:
         return render(request, "sign_in.html.j2", 401, next=target, failed=True)
-    request.session.clear()
-    request.session[SESSION_PERSON] = caller.name
+    lifetime = timedelta(hours=services.settings.session_hours)
+    start_session(request, caller.name, lifetime)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
     await form(request)
-    request.session.clear()
+    end_session(request)  # copies of the cookie stop working too, not just this browser's
     return RedirectResponse("/sign-in", status_code=303)
 
 
@@ -150,8 +163,8 @@ async def sign_out(request: Request) -> Response:
 async def switch_language(request: Request) -> Response:
     data = await form(request)
     request.session[SESSION_LOCALE] = app_locale(str(data.get("locale", "")))
-    target = str(data.get("back") or "/queue")
-    return RedirectResponse(target if target.startswith("/") else "/queue", status_code=303)
+    target = same_site_path(str(data.get("back") or "/queue"))
+    return RedirectResponse(target, status_code=303)
 
 
 # --- queues -------------------------------------------------------------------------------------
@@ -386,7 +399,7 @@ def _form_handler(spec: PersonRequest) -> Any:
         services = services_of(request)
         try:
             body = _body(spec.body, data) if spec.body else None
-            await spec.send(services.reviews, review_id, caller.as_person(), body)
+            await spec.send(services.reviews, review_id, caller.as_person(), body, None)
         except ValidationError as err:
             reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
             return await review_page(request, review_id, caller, 422, reasons, data)
