@@ -35,9 +35,11 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-# Record the saved histories the replay test replays (after a deliberate workflow change).
+# Add a set of saved histories for the replay test after a workflow change (never overwrites):
+# make histories TAG=what-changed
 histories: $(STAMP)
-	$(PY) -m scripts.record_histories
+	@test -n "$(TAG)" || { echo "usage: make histories TAG=what-changed"; exit 2; }
+	$(PY) -m scripts.record_histories $(TAG)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -31,11 +31,20 @@ from review.models import (
     ReviewStatus,
     SecondReview,
     SecondReviewRequest,
+    StrictModel,
     TimelineEntry,
 )
 from review.reasons import statement_of_reasons
 
 RuleKind = Literal["conflict", "invalid", "forbidden"]
+
+
+class CarriedReview(StrictModel):
+    """What a review carries into its next run when its history grows long (continue-as-new):
+    the state so far and the policy it was opened under."""
+
+    state: ReviewState
+    policy: ReviewPolicy
 
 
 class ReviewRuleError(Exception):
@@ -57,6 +66,8 @@ DECIDING_ROLES = (PersonRole.SPECIALIST, PersonRole.LEAD)
 
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_NOTES = 200
+"""Notes a review keeps; each one is also stored in the review's history."""
 
 
 def check_intake(request: ReviewRequest, now: datetime) -> None:
@@ -285,9 +296,18 @@ def apply_second_review(state: ReviewState, request: SecondReviewRequest, now: d
 
 
 def check_note(state: ReviewState, request: NoteRequest) -> None:
-    """Notes can be added until the review is closed."""
+    """Notes can be added until the case record is being written (a note accepted later would
+    never reach the record), and up to MAX_NOTES of them."""
     if state.status is ReviewStatus.CLOSED:
         raise ReviewRuleError("conflict", "review is closed")
+    if state.record_started_at is not None:
+        raise ReviewRuleError(
+            "conflict", "the case record is being written; the review takes no more notes"
+        )
+    if len(state.notes) >= MAX_NOTES:
+        raise ReviewRuleError(
+            "conflict", f"the review already has {MAX_NOTES} notes, the most it keeps", "text"
+        )
 
 
 def apply_note(state: ReviewState, request: NoteRequest, now: datetime) -> None:
@@ -309,9 +329,18 @@ def apply_more_info(state: ReviewState, request: MoreInfoRequest, now: datetime)
 
 
 def check_escalation(state: ReviewState, request: EscalationRequest) -> None:
-    """A review can be escalated until it is being actioned."""
+    """Specialists and leads escalate until the review is being actioned; a review someone has
+    claimed is escalated by that person or by a lead."""
+    reviewer = request.reviewer
+    if reviewer.role not in DECIDING_ROLES:
+        raise ReviewRuleError("forbidden", "only a specialist or a lead can escalate a review")
     if state.status in (ReviewStatus.ACTIONING, ReviewStatus.CLOSED):
         raise ReviewRuleError("conflict", f"review is {state.status}; nothing left to escalate")
+    assignee = state.assignee
+    if reviewer.role is not PersonRole.LEAD and assignee and assignee.id != reviewer.id:
+        raise ReviewRuleError(
+            "forbidden", f"review is claimed by {assignee.id}; only they or a lead can escalate it"
+        )
 
 
 def escalate(state: ReviewState, reason: str, now: datetime, actor: Person | None = None) -> None:
@@ -352,6 +381,13 @@ def state_reasons(state: ReviewState, policy: ReviewPolicy, now: datetime) -> No
     """Fix the statement of reasons the messages and the case record will carry, once the
     account change took effect at ``now`` (its dates count from then)."""
     state.statement_of_reasons = statement_of_reasons(state, policy, now)
+
+
+def begin_record(state: ReviewState, now: datetime) -> None:
+    """The case record is about to be written: from now on the review takes nothing new that
+    the record would have to hold."""
+    if state.record_started_at is None:
+        state.record_started_at = now
 
 
 def close(state: ReviewState, now: datetime) -> None:

@@ -10,7 +10,7 @@ take the review down (tolerant reader).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -167,6 +167,23 @@ class ReporterRef(StrictModel):
     )
 
 
+EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
+"""No incident this tool reviews was reported before this; earlier times are typing errors."""
+
+
+def _check_reported_at(value: datetime) -> datetime:
+    try:
+        too_early = value < EARLIEST_REPORT
+    except OverflowError:  # e.g. year 1 with a positive offset: not a time on any clock
+        too_early = True
+    if too_early:
+        raise ValueError(f"must be on or after {EARLIEST_REPORT.date().isoformat()}")
+    return value
+
+
+ReportedAt = Annotated[AwareDatetime, AfterValidator(_check_reported_at)]
+
+
 class ReviewRequest(StrictModel):
     """What an intake system sends to start a review of one incident."""
 
@@ -175,7 +192,7 @@ class ReviewRequest(StrictModel):
     category: IncidentCategory
     severity: Severity
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-    reported_at: AwareDatetime
+    reported_at: ReportedAt
     reporter: ReporterRef | None = None
     source: Slug = Field(description="The intake system, e.g. 'safety-hotline'.")
 
@@ -571,4 +588,19 @@ class ReviewState(StrictModel):
         default=None,
         description="Why carrying out the decision stopped; an operator retries once it is fixed.",
     )
+    record_started_at: datetime | None = Field(
+        default=None,
+        description="When the case record began to be written: from then on nothing is added.",
+    )
     closed_at: datetime | None = None
+
+
+class ReviewAck(StrictModel):
+    """What a workflow update answers: the request was accepted, and where the review now is.
+
+    Small on purpose: every update result is stored in the review's history. Read the review
+    itself with the ``state`` query."""
+
+    review_id: str
+    status: ReviewStatus
+    accepted: str = Field(description="The update that was accepted, e.g. 'add_note'.")

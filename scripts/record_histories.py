@@ -1,13 +1,15 @@
-"""Record workflow histories for the replay test: ``make histories``.
+"""Record workflow histories for the replay test: ``make histories TAG=what-changed``.
 
 Runs representative reviews against the time-skipping test server and the demo platform, and
-saves each history to tests/histories/NAME.json. Re-record only for a deliberate, versioned
-workflow change; the saved histories are what guards running reviews against breaking changes.
+saves each history to tests/histories/SCENARIO__TAG.json. Saved histories are append-only: a
+workflow change adds a new set under a new tag and never rewrites a committed one, so the
+replay test keeps replaying every shape of review that may still be running.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sys
 import tempfile
@@ -88,8 +90,8 @@ async def decide(
     reviews: ReviewClient, review_id: str, action: EnforcementAction | None = None
 ) -> None:
     """Claim and decide, following the recommendation unless ``action`` is given."""
-    state = await reviews.claim(review_id, ClaimRequest(reviewer=SPECIALIST))
-    rec = state.recommendation
+    await reviews.claim(review_id, ClaimRequest(reviewer=SPECIALIST))
+    rec = (await reviews.state(review_id)).recommendation
     assert rec is not None
     chosen = action or rec.action
     await reviews.decide(
@@ -171,8 +173,19 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-async def record() -> None:
-    """Run every scenario and save its history."""
+def history_path(scenario: str, tag: str) -> Path:
+    """Where a scenario's history recorded under ``tag`` is saved; never an existing file."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,60}", tag):
+        raise SystemExit(f"TAG {tag!r}: use 3-61 lowercase letters, digits and '-'")
+    path = HISTORIES / f"{scenario}__{tag}.json"
+    if path.exists():
+        raise SystemExit(f"{path} exists: saved histories are never re-recorded; use a new TAG")
+    return path
+
+
+async def record(tag: str) -> None:
+    """Run every scenario and save its history under ``tag``."""
+    paths = {name: history_path(name, tag) for name in SCENARIOS}
     server = uvicorn.Server(
         uvicorn.Config(create_app(PlatformStore()), port=PLATFORM_PORT, log_level="warning")
     )
@@ -202,7 +215,7 @@ async def record() -> None:
                 for name, scenario in SCENARIOS.items():
                     review_id = await scenario(reviews, env)
                     history = await reviews.handle(review_id).fetch_history()
-                    (HISTORIES / f"{name}.json").write_text(history.to_json())
+                    paths[name].write_text(history.to_json())
                     print(f"recorded {name}: {len(history.events)} events")
     finally:
         await env.shutdown()
@@ -211,4 +224,6 @@ async def record() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m scripts.record_histories TAG (what the change is)")
+    asyncio.run(record(sys.argv[1]))

@@ -6,7 +6,10 @@ request the workflow refuses comes back as ReviewRefused with the workflow's rea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import builtins
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -15,6 +18,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -30,6 +34,7 @@ from review.models import (
     MoreInfoRequest,
     NoteRequest,
     RetryActioningRequest,
+    ReviewAck,
     ReviewRequest,
     ReviewState,
     ReviewStatus,
@@ -109,6 +114,32 @@ class ReviewNotFound(Exception):
     """No review has this id."""
 
 
+class ReviewsUnavailable(Exception):
+    """Temporal or the review's worker did not answer in time; nothing is known to have
+    happened. Retrying with the same update id attaches to the same request."""
+
+    def __init__(self, message: str, retry_after_seconds: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+# A person waits on these: answer "try again" quickly rather than hang while a worker is down.
+QUERY_TIMEOUT = timedelta(seconds=5)
+UPDATE_TIMEOUT = timedelta(seconds=10)
+_UNAVAILABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+
+
+@contextlib.contextmanager
+def _answers_in_time() -> Iterator[None]:
+    """Temporal unreachable or too slow becomes ReviewsUnavailable (HTTP 503 in the web app)."""
+    try:
+        yield
+    except RPCError as err:
+        if err.status in _UNAVAILABLE:
+            raise ReviewsUnavailable("Temporal did not answer in time") from None
+        raise
+
+
 class ReviewRefused(Exception):
     """The workflow refused a request; ``kind`` is conflict, invalid or forbidden."""
 
@@ -129,6 +160,16 @@ class ReviewClient:
         """Start the review of an incident, or find the one already started for it."""
         check_intake(request, now or datetime.now(UTC))
         try:
+            await self._start(request)
+            created = True
+        except WorkflowAlreadyStartedError:
+            created = False
+        return StartedReview(
+            review_id=request.review_id, incident_id=request.incident_id, created=created
+        )
+
+    async def _start(self, request: ReviewRequest) -> None:
+        with _answers_in_time():
             await self.client.start_workflow(
                 DeactivationReview.run,
                 request,
@@ -142,18 +183,20 @@ class ReviewClient:
                     f"{request.category} ({request.severity}) · {request.account.role} "
                     f"{request.account.id} · {request.account.market}"
                 ),
+                rpc_timeout=QUERY_TIMEOUT,
             )
-            created = True
-        except WorkflowAlreadyStartedError:
-            created = False
-        return StartedReview(
-            review_id=request.review_id, incident_id=request.incident_id, created=created
-        )
 
     async def list(self, which: ReviewFilter, limit: int = 10_000) -> list[ReviewSummary]:
         """Matching reviews, soonest SLA deadline first (sorted here: visibility cannot)."""
+        with _answers_in_time():
+            return await self._list(which, limit)
+
+    async def _list(self, which: ReviewFilter, limit: int) -> builtins.list[ReviewSummary]:
         found: list[ReviewSummary] = []
-        async for execution in self.client.list_workflows(which.visibility_query(), limit=limit):
+        listing = self.client.list_workflows(
+            which.visibility_query(), limit=limit, rpc_timeout=QUERY_TIMEOUT
+        )
+        async for execution in listing:
             attrs = execution.typed_search_attributes
             status = attrs.get(search_attributes.REVIEW_STATUS)
             category = attrs.get(search_attributes.INCIDENT_CATEGORY)
@@ -184,7 +227,8 @@ class ReviewClient:
     async def status(self, review_id: str) -> ReviewStatus:
         """The review's status from its search attributes (works from the first moment)."""
         try:
-            described = await self.handle(review_id).describe()
+            with _answers_in_time():
+                described = await self.handle(review_id).describe(rpc_timeout=QUERY_TIMEOUT)
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise ReviewNotFound(review_id) from None
@@ -199,46 +243,81 @@ class ReviewClient:
     async def state(self, review_id: str) -> ReviewState:
         """The review's current state."""
         try:
-            return await self.handle(review_id).query(DeactivationReview.state)
+            return await self.handle(review_id).query(
+                DeactivationReview.state, rpc_timeout=QUERY_TIMEOUT
+            )
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise ReviewNotFound(review_id) from None
+            if err.status in _UNAVAILABLE:
+                raise ReviewsUnavailable("the review's worker did not answer in time") from None
             raise
         except WorkflowQueryFailedError as err:
             raise ReviewRefused("conflict", str(err)) from None
 
-    async def claim(self, review_id: str, request: ClaimRequest) -> ReviewState:
+    async def claim(
+        self, review_id: str, request: ClaimRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Claim the review for its reviewer."""
-        return await self._update(review_id, DeactivationReview.claim, request)
+        return await self._update(review_id, DeactivationReview.claim, request, update_id)
 
-    async def decide(self, review_id: str, request: DecisionRequest) -> ReviewState:
+    async def decide(
+        self, review_id: str, request: DecisionRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Submit a decision."""
-        return await self._update(review_id, DeactivationReview.submit_decision, request)
+        return await self._update(review_id, DeactivationReview.submit_decision, request, update_id)
 
-    async def second_review(self, review_id: str, request: SecondReviewRequest) -> ReviewState:
+    async def second_review(
+        self, review_id: str, request: SecondReviewRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Submit a lead's second review."""
-        return await self._update(review_id, DeactivationReview.submit_second_review, request)
+        return await self._update(
+            review_id, DeactivationReview.submit_second_review, request, update_id
+        )
 
-    async def add_note(self, review_id: str, request: NoteRequest) -> ReviewState:
+    async def add_note(
+        self, review_id: str, request: NoteRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Add a note."""
-        return await self._update(review_id, DeactivationReview.add_note, request)
+        return await self._update(review_id, DeactivationReview.add_note, request, update_id)
 
-    async def request_more_info(self, review_id: str, request: MoreInfoRequest) -> ReviewState:
+    async def request_more_info(
+        self, review_id: str, request: MoreInfoRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Send the review back to gathering evidence."""
-        return await self._update(review_id, DeactivationReview.request_more_info, request)
+        return await self._update(
+            review_id, DeactivationReview.request_more_info, request, update_id
+        )
 
-    async def escalate(self, review_id: str, request: EscalationRequest) -> ReviewState:
+    async def escalate(
+        self, review_id: str, request: EscalationRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Escalate to the leads' queue."""
-        return await self._update(review_id, DeactivationReview.escalate, request)
+        return await self._update(review_id, DeactivationReview.escalate, request, update_id)
 
-    async def retry_actioning(self, review_id: str, request: RetryActioningRequest) -> ReviewState:
+    async def retry_actioning(
+        self, review_id: str, request: RetryActioningRequest, update_id: str | None = None
+    ) -> ReviewAck:
         """Retry actioning a service refused."""
-        return await self._update(review_id, DeactivationReview.retry_actioning, request)
+        return await self._update(review_id, DeactivationReview.retry_actioning, request, update_id)
 
-    async def _update(self, review_id: str, update: Any, request: StrictModel) -> ReviewState:
+    async def _update(
+        self, review_id: str, update: Any, request: StrictModel, update_id: str | None
+    ) -> ReviewAck:
+        """Send an update; ``update_id`` (a person's idempotency key) makes a retry attach to
+        the same update and learn its real outcome instead of applying it twice."""
         try:
-            result: ReviewState = await self.handle(review_id).execute_update(update, request)
+            result: ReviewAck = await self.handle(review_id).execute_update(
+                update, request, id=update_id, rpc_timeout=UPDATE_TIMEOUT
+            )
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise ReviewsUnavailable(
+                "the review's worker did not take the request in time; send it again with the "
+                "same idempotency key to learn what became of it"
+            ) from None
         except RPCError as err:
+            if err.status in _UNAVAILABLE:
+                raise ReviewsUnavailable("Temporal did not answer in time") from None
             if err.status is not RPCStatusCode.NOT_FOUND:
                 raise
             await self.status(review_id)  # raises ReviewNotFound when there is no such review

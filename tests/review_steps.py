@@ -91,4 +91,5 @@ async def claim_and_decide(
                 "justification": "Mitigating circumstances documented in the notes.",
             }
         )
-    return await reviews.decide(review_id, decision)
+    await reviews.decide(review_id, decision)
+    return await reviews.state(review_id)

@@ -186,7 +186,8 @@ async def test_invalid_decisions_are_refused_and_leave_the_review_unchanged(
             await reviews.decide(started.review_id, valid)
         assert unclaimed.value.kind == "conflict"
 
-        before = await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
+        await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
+        before = await reviews.state(started.review_id)
         invalid = {
             "justification": valid.model_copy(
                 update={"action": EnforcementAction.WARNING, "suspension_days": None}
@@ -267,10 +268,11 @@ async def test_returned_second_review_goes_back_to_the_specialist(
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(category="fraud", severity="high"))
         await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
-        state = await reviews.second_review(
+        await reviews.second_review(
             started.review_id,
             SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Check the fare logs."),
         )
+        state = await reviews.state(started.review_id)
 
     assert state.status is ReviewStatus.IN_REVIEW
     assert state.assignee == ANA

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
@@ -267,9 +267,35 @@ async def _send(
     request: Request,
     services: WebServices,
     caller: Caller,
+    key: str | None,
 ) -> ReviewView:
-    state = await PERSON_REQUESTS[path].send(services.reviews, review_id, caller.as_person(), body)
+    spec = PERSON_REQUESTS[path]
+    await spec.send(
+        services.reviews, review_id, caller.as_person(), body, update_id(path, caller, key)
+    )
+    # The update answers with a small acknowledgement; the review itself is read as usual.
+    state = await services.reviews.state(review_id)
     return await view(request, services, caller, state, after=path)
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[A-Za-z0-9._:-]{8,100}$",
+        description=(
+            "Any unique string per action (8-100 letters, digits, '.', '_', ':', '-'). Send the "
+            "same key when retrying after a timeout or a 503: the retry attaches to the first "
+            "request and answers with its real outcome instead of acting twice."
+        ),
+    ),
+]
+
+
+def update_id(path: str, caller: Caller, key: str | None) -> str | None:
+    """The workflow update id for a person's idempotency key, scoped to the action and person
+    so that two people's keys never collide."""
+    return f"{path}:{caller.name}:{key}" if key else None
 
 
 def _caller(path: str) -> Any:
@@ -282,9 +308,10 @@ async def claim(
     request: Request,
     services: Services,
     caller: Annotated[Caller, _caller("claim")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Claim the review for the caller."""
-    return await _send("claim", review_id, None, request, services, caller)
+    return await _send("claim", review_id, None, request, services, caller, key)
 
 
 @router.post("/reviews/{review_id}/decision", response_model=ReviewView)
@@ -294,9 +321,10 @@ async def decide(
     body: DecisionBody,
     services: Services,
     caller: Annotated[Caller, _caller("decision")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Decide a review the caller has claimed."""
-    return await _send("decision", review_id, body, request, services, caller)
+    return await _send("decision", review_id, body, request, services, caller, key)
 
 
 @router.post("/reviews/{review_id}/second-review", response_model=ReviewView)
@@ -306,9 +334,10 @@ async def second_review(
     body: SecondReviewBody,
     services: Services,
     caller: Annotated[Caller, _caller("second-review")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Approve or return a decision awaiting second review."""
-    return await _send("second-review", review_id, body, request, services, caller)
+    return await _send("second-review", review_id, body, request, services, caller, key)
 
 
 @router.post("/reviews/{review_id}/notes", response_model=ReviewView)
@@ -318,9 +347,10 @@ async def add_note(
     body: NoteBody,
     services: Services,
     caller: Annotated[Caller, _caller("notes")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Add a note to the case file."""
-    return await _send("notes", review_id, body, request, services, caller)
+    return await _send("notes", review_id, body, request, services, caller, key)
 
 
 @router.post("/reviews/{review_id}/request-more-info", response_model=ReviewView)
@@ -330,9 +360,10 @@ async def request_more_info(
     body: ReasonBody,
     services: Services,
     caller: Annotated[Caller, _caller("request-more-info")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Send the review back to gathering evidence."""
-    return await _send("request-more-info", review_id, body, request, services, caller)
+    return await _send("request-more-info", review_id, body, request, services, caller, key)
 
 
 @router.post("/reviews/{review_id}/escalate", response_model=ReviewView)
@@ -342,9 +373,10 @@ async def escalate(
     body: ReasonBody,
     services: Services,
     caller: Annotated[Caller, _caller("escalate")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Raise the review to the leads' queue."""
-    return await _send("escalate", review_id, body, request, services, caller)
+    return await _send("escalate", review_id, body, request, services, caller, key)
 
 
 @router.post("/reviews/{review_id}/retry-actioning", response_model=ReviewView)
@@ -354,6 +386,7 @@ async def retry_actioning(
     body: ReasonBody,
     services: Services,
     caller: Annotated[Caller, _caller("retry-actioning")],
+    key: IdempotencyKey = None,
 ) -> ReviewView:
     """Retry actioning a platform service refused, once the cause is fixed."""
-    return await _send("retry-actioning", review_id, body, request, services, caller)
+    return await _send("retry-actioning", review_id, body, request, services, caller, key)

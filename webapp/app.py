@@ -27,7 +27,7 @@ from review.policy_files import entry_path
 from temporal_runtime.connection import connect, exit_process
 from temporal_runtime.encryption import load_key_ring
 from temporal_runtime.redaction import configure_logging
-from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
+from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused, ReviewsUnavailable
 from webapp import api, codec_server, pages
 from webapp.i18n import translator
 from webapp.people import load_directory
@@ -156,10 +156,19 @@ def _add_error_handlers(app: FastAPI) -> None:
         fields = [{"field": err.field, "problem": str(err)}] if err.field else None
         return problem(request, STATUS_BY_KIND[err.kind], str(err), fields)
 
+    @app.exception_handler(ReviewsUnavailable)
+    async def unavailable(request: Request, err: ReviewsUnavailable) -> Response:
+        response = problem(request, 503, f"{err}; try again shortly")
+        response.headers["Retry-After"] = str(err.retry_after_seconds)
+        return response
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, err: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(request, 500, "something unexpected went wrong; it has been logged")
+        response = problem(request, 500, "something unexpected went wrong; it has been logged")
+        # Whatever went wrong may have left this connection in a bad state: start afresh.
+        response.headers["Connection"] = "close"
+        return response
 
     @app.exception_handler(pages.PageRefused)
     async def page_refused(request: Request, err: pages.PageRefused) -> Response:

@@ -23,19 +23,20 @@ from review.models import (
     Person,
     ReasonBody,
     RetryActioningRequest,
-    ReviewState,
+    ReviewAck,
     SecondReviewBody,
     SecondReviewRequest,
 )
 from temporal_runtime.reviews import ReviewClient
 from webapp.access import Permission
 
-Send = Callable[[ReviewClient, str, Person, Any], Awaitable[ReviewState]]
+Send = Callable[[ReviewClient, str, Person, Any, str | None], Awaitable[ReviewAck]]
 
 
 @dataclass(frozen=True)
 class PersonRequest:
-    """One kind of request: its URL segment, permission, body model and how to send it."""
+    """One kind of request: its URL segment, permission, body model and how to send it (with
+    the person's idempotency key, if they gave one)."""
 
     path: str
     permission: Permission
@@ -50,48 +51,52 @@ PERSON_REQUESTS: dict[str, PersonRequest] = {
             "claim",
             Permission.CLAIM,
             None,
-            lambda c, rid, p, _: c.claim(rid, ClaimRequest(reviewer=p)),
+            lambda c, rid, p, _, key: c.claim(rid, ClaimRequest(reviewer=p), key),
         ),
         PersonRequest(
             "decision",
             Permission.DECIDE,
             DecisionBody,
-            lambda c, rid, p, b: c.decide(rid, DecisionRequest(reviewer=p, **b.model_dump())),
+            lambda c, rid, p, b, key: c.decide(
+                rid, DecisionRequest(reviewer=p, **b.model_dump()), key
+            ),
         ),
         PersonRequest(
             "second-review",
             Permission.SECOND_REVIEW,
             SecondReviewBody,
-            lambda c, rid, p, b: c.second_review(
-                rid, SecondReviewRequest(reviewer=p, **b.model_dump())
+            lambda c, rid, p, b, key: c.second_review(
+                rid, SecondReviewRequest(reviewer=p, **b.model_dump()), key
             ),
         ),
         PersonRequest(
             "notes",
             Permission.ADD_NOTE,
             NoteBody,
-            lambda c, rid, p, b: c.add_note(rid, NoteRequest(author=p, **b.model_dump())),
+            lambda c, rid, p, b, key: c.add_note(rid, NoteRequest(author=p, **b.model_dump()), key),
         ),
         PersonRequest(
             "request-more-info",
             Permission.REQUEST_MORE_INFO,
             ReasonBody,
-            lambda c, rid, p, b: c.request_more_info(
-                rid, MoreInfoRequest(reviewer=p, **b.model_dump())
+            lambda c, rid, p, b, key: c.request_more_info(
+                rid, MoreInfoRequest(reviewer=p, **b.model_dump()), key
             ),
         ),
         PersonRequest(
             "escalate",
             Permission.ESCALATE,
             ReasonBody,
-            lambda c, rid, p, b: c.escalate(rid, EscalationRequest(reviewer=p, **b.model_dump())),
+            lambda c, rid, p, b, key: c.escalate(
+                rid, EscalationRequest(reviewer=p, **b.model_dump()), key
+            ),
         ),
         PersonRequest(
             "retry-actioning",
             Permission.RETRY_ACTIONING,
             ReasonBody,
-            lambda c, rid, p, b: c.retry_actioning(
-                rid, RetryActioningRequest(operator=p, **b.model_dump())
+            lambda c, rid, p, b, key: c.retry_actioning(
+                rid, RetryActioningRequest(operator=p, **b.model_dump()), key
             ),
         ),
     )

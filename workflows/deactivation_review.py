@@ -15,6 +15,11 @@ The story, in order:
    statement of reasons when the account is restricted.
 7. Write the case record to the decision archive, which outlives this history; then close,
    returning the full case.
+
+A review that waits long enough for its history to grow past what Temporal suggests continues
+as a new run of itself, carrying its state and policy. Every change to the commands this code
+issues sits behind a new ``workflow.patched`` id, so reviews started on older code still replay
+(tests/histories/ holds a history of each).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
     from review import lifecycle
     from review.case_record import ArchivedRecord, case_record
-    from review.lifecycle import ReviewRuleError
+    from review.lifecycle import CarriedReview, ReviewRuleError
     from review.matrix import ReviewPolicy
     from review.models import (
         AccountChange,
@@ -51,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         MoreInfoRequest,
         NoteRequest,
         RetryActioningRequest,
+        ReviewAck,
         ReviewRequest,
         ReviewState,
         ReviewStatus,
@@ -94,35 +100,56 @@ class DeactivationReview:
         self._state: ReviewState | None = None
         self._policy: ReviewPolicy | None = None
         self._hold_notice: asyncio.Task[None] | None = None
+        self._continuing_refused = False
 
     @workflow.run
-    async def run(self, request: ReviewRequest) -> ReviewState:
-        """Work the review to its end and return the closed case."""
-        self._policy = await workflow.execute_activity_method(
-            PolicyActivities.load_review_policy,
-            start_to_close_timeout=SERVICE_TIMEOUT,
-            retry_policy=SERVICE_RETRY,
-            summary="policy in force",
-        )
-        state = lifecycle.open_review(request, self._policy, workflow.now())
-        self._state = state
-        self._publish()
-        sla_watch = asyncio.create_task(self._watch_sla())
+    async def run(self, review: ReviewRequest | CarriedReview) -> ReviewState:
+        """Work the review to its end and return the closed case. It starts from the intake
+        request, or from the review so far when it continues from an earlier run."""
+        if isinstance(review, ReviewRequest):
+            request = review
+            self._policy = await workflow.execute_activity_method(
+                PolicyActivities.load_review_policy,
+                start_to_close_timeout=SERVICE_TIMEOUT,
+                retry_policy=SERVICE_RETRY,
+                summary="policy in force",
+            )
+            state = lifecycle.open_review(request, self._policy, workflow.now())
+            self._state = state
+            self._publish()
+            sla_watch = asyncio.create_task(self._watch_sla())
+            if state.intake.interim_hold:
+                await self._place_interim_hold()
+            lifecycle.start_gathering(state, workflow.now())
+        else:
+            self._policy, state = review.policy, review.state
+            request = state.request
+            self._state = state
+            sla_watch = asyncio.create_task(self._watch_sla())
 
-        if state.intake.interim_hold:
-            await self._place_interim_hold()
-
-        lifecycle.start_gathering(state, workflow.now())
+        policy = self._policy
         while True:
-            self._publish()
-            evidence = await self._gather_evidence()
-            lifecycle.evidence_gathered(state, evidence, self._policy, workflow.now())
-            self._publish()
+            if state.status is ReviewStatus.GATHERING_EVIDENCE:
+                self._publish()
+                evidence = await self._gather_evidence()
+                lifecycle.evidence_gathered(state, evidence, policy, workflow.now())
+                self._publish()
             await workflow.wait_condition(
-                lambda: state.status in (ReviewStatus.ACTIONING, ReviewStatus.GATHERING_EVIDENCE)
+                lambda: (
+                    state.status in (ReviewStatus.ACTIONING, ReviewStatus.GATHERING_EVIDENCE)
+                    or self._history_too_long()
+                )
             )
             if state.status is ReviewStatus.ACTIONING:
                 break
+            if state.status is ReviewStatus.GATHERING_EVIDENCE:
+                continue
+            # Waiting for people while the history grew long: go on in a fresh run.
+            if workflow.patched("continue-as-new-when-suggested"):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                sla_watch.cancel()
+                workflow.continue_as_new(CarriedReview(state=state, policy=policy))
+            self._continuing_refused = True  # a review from before this code: it goes on here
 
         self._publish()
         await self._carry_out_decision()
@@ -131,12 +158,21 @@ class DeactivationReview:
         # Reviews that had already got this far when the decision archive was deployed (their
         # history has no marker) close without a record; every other review writes one.
         if workflow.patched("write-case-record"):
+            lifecycle.begin_record(state, workflow.now())
             closed_at = await self._write_case_record()
         lifecycle.close(state, closed_at)
         self._publish()
         sla_watch.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return state
+
+    def _history_too_long(self) -> bool:
+        """Temporal suggests continuing as new, and no step of this run is still in flight."""
+        return (
+            not self._continuing_refused
+            and workflow.info().is_continue_as_new_suggested()
+            and (self._hold_notice is None or self._hold_notice.done())
+        )
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -160,12 +196,15 @@ class DeactivationReview:
         state.account_changes.append(change)
         lifecycle.record(state, workflow.now(), "interim_hold_placed", detail=change.account_status)
         # The hold restricts the account: tell the person why, as for any restriction. Sent
-        # alongside the review, so a notification outage does not hold up the evidence. Reviews
-        # that placed their hold before this notice existed go on without it.
-        if workflow.patched("hold-notice"):
-            assert self._policy is not None
+        # alongside the review, so a notification outage does not hold up the evidence.
+        # "hold-notice" reviews sent it before gathering; reviews that placed their hold before
+        # either existed go on without it. (6c83485 once sent it alongside under the old id.)
+        assert self._policy is not None
+        if workflow.patched("hold-notice-alongside"):
             job = plan_hold_notice(state, self._policy, workflow.now())
             self._hold_notice = asyncio.create_task(self._send_notice(job))
+        elif workflow.patched("hold-notice"):
+            await self._send_notice(plan_hold_notice(state, self._policy, workflow.now()))
 
     async def _gather_evidence(self) -> list[EvidenceItem]:
         return list(await asyncio.gather(*(self._gather_one(s) for s in EvidenceSource)))
@@ -287,10 +326,12 @@ class DeactivationReview:
 
     async def _watch_sla(self) -> None:
         state = self._current()
-        for at, mark in (
-            (state.sla.at_risk_at, lifecycle.mark_at_risk),
-            (state.sla.deadline, lifecycle.mark_breached),
+        for at, marked, mark in (
+            (state.sla.at_risk_at, state.sla.at_risk, lifecycle.mark_at_risk),
+            (state.sla.deadline, state.sla.breached, lifecycle.mark_breached),
         ):
+            if marked:  # marked in an earlier run of this review
+                continue
             if await self._decided_by(at):
                 return
             mark(state, workflow.now())
@@ -316,20 +357,20 @@ class DeactivationReview:
         return self._current()
 
     @workflow.update
-    def claim(self, request: ClaimRequest) -> ReviewState:
+    def claim(self, request: ClaimRequest) -> ReviewAck:
         """Take the review to work it."""
         lifecycle.apply_claim(self._current(), request, workflow.now())
-        return self._published()
+        return self._acknowledge("claim")
 
     @claim.validator
     def _validate_claim(self, request: ClaimRequest) -> None:
         self._check(lambda s: lifecycle.check_claim(s, request))
 
     @workflow.update
-    def submit_decision(self, request: DecisionRequest) -> ReviewState:
+    def submit_decision(self, request: DecisionRequest) -> ReviewAck:
         """Decide; the review moves to second review or to actioning."""
         lifecycle.apply_decision(self._current(), request, workflow.now())
-        return self._published()
+        return self._acknowledge("submit_decision")
 
     @submit_decision.validator
     def _validate_decision(self, request: DecisionRequest) -> None:
@@ -337,50 +378,50 @@ class DeactivationReview:
         self._check(lambda s: lifecycle.check_decision(s, request, policy))  # type: ignore[arg-type]
 
     @workflow.update
-    def submit_second_review(self, request: SecondReviewRequest) -> ReviewState:
+    def submit_second_review(self, request: SecondReviewRequest) -> ReviewAck:
         """A lead approves the decision or returns it to the specialist."""
         lifecycle.apply_second_review(self._current(), request, workflow.now())
-        return self._published()
+        return self._acknowledge("submit_second_review")
 
     @submit_second_review.validator
     def _validate_second_review(self, request: SecondReviewRequest) -> None:
         self._check(lambda s: lifecycle.check_second_review(s, request))
 
     @workflow.update
-    def add_note(self, request: NoteRequest) -> ReviewState:
+    def add_note(self, request: NoteRequest) -> ReviewAck:
         """Add a note to the case file."""
         lifecycle.apply_note(self._current(), request, workflow.now())
-        return self._published()
+        return self._acknowledge("add_note")
 
     @add_note.validator
     def _validate_note(self, request: NoteRequest) -> None:
         self._check(lambda s: lifecycle.check_note(s, request))
 
     @workflow.update
-    def request_more_info(self, request: MoreInfoRequest) -> ReviewState:
+    def request_more_info(self, request: MoreInfoRequest) -> ReviewAck:
         """Send the review back to gathering evidence."""
         lifecycle.apply_more_info(self._current(), request, workflow.now())
-        return self._published()
+        return self._acknowledge("request_more_info")
 
     @request_more_info.validator
     def _validate_more_info(self, request: MoreInfoRequest) -> None:
         self._check(lambda s: lifecycle.check_more_info(s, request))
 
     @workflow.update
-    def escalate(self, request: EscalationRequest) -> ReviewState:
+    def escalate(self, request: EscalationRequest) -> ReviewAck:
         """Raise the review to the leads' queue."""
         lifecycle.escalate(self._current(), request.reason, workflow.now(), request.reviewer)
-        return self._published()
+        return self._acknowledge("escalate")
 
     @escalate.validator
     def _validate_escalation(self, request: EscalationRequest) -> None:
         self._check(lambda s: lifecycle.check_escalation(s, request))
 
     @workflow.update
-    def retry_actioning(self, request: RetryActioningRequest) -> ReviewState:
+    def retry_actioning(self, request: RetryActioningRequest) -> ReviewAck:
         """Try the refused actioning step again once the cause is fixed."""
         lifecycle.apply_retry_actioning(self._current(), request, workflow.now())
-        return self._published()
+        return self._acknowledge("retry_actioning")
 
     @retry_actioning.validator
     def _validate_retry_actioning(self, request: RetryActioningRequest) -> None:
@@ -405,11 +446,19 @@ class DeactivationReview:
             ) from None
 
     def _publish(self) -> None:
-        workflow.upsert_search_attributes(search_attributes.for_state(self._current()))
+        """Keep the review's search attributes current, upserting only values that changed
+        (reviews from before that rule upsert every value, as they did)."""
+        updates = search_attributes.for_state(self._current())
+        if workflow.patched("search-attributes-on-change"):
+            updates = search_attributes.changed(workflow.info().typed_search_attributes, updates)
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
-    def _published(self) -> ReviewState:
+    def _acknowledge(self, update: str) -> ReviewAck:
+        """Publish what the update changed and answer with a small acknowledgement."""
         self._publish()
-        return self._current()
+        state = self._current()
+        return ReviewAck(review_id=state.review_id, status=state.status, accepted=update)
 
 
 def _failure_reason(err: ActivityError) -> str:

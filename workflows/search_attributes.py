@@ -114,3 +114,10 @@ def for_state(state: ReviewState) -> list[SearchAttributeUpdate[Any]]:
         MARKET.value_set(state.request.account.market),
         ESCALATED.value_set(state.escalated),
     ]
+
+
+def changed(
+    current: TypedSearchAttributes, updates: list[SearchAttributeUpdate[Any]]
+) -> list[SearchAttributeUpdate[Any]]:
+    """The updates that would change a value: each upsert is an event in the history."""
+    return [update for update in updates if current.get(update.key) != update.value]
