@@ -1,78 +1,295 @@
-"""``make run``: the whole system on this machine, in the foreground.
+"""``make run``: the whole system on this machine, in the foreground, supervised.
 
-Starts the Temporal dev server (SQLite under var/), the demo platform, and the worker; seeds the
-demo reviews; prints where to look. Ctrl-C or SIGTERM stops everything it started, and the data
-in var/ is kept for the next start.
+Starts the Temporal dev server (SQLite under var/), the demo platform, the worker and the web
+app; seeds the demo reviews; prints where to look. While it runs it supervises them: when the
+worker, the web app or the demo platform exits, it says so and restarts it (after 1 s, doubling
+to 30 s while it keeps dying), leaving everything else running. When the Temporal dev server
+exits, everything depends on it, so it stops everything and says so. Ctrl-C or SIGTERM stops
+everything it started, and the data in var/ is kept for the next start.
+
+Each process writes its output to var/log/NAME.log and its pid to var/run/NAME.pid. A second
+stack can run beside the first with ``DR_STACK_VAR_DIR`` and ``DR_STACK_TEMPORAL_PORT``,
+``DR_STACK_TEMPORAL_UI_PORT``, ``DR_STACK_PLATFORM_PORT``, ``DR_STACK_WEB_PORT`` (the tests do).
 """
 
 from __future__ import annotations
 
+import io
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import starter
+from activities.platform import PlatformEndpoints
 from temporal_runtime.connection import exit_process
 from temporal_runtime.encryption import DEMO_KEY_FILE, new_key_file
 from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
-LOGS = VAR / "log"
 BIN = Path(sys.executable).parent
 DEMO_REVIEWS = ROOT / "demo_platform" / "demo_reviews.jsonl"
 
-TEMPORAL_PORT = 7233
-TEMPORAL_UI_PORT = 8233
-PLATFORM_PORT = 8100
-WEB_PORT = 8000
+FIRST_BACKOFF = 1.0
+"""Seconds before restarting a process that exited; doubles while it keeps exiting."""
+MAX_BACKOFF = 30.0
+"""The longest wait between restarts: a process that keeps dying is still retried this often."""
+STABLE_AFTER = 60.0
+"""A process that ran this long had recovered: its next exit restarts after FIRST_BACKOFF."""
+CRASH_LOOP_EXITS = 5
+CRASH_LOOP_WINDOW = 120.0
+"""This many exits within this many seconds is a crash loop, and the stack says so."""
+TICK = 0.2
+
+
+class StackSettings(BaseSettings):
+    """Where the stack keeps its data and which ports it serves on (``DR_STACK_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="DR_STACK_", extra="ignore")
+
+    var_dir: Path = ROOT / "var"
+    temporal_port: int = Field(default=7233, ge=1, le=65535)
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    platform_port: int = Field(default=8100, ge=1, le=65535)
+    web_port: int = Field(default=8000, ge=1, le=65535)
+
+
+class StackFailed(Exception):
+    """The stack cannot go on; the message says what happened and where its log is."""
+
+
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM arrived while the stack was still starting."""
+
+
+def shown(path: Path) -> str:
+    """A path as a person would type it here: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def clock() -> str:
+    """The local wall-clock time, for lines a person reads."""
+    return time.strftime("%H:%M:%S")
+
+
+def describe_exit(code: int) -> str:
+    """``code 2``, or ``code -9 (SIGKILL)`` for a process ended by a signal."""
+    if code < 0:
+        try:
+            return f"code {code} ({signal.Signals(-code).name})"
+        except ValueError:
+            pass
+    return f"code {code}"
+
+
+def restart_delay(
+    quick_exits: int, first: float = FIRST_BACKOFF, most: float = MAX_BACKOFF
+) -> float:
+    """Seconds to wait before a restart, after ``quick_exits`` exits in a row (1, 2, 3 ...)."""
+    return float(min(most, first * 2 ** max(0, quick_exits - 1)))
+
+
+@dataclass
+class Service:
+    """One process of the stack: how to start it, how to tell it is ready, whether to restart it."""
+
+    name: str
+    what: str
+    command: list[str]
+    ready: Callable[[Service], bool]
+    restart: bool
+    env: dict[str, str] = field(default_factory=dict)
+    log: Path = Path()
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    log_offset: int = 0
+    restarts: int = 0
+    quick_exits: int = 0
+    exits: deque[float] = field(default_factory=deque)
+    restart_at: float | None = None
+    awaiting_ready: bool = False
+    said_crash_loop: bool = False
+
+    def output_since_start(self) -> str:
+        """What this run of the process has written to its log (earlier runs' lines excluded)."""
+        with self.log.open("rb") as log:
+            log.seek(self.log_offset)
+            return log.read().decode(errors="replace")
 
 
 @dataclass
 class Stack:
-    """The processes started, stopped in reverse order."""
+    """The services started, supervised while running, and stopped in reverse order."""
 
-    processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    var: Path
+    services: list[Service] = field(default_factory=list)
+    first_backoff: float = FIRST_BACKOFF
+    max_backoff: float = MAX_BACKOFF
+    stable_after: float = STABLE_AFTER
+    say: Callable[[str], None] = print
+    stopping: bool = False
 
-    def start(
-        self, name: str, command: list[str], env: dict[str, str] | None = None
-    ) -> subprocess.Popen[bytes]:
-        """Start a process with its output in var/log/NAME.log."""
-        log = (LOGS / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, **(env or {})},
+    @property
+    def logs(self) -> Path:
+        """var/log: one NAME.log per service, appended to across restarts and runs."""
+        return self.var / "log"
+
+    @property
+    def pids(self) -> Path:
+        """var/run: NAME.pid holds the pid of the service's current process."""
+        return self.var / "run"
+
+    def start(self, service: Service) -> Service:
+        """Start a service for the first time; its output goes to var/log/NAME.log."""
+        service.log = self.logs / f"{service.name}.log"
+        self.services.append(service)
+        self._spawn(service)
+        return service
+
+    def _spawn(self, service: Service) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.pids.mkdir(parents=True, exist_ok=True)
+        with service.log.open("ab") as log:
+            service.log_offset = log.tell()
+            # The child holds its own copy of the descriptor; ours closes with the block.
+            service.process = subprocess.Popen(
+                service.command,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own session: Ctrl-C reaches only this script, which stops the rest in order.
+                start_new_session=True,
+                env={**os.environ, **service.env},
+            )
+        service.started_at = time.monotonic()
+        service.restart_at = None
+        service.awaiting_ready = True
+        pid_file = self.pids / f"{service.name}.pid"
+        try:
+            # Written then renamed, so a reader never sees half a pid.
+            pid_file.with_suffix(".tmp").write_text(f"{service.process.pid}\n")
+            pid_file.with_suffix(".tmp").replace(pid_file)
+        except OSError as err:
+            self.say(f"{service.name}: cannot write {shown(pid_file)}: {err}")
+
+    def exited(self) -> Service | None:
+        """A service whose process has exited and is not waiting to be restarted, if any."""
+        return next(
+            (
+                s
+                for s in self.services
+                if s.process is not None and s.restart_at is None and s.process.poll() is not None
+            ),
+            None,
         )
-        self.processes.append((name, process))
-        return process
 
-    def dead(self) -> str | None:
-        """The name of a process that has exited, if any."""
-        return next((name for name, p in self.processes if p.poll() is not None), None)
+    def supervise(self, now: float) -> None:
+        """One look at every service: restart what exited (when its backoff is over), say when
+        a restarted one is ready again; raise StackFailed when an unsupervised one exited."""
+        for service in self.services:
+            # The signal handler only sets `stopping`; checking it here, in the one thread
+            # that starts processes, means no restart begins once a stop was asked for.
+            if self.stopping:
+                return
+            if service.restart_at is not None:
+                if now >= service.restart_at:
+                    self._restart(service, now)
+                continue
+            if service.process is None:
+                continue
+            code = service.process.poll()
+            if code is None:
+                self._check_back(service)
+            elif service.restart:
+                self._exited(service, code, now)
+            else:
+                raise StackFailed(
+                    f"{service.what} exited with {describe_exit(code)} at {clock()}; "
+                    f"stopping everything - log: {shown(service.log)}"
+                )
 
-    def stop(self) -> None:
-        """SIGTERM everything, newest first; SIGKILL what is still running after 15 s."""
-        for _, process in reversed(self.processes):
+    def _exited(self, service: Service, code: int | None, now: float) -> None:
+        if now - service.started_at >= self.stable_after:
+            service.quick_exits = 0
+            service.said_crash_loop = False
+        service.quick_exits += 1
+        service.restarts += 1
+        delay = restart_delay(service.quick_exits, self.first_backoff, self.max_backoff)
+        service.restart_at = now + delay
+        service.exits.append(now)
+        while service.exits and service.exits[0] < now - CRASH_LOOP_WINDOW:
+            service.exits.popleft()
+        how = "could not be started" if code is None else f"exited with {describe_exit(code)}"
+        self.say(
+            f"{service.name} {how} at {clock()}; restarting it in {delay:g} s "
+            f"(restart {service.restarts}) - log: {shown(service.log)}"
+        )
+        if len(service.exits) >= CRASH_LOOP_EXITS and not service.said_crash_loop:
+            service.said_crash_loop = True
+            self.say(
+                f"{service.name} has exited {len(service.exits)} times in the last "
+                f"{CRASH_LOOP_WINDOW:g} s; still restarting it, at most {self.max_backoff:g} s "
+                f"apart - see {shown(service.log)}"
+            )
+
+    def _restart(self, service: Service, now: float) -> None:
+        try:
+            self._spawn(service)
+        except OSError as err:
+            self.say(f"{service.name}: cannot start {service.command[0]}: {err}")
+            service.started_at = now  # a failed start is a quick exit: the backoff grows
+            self._exited(service, None, now)
+
+    def _check_back(self, service: Service) -> None:
+        if not service.awaiting_ready:
+            return
+        try:
+            ready = service.ready(service)
+        except (OSError, httpx.HTTPError):
+            ready = False
+        if ready:
+            service.awaiting_ready = False
+            if not service.restarts:
+                return  # the first start: main() already said so
+            pid = service.process.pid if service.process else "?"
+            self.say(
+                f"{service.name} is ready again at {clock()} "
+                f"(pid {pid}, restart {service.restarts})"
+            )
+
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM each service, newest first, once the one started after it has exited;
+        SIGKILL one still running after ``timeout`` s."""
+        # One at a time: the worker finishes its in-flight tasks while Temporal still answers,
+        # instead of retrying against a server that stopped at the same moment.
+        for service in reversed(self.services):
+            process = service.process
+            if process is None:
+                continue
             if process.poll() is None:
                 process.terminate()
-        deadline = time.monotonic() + 15
-        for name, process in reversed(self.processes):
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"  {name} did not stop in time; killing it")
-                process.kill()
+                try:
+                    process.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    self.say(f"  {service.name} did not stop in {timeout:g} s; killing it")
+                    process.kill()
+                    process.wait()
+            (self.pids / f"{service.name}.pid").unlink(missing_ok=True)
 
 
 def port_in_use(port: int) -> bool:
@@ -81,139 +298,225 @@ def port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_until(check: object, what: str, stack: Stack, timeout: float = 60) -> None:
-    """Poll ``check()`` until true; fail naming ``what`` and its log if a process died."""
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 2xx."""
+    return httpx.get(url, timeout=2).is_success
+
+
+def wait_until(check: Callable[[], bool], what: str, stack: Stack, timeout: float = 60) -> None:
+    """Poll ``check()`` until true; fail naming ``what``, or the process that died and its log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        dead = stack.dead()
-        if dead:
-            raise SystemExit(f"{dead} exited during start; see var/log/{dead}.log")
+        if stack.stopping:
+            raise StopRequested
+        dead = stack.exited()
+        if dead and dead.process:
+            raise StackFailed(
+                f"{dead.what} exited during start with {describe_exit(dead.process.returncode)}; "
+                f"see {shown(dead.log)}"
+            )
         try:
-            if check():  # type: ignore[operator]
+            if check():
                 return
         except (OSError, httpx.HTTPError):
             pass
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not become ready in {timeout:.0f} s")
+        time.sleep(TICK)
+    raise StackFailed(f"{what} did not become ready in {timeout:.0f} s")
+
+
+def stack_environment(settings: StackSettings, var: Path) -> dict[str, str]:
+    """The variables every process of the stack gets: the addresses of the servers this stack
+    started (always), and where data lives under ``var`` (unless the environment says)."""
+    env = {
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{settings.temporal_port}",
+        "DR_WEB_TEMPORAL_UI_URL": f"http://localhost:{settings.temporal_ui_port}",
+    }
+    platform = PlatformEndpoints.all_at(f"http://127.0.0.1:{settings.platform_port}")
+    for name in PlatformEndpoints.model_fields:
+        if name.endswith("_url"):
+            env[f"DR_{name.upper()}"] = str(getattr(platform, name)).rstrip("/")
+    if "DR_ARCHIVE_URL" not in os.environ:
+        env["DR_ARCHIVE_URL"] = f"sqlite:///{var / 'decision_archive.db'}"
+    if not (os.environ.get("DR_ENCRYPTION_KEYS") or os.environ.get("DR_ENCRYPTION_KEY_FILE")):
+        env["DR_ENCRYPTION_KEY_FILE"] = str(var / "encryption_keys.toml")
+    if not os.environ.get("DR_WEB_SECRET_KEY"):
+        env["DR_WEB_SECRET_KEY"] = demo_web_secret(var / "web_secret_key")
+    return env
+
+
+def demo_web_secret(path: Path) -> str:
+    """The demo web app's session signing key, made once and kept (the web app's own demo
+    default lives in the repository's var/; this one follows the stack's var dir)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def services(settings: StackSettings, var: Path) -> list[tuple[str, Service]]:
+    """What to start, in order, each with the line said before starting it."""
+    web = f"http://127.0.0.1:{settings.web_port}"
+    platform = f"http://127.0.0.1:{settings.platform_port}"
+    return [
+        (
+            f"Starting the Temporal dev server (data in {shown(var / 'temporal.db')}) ...",
+            Service(
+                "temporal",
+                "Temporal dev server",
+                [
+                    str(BIN / "temporal"),
+                    "server",
+                    "start-dev",
+                    "--db-filename",
+                    str(var / "temporal.db"),
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.temporal_port),
+                    "--ui-port",
+                    str(settings.temporal_ui_port),
+                    "--log-level",
+                    "warn",
+                    # The Web UI asks our codec endpoint to decrypt history for signed-in
+                    # leads and operators; the server itself only ever holds ciphertext.
+                    "--ui-codec-endpoint",
+                    f"http://localhost:{settings.web_port}/codec",
+                    *dev_server_flags(),
+                ],
+                ready=lambda _: port_in_use(settings.temporal_port),
+                # Every other process depends on it and its data: a restart would hide the cause.
+                restart=False,
+            ),
+        ),
+        (
+            "Starting the demo platform (evidence, account status, notification gateway) ...",
+            Service(
+                "demo_platform",
+                "demo platform",
+                [
+                    sys.executable,
+                    "-m",
+                    "demo_platform",
+                    "--port",
+                    str(settings.platform_port),
+                    "--db",
+                    str(var / "demo_platform.db"),
+                ],
+                ready=lambda _: answers(f"{platform}/healthz"),
+                restart=True,
+            ),
+        ),
+        (
+            "Starting the worker ...",
+            Service(
+                "worker",
+                "worker",
+                [sys.executable, "worker.py"],
+                # Only this run's lines count: the log keeps earlier runs' "serving" lines.
+                ready=lambda s: "serving task queue" in s.output_since_start(),
+                restart=True,
+            ),
+        ),
+        (
+            "Starting the web app (demo mode: demo people and tokens) ...",
+            Service(
+                "webapp",
+                "web app",
+                [sys.executable, "-m", "webapp", "--port", str(settings.web_port)],
+                ready=lambda _: answers(f"{web}/healthz"),
+                restart=True,
+                env={"DR_WEB_DEMO_MODE": "1"},
+            ),
+        ),
+    ]
+
+
+def banner(settings: StackSettings, var: Path, env: dict[str, str]) -> str:
+    """Where to look, printed once everything is up."""
+    # starter.py run by hand needs what differs from its own defaults to reach this stack.
+    starter_env = "".join(
+        f"{name}={value} "
+        for name, value, default in (
+            ("TEMPORAL_ADDRESS", env["TEMPORAL_ADDRESS"], "127.0.0.1:7233"),
+            ("DR_ENCRYPTION_KEY_FILE", env.get("DR_ENCRYPTION_KEY_FILE"), str(DEMO_KEY_FILE)),
+        )
+        if value and value != default
+    )
+    return f"""
+deactivation-review is running.
+  Specialists' web app   http://localhost:{settings.web_port}/queue
+                         demo sign-in: ana, marco (specialists), luis (lead), sofia (qa),
+                         olga (operator); password "demo"
+  Intake API and docs    http://localhost:{settings.web_port}/docs  (bearer demo-intake-token)
+  Temporal Web UI        http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows
+  Demo outbox (sent)     http://127.0.0.1:{settings.platform_port}/notification-gateway/messages
+  Temporal frontend      127.0.0.1:{settings.temporal_port} (namespace default)
+  Start more reviews     {starter_env}.venv/bin/python starter.py demo_platform/demo_reviews.jsonl
+  Logs and pids          {shown(var / "log")}/, {shown(var / "run")}/
+A worker, web app or demo platform that exits is restarted; Temporal exiting stops everything.
+Press Ctrl-C to stop; data in {shown(var)}/ is kept for the next start."""
 
 
 def main() -> int:
-    """Start the stack, print where to look, and wait for Ctrl-C or SIGTERM."""
+    """Start the stack, print where to look, supervise it until Ctrl-C or SIGTERM."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Line by line even into a pipe or `tee`, so restarts are seen when they happen.
+        sys.stdout.reconfigure(line_buffering=True)
+    try:
+        settings = StackSettings()
+    except ValidationError as err:
+        print(f"make run: invalid DR_STACK_* setting: {err}")
+        return 2
+    var = settings.var_dir.resolve()
     for port, what in (
-        (TEMPORAL_PORT, "Temporal"),
-        (TEMPORAL_UI_PORT, "Temporal Web UI"),
-        (PLATFORM_PORT, "demo platform"),
-        (WEB_PORT, "web app"),
+        (settings.temporal_port, "Temporal"),
+        (settings.temporal_ui_port, "Temporal Web UI"),
+        (settings.platform_port, "demo platform"),
+        (settings.web_port, "web app"),
     ):
         if port_in_use(port):
             print(f"make run: port {port} ({what}) is already in use; is another `make run` up?")
             return 1
-    LOGS.mkdir(parents=True, exist_ok=True)
-    if not DEMO_KEY_FILE.exists():
-        new_key_file(DEMO_KEY_FILE, "demo1")
-        print(f"Generated a demo encryption key in {DEMO_KEY_FILE.relative_to(ROOT)}")
-    stack = Stack()
-    stopping = False
+    (var / "log").mkdir(parents=True, exist_ok=True)
+    env = stack_environment(settings, var)
+    key_file = env.get("DR_ENCRYPTION_KEY_FILE")
+    if key_file and not Path(key_file).exists():
+        new_key_file(Path(key_file), "demo1")
+        print(f"Generated a demo encryption key in {shown(Path(key_file))}")
+    # The worker and web app inherit these, and so does the seeding below (it runs in-process).
+    os.environ.update(env)
+    stack = Stack(var)
 
     def request_stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+        # Only a flag: the main loop, which alone starts processes, acts on it.
+        stack.stopping = True
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        print("Starting the Temporal dev server (data in var/temporal.db) ...")
-        stack.start(
-            "temporal",
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--db-filename",
-                str(VAR / "temporal.db"),
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(TEMPORAL_PORT),
-                "--ui-port",
-                str(TEMPORAL_UI_PORT),
-                "--log-level",
-                "warn",
-                # The Web UI asks our codec endpoint to decrypt history for signed-in leads
-                # and operators; the server itself only ever holds ciphertext.
-                "--ui-codec-endpoint",
-                f"http://localhost:{WEB_PORT}/codec",
-                *dev_server_flags(),
-            ],
-        )
-        wait_until(lambda: port_in_use(TEMPORAL_PORT), "Temporal dev server", stack)
-        print("Starting the demo platform (evidence, account status, notification gateway) ...")
-        stack.start(
-            "demo_platform",
-            [
-                sys.executable,
-                "-m",
-                "demo_platform",
-                "--port",
-                str(PLATFORM_PORT),
-                "--db",
-                str(VAR / "demo_platform.db"),
-            ],
-        )
-        wait_until(
-            lambda: httpx.get(f"http://127.0.0.1:{PLATFORM_PORT}/healthz").is_success,
-            "demo platform",
-            stack,
-        )
-        print("Starting the worker ...")
-        stack.start("worker", [sys.executable, "worker.py"])
-        wait_until(
-            lambda: "serving task queue" in (LOGS / "worker.log").read_text(errors="replace"),
-            "worker",
-            stack,
-        )
-        print("Starting the web app (demo mode: demo people and tokens) ...")
-        stack.start(
-            "webapp",
-            [sys.executable, "-m", "webapp", "--port", str(WEB_PORT)],
-            env={"DR_WEB_DEMO_MODE": "1"},
-        )
-        wait_until(
-            lambda: httpx.get(f"http://127.0.0.1:{WEB_PORT}/healthz").is_success,
-            "web app",
-            stack,
-        )
+        for announce, service in services(settings, var):
+            print(announce)
+            stack.start(service)
+            wait_until(partial(service.ready, service), service.what, stack)
+            service.awaiting_ready = False
         print("Seeding demo reviews (ones from an earlier run are found, not duplicated) ...")
         if starter.main([str(DEMO_REVIEWS)]) != 0:
-            raise SystemExit("seeding the demo reviews failed")
-        print(
-            f"""
-deactivation-review is running.
-  Specialists' web app   http://localhost:{WEB_PORT}/queue
-                         demo sign-in: ana, marco (specialists), luis (lead), sofia (qa),
-                         olga (operator); password "demo"
-  Intake API and docs    http://localhost:{WEB_PORT}/docs  (bearer demo-intake-token)
-  Temporal Web UI        http://localhost:{TEMPORAL_UI_PORT}/namespaces/default/workflows
-  Demo outbox (sent)     http://127.0.0.1:{PLATFORM_PORT}/notification-gateway/messages
-  Temporal frontend      127.0.0.1:{TEMPORAL_PORT} (namespace default)
-  Start more reviews     .venv/bin/python starter.py demo_platform/demo_reviews.jsonl
-  Logs                   var/log/
-Press Ctrl-C to stop; data in var/ is kept for the next start."""
-        )
-        while not stopping:
-            dead = stack.dead()
-            if dead:
-                print(f"{dead} exited; stopping everything (see var/log/{dead}.log)")
-                return 1
-            time.sleep(0.5)
+            raise StackFailed("seeding the demo reviews failed")
+        print(banner(settings, var, env))
+        while not stack.stopping:
+            stack.supervise(time.monotonic())
+            time.sleep(TICK)
         return 0
-    except SystemExit as err:
+    except StopRequested:
+        return 0
+    except StackFailed as err:
         print(f"make run: {err}")
         return 1
     finally:
         print("Stopping ...")
         stack.stop()
-        print("Stopped. Data is kept in var/.")
+        print(f"Stopped. Data is kept in {shown(var)}/.")
 
 
 if __name__ == "__main__":
