@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfigProfile
+from temporalio.service import RetryConfig
 
 from temporal_runtime.encryption import EncryptionCodec, KeyRing, load_key_ring
 
@@ -27,6 +28,15 @@ TASK_QUEUE = os.environ.get("DR_TASK_QUEUE", "deactivation-review")
 """The task queue reviews run on."""
 
 DEFAULT_ADDRESS = "localhost:7233"
+
+PERSON_FACING_RETRY = RetryConfig(
+    initial_interval_millis=100,
+    max_interval_millis=500,
+    max_elapsed_time_millis=1500,
+    max_retries=3,
+)
+"""For clients a person waits on (the web app): ride out a blip, then say "try again" (503)
+within two seconds instead of retrying for ten while the page hangs."""
 
 
 def connect_config(env: Mapping[str, str] | None = None) -> dict[str, object]:
@@ -51,11 +61,16 @@ def data_converter(keys: KeyRing) -> DataConverter:
     )
 
 
-async def connect(env: Mapping[str, str] | None = None) -> Client:
-    """A client that speaks our pydantic models, encrypted, connected per the environment."""
+async def connect(
+    env: Mapping[str, str] | None = None, retry_config: RetryConfig | None = None
+) -> Client:
+    """A client that speaks our pydantic models, encrypted, connected per the environment
+    (``retry_config``: how long a call retries while Temporal is unreachable)."""
     config = connect_config(env)
     target = str(config.pop("target_host"))
     converter = data_converter(load_key_ring(env))
+    if retry_config is not None:
+        config["retry_config"] = retry_config
     return await Client.connect(target, data_converter=converter, **config)  # type: ignore[arg-type]
 
 

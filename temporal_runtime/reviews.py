@@ -6,6 +6,7 @@ request the workflow refuses comes back as ReviewRefused with the workflow's rea
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import contextlib
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from review.lifecycle import RuleKind, check_intake
@@ -110,6 +111,31 @@ class ReviewSummary(StrictModel):
     started_at: datetime
 
 
+# What a person calls each step whose retries they may see.
+STEP_NAMES = {
+    "load_review_policy": "loading the policy",
+    "gather_evidence": "gathering evidence",
+    "place_interim_hold": "interim hold",
+    "apply_enforcement": "account change",
+    "send_notice": "message",
+    "archive_case_record": "case record",
+}
+
+
+class RetryingStep(StrictModel):
+    """A step of the review a platform service keeps refusing, retried since ``since``."""
+
+    step: str
+    attempt: int
+    since: datetime
+    last_failure: str | None
+
+    def describe(self) -> str:
+        """E.g. "retrying account change since 14:02 UTC (attempt 6): connection refused"."""
+        reason = f": {self.last_failure}" if self.last_failure else ""
+        return f"retrying {self.step} since {self.since:%H:%M} UTC (attempt {self.attempt}){reason}"
+
+
 class ReviewNotFound(Exception):
     """No review has this id."""
 
@@ -124,8 +150,8 @@ class ReviewsUnavailable(Exception):
 
 
 # A person waits on these: answer "try again" quickly rather than hang while a worker is down.
-QUERY_TIMEOUT = timedelta(seconds=5)
-UPDATE_TIMEOUT = timedelta(seconds=10)
+QUERY_TIMEOUT = timedelta(seconds=3)
+UPDATE_TIMEOUT = timedelta(seconds=5)
 _UNAVAILABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
@@ -236,6 +262,36 @@ class ReviewClient:
         status = described.typed_search_attributes.get(search_attributes.REVIEW_STATUS)
         return ReviewStatus(status or ReviewStatus.RECEIVED)
 
+    async def retrying_steps(self, review_id: str) -> builtins.list[RetryingStep]:
+        """Steps Temporal is retrying for this review, with the reason of the last failure:
+        what an operator sees as pending activities in the Web UI, in the review's words."""
+        try:
+            with _answers_in_time():
+                described = await self.handle(review_id).describe(rpc_timeout=QUERY_TIMEOUT)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise ReviewNotFound(review_id) from None
+            raise
+        steps: list[RetryingStep] = []
+        for pending in described.raw_description.pending_activities:
+            if pending.attempt <= 1 and not pending.HasField("last_failure"):
+                continue
+            reason = None
+            if pending.HasField("last_failure"):
+                failure = await self.client.data_converter.decode_failure(pending.last_failure)
+                text = failure.message if isinstance(failure, FailureError) else str(failure)
+                reason = text[:200] or type(failure).__name__
+            name = pending.activity_type.name
+            steps.append(
+                RetryingStep(
+                    step=STEP_NAMES.get(name, name),
+                    attempt=pending.attempt,
+                    since=pending.scheduled_time.ToDatetime(tzinfo=UTC),
+                    last_failure=reason,
+                )
+            )
+        return steps
+
     def handle(self, review_id: str) -> WorkflowHandle[DeactivationReview, ReviewState]:
         """The workflow handle of a review."""
         return self.client.get_workflow_handle_for(DeactivationReview.run, review_id)
@@ -243,9 +299,13 @@ class ReviewClient:
     async def state(self, review_id: str) -> ReviewState:
         """The review's current state."""
         try:
-            return await self.handle(review_id).query(
-                DeactivationReview.state, rpc_timeout=QUERY_TIMEOUT
+            # The SDK retries a query that timed out: bound the whole wait.
+            return await asyncio.wait_for(
+                self.handle(review_id).query(DeactivationReview.state, rpc_timeout=QUERY_TIMEOUT),
+                QUERY_TIMEOUT.total_seconds(),
             )
+        except TimeoutError:
+            raise ReviewsUnavailable("the review's worker did not answer in time") from None
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise ReviewNotFound(review_id) from None
@@ -307,10 +367,14 @@ class ReviewClient:
         """Send an update; ``update_id`` (a person's idempotency key) makes a retry attach to
         the same update and learn its real outcome instead of applying it twice."""
         try:
-            result: ReviewAck = await self.handle(review_id).execute_update(
-                update, request, id=update_id, rpc_timeout=UPDATE_TIMEOUT
+            # The SDK may poll for the outcome more than once: bound the whole wait.
+            result: ReviewAck = await asyncio.wait_for(
+                self.handle(review_id).execute_update(
+                    update, request, id=update_id, rpc_timeout=UPDATE_TIMEOUT
+                ),
+                UPDATE_TIMEOUT.total_seconds(),
             )
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
             raise ReviewsUnavailable(
                 "the review's worker did not take the request in time; send it again with the "
                 "same idempotency key to learn what became of it"

@@ -15,6 +15,7 @@ from review.models import (
     ClaimRequest,
     DecisionRequest,
     EnforcementAction,
+    EscalationRequest,
     MoreInfoRequest,
     NoteRequest,
     Person,
@@ -228,6 +229,51 @@ def test_notes_are_refused_once_closed() -> None:
         refused(lifecycle.check_note, state, NoteRequest(author=ANA, text="late")).kind
         == "conflict"
     )
+
+
+def test_notes_are_refused_once_the_case_record_is_being_written() -> None:
+    state = review()
+    lifecycle.begin_record(state, NOW)
+
+    err = refused(lifecycle.check_note, state, NoteRequest(author=ANA, text="too late"))
+
+    assert err.kind == "conflict" and "case record is being written" in str(err)
+
+
+def test_a_review_keeps_at_most_max_notes() -> None:
+    state = review()
+    for n in range(lifecycle.MAX_NOTES):
+        lifecycle.check_note(state, NoteRequest(author=ANA, text=f"note {n}"))
+        lifecycle.apply_note(state, NoteRequest(author=ANA, text=f"note {n}"), NOW)
+
+    err = refused(lifecycle.check_note, state, NoteRequest(author=ANA, text="one more"))
+
+    assert (err.kind, err.field) == ("conflict", "text")
+    assert len(state.notes) == lifecycle.MAX_NOTES
+
+
+def test_a_specialist_cannot_escalate_a_review_someone_else_claimed() -> None:
+    err = refused(
+        lifecycle.check_escalation, claimed(), EscalationRequest(reviewer=MARCO, reason="stuck")
+    )
+    assert err.kind == "forbidden" and "claimed by ana" in str(err)
+
+
+@pytest.mark.parametrize("person", [ANA, LUIS], ids=["the assignee", "a lead"])
+def test_the_assignee_or_a_lead_may_escalate_a_claimed_review(person: Person) -> None:
+    lifecycle.check_escalation(claimed(), EscalationRequest(reviewer=person, reason="stuck"))
+
+
+def test_an_unclaimed_review_may_be_escalated_by_any_specialist() -> None:
+    lifecycle.check_escalation(review(), EscalationRequest(reviewer=MARCO, reason="urgent"))
+
+
+@pytest.mark.parametrize("person", [SOFIA, OLGA], ids=["qa", "operator"])
+def test_qa_and_operators_cannot_escalate(person: Person) -> None:
+    err = refused(
+        lifecycle.check_escalation, review(), EscalationRequest(reviewer=person, reason="x")
+    )
+    assert err.kind == "forbidden"
 
 
 def test_more_information_goes_back_to_gathering_and_keeps_the_claim() -> None:

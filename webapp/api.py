@@ -29,7 +29,7 @@ from review.models import (
     SlaTier,
     StrictModel,
 )
-from temporal_runtime.reviews import ReviewFilter, ReviewSummary
+from temporal_runtime.reviews import RetryingStep, ReviewFilter, ReviewSummary
 from webapp.access import Permission
 from webapp.people import Caller
 from webapp.person_requests import PERSON_REQUESTS
@@ -62,6 +62,10 @@ class ReviewView(ReviewState):
     """A review as the specialist sees it, with links."""
 
     links: ReviewLinks
+    retrying: list[RetryingStep] = Field(
+        default_factory=list,
+        description="Steps a platform service keeps refusing, and why (Temporal retries them).",
+    )
 
 
 class ReviewPage(StrictModel):
@@ -164,7 +168,10 @@ async def view(
     await services.record_access(
         request, caller, "view_review", state.review_id, "api", after or None
     )
-    return ReviewView(**state.model_dump(), links=links(services, state.review_id, report))
+    retrying = await services.reviews.retrying_steps(state.review_id)
+    return ReviewView(
+        **state.model_dump(), links=links(services, state.review_id, report), retrying=retrying
+    )
 
 
 @router.get(

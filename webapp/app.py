@@ -24,7 +24,7 @@ from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from review.lifecycle import ReviewRuleError
 from review.policy_files import entry_path
-from temporal_runtime.connection import connect, exit_process
+from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import load_key_ring
 from temporal_runtime.redaction import configure_logging
 from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused, ReviewsUnavailable
@@ -45,7 +45,7 @@ async def build_services(settings: WebSettings) -> WebServices:
     policy, renderer = load_policy(PolicySettings())
     keys = load_key_ring()
     return WebServices(
-        reviews=ReviewClient(await connect()),
+        reviews=ReviewClient(await connect(retry_config=PERSON_FACING_RETRY)),
         people=load_directory(settings.people_file, settings.demo_mode),
         policy=policy,
         renderer=renderer,

@@ -278,6 +278,7 @@ async def review_page(
         severities=list(Severity),
         temporal_link=services.temporal_ui_link(review_id),
         report_link=await services.report_link(caller, state),
+        retrying=await services.reviews.retrying_steps(review_id),
     )
 
 

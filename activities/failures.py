@@ -1,0 +1,91 @@
+"""How an activity's failure reaches Temporal: short, free of personal data, and retryable only
+when a retry can help.
+
+Every activity runs through ``FailureInterceptor``:
+- our own ``ApplicationError``s (a service's HTTP status, malformed evidence) pass unchanged;
+- a network failure (refused connection, timeout) becomes a one-line retryable error such as
+  "account status service: connection refused", with no exception chain or long stack trace,
+  so the pending activity shows the reason in the web app and the Temporal Web UI instead of
+  "Failure exceeds size limit"; so does an answer that does not match the contract (the
+  service can fix it; the reason names the fields, never their values);
+- anything else (a template that cannot render this input, a date out of range) is an error
+  no retry can fix: it fails at once, so the workflow blocks the step visibly and escalates
+  instead of retrying forever.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+)
+
+from review.policy_files import entry_path
+
+# Which platform service each activity talks to, for the one-line reason.
+SERVICE_OF_ACTIVITY = {
+    "gather_evidence": "evidence source",
+    "place_interim_hold": "account status service",
+    "apply_enforcement": "account status service",
+    "send_notice": "notification gateway",
+    "archive_case_record": "decision archive",
+    "load_review_policy": "policy",
+}
+
+
+def network_reason(err: httpx.TransportError) -> str:
+    """What went wrong on the wire, in a few words (never the URL: it may hold an id)."""
+    if isinstance(err, httpx.ConnectError):
+        return "connection refused"
+    if isinstance(err, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(err, httpx.RemoteProtocolError):
+        return "connection dropped"
+    return f"network error ({type(err).__name__})"
+
+
+def failure_for(err: BaseException, activity_type: str) -> BaseException:
+    """The error to hand Temporal for ``err`` raised by an activity of ``activity_type``."""
+    if isinstance(err, ApplicationError | CancelledError):
+        return err
+    service = SERVICE_OF_ACTIVITY.get(activity_type, activity_type)
+    if isinstance(err, httpx.TransportError):
+        return ApplicationError(f"{service}: {network_reason(err)}", type="ServiceUnreachable")
+    if isinstance(err, ValidationError):
+        fields = ", ".join(sorted({entry_path(e["loc"]) or "body" for e in err.errors()}))
+        return ApplicationError(
+            f"{service}: answer does not match the contract ({fields})", type="MalformedAnswer"
+        )
+    # The message of an unexpected error may quote the data it choked on: name the type only.
+    return ApplicationError(
+        f"{activity_type} failed with {type(err).__name__}, which retrying cannot fix",
+        type="PermanentFailure",
+        non_retryable=True,
+    )
+
+
+class _FailureInbound(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        try:
+            return await self.next.execute_activity(input)
+        except Exception as err:  # asyncio.CancelledError (a BaseException) passes as it is
+            replacement = failure_for(err, activity.info().activity_type)
+            if replacement is err:
+                raise
+            activity.logger.warning("activity failed: %s (%s)", replacement, type(err).__name__)
+            raise replacement from None
+
+
+class FailureInterceptor(Interceptor):
+    """Worker interceptor that turns every activity failure into a short, classified one."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        """Wrap each activity execution."""
+        return _FailureInbound(next)
