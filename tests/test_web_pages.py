@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from review.models import ReviewStatus
@@ -152,3 +154,34 @@ async def test_a_trusted_sso_header_signs_the_person_in(web_services: WebService
         assert page.status_code == 200 and "Luis Herrera" in page.text
         stranger = await client.get("/queue", headers={"X-Forwarded-User": "mallory"})
         assert stranger.status_code == 303
+
+
+async def test_a_note_form_sent_twice_as_it_stands_adds_one_note(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")
+    review_id = await started(web_services)
+    page = (await api.get(f"/reviews/{review_id}")).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key is not None
+    form = {"csrf_token": token, "idempotency_key": key.group(1), "text": "Called the rider."}
+
+    first = await api.post(f"/reviews/{review_id}/notes", data=form)
+    again = await api.post(f"/reviews/{review_id}/notes", data=form)  # e.g. after a lost answer
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    notes = (await web_services.reviews.state(review_id)).notes
+    assert [n.text for n in notes] == ["Called the rider."]
+
+
+async def test_each_rendering_of_a_review_gives_its_forms_a_fresh_key(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "marco")
+    review_id = await started(web_services)
+    pattern = r'name="idempotency_key" value="([^"]+)"'
+
+    first = set(re.findall(pattern, (await api.get(f"/reviews/{review_id}")).text))
+    second = set(re.findall(pattern, (await api.get(f"/reviews/{review_id}")).text))
+
+    assert len(first) == 1 and len(second) == 1 and first != second

@@ -32,7 +32,7 @@ from review.models import (
 from temporal_runtime.reviews import RetryingStep, ReviewFilter, ReviewSummary
 from webapp.access import Permission
 from webapp.people import Caller
-from webapp.person_requests import PERSON_REQUESTS
+from webapp.person_requests import PERSON_REQUESTS, update_id
 from webapp.services import WebServices, authorize, report_path, services_of
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
@@ -297,12 +297,6 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
-
-
-def update_id(path: str, caller: Caller, key: str | None) -> str | None:
-    """The workflow update id for a person's idempotency key, scoped to the action and person
-    so that two people's keys never collide."""
-    return f"{path}:{caller.name}:{key}" if key else None
 
 
 def _caller(path: str) -> Any:

@@ -7,6 +7,7 @@ updates, exactly like the API. A refused request re-renders the page with the re
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -31,7 +32,7 @@ from webapp.access import Permission, allowed, refusal
 from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
 from webapp.i18n import app_locale, locales, translator
 from webapp.people import Caller
-from webapp.person_requests import PERSON_REQUESTS, PersonRequest
+from webapp.person_requests import PERSON_REQUESTS, PersonRequest, update_id
 from webapp.services import WebServices, current_caller, report_path, services_of
 from webapp.settings import WEBAPP_DIR
 
@@ -73,6 +74,9 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "locale": locale,
             "other_locale": next((x for x in locales() if x != locale), locale),
             "csrf": csrf_token(request),
+            # Each rendering's forms carry a fresh key, so a form sent again (after a 503 or a
+            # lost answer) attaches to the first request instead of acting twice.
+            "action_key": secrets.token_urlsafe(16),
             "now": datetime.now(UTC),
             "time_left": time_left,
             "may": lambda p: caller is not None and allowed(caller, Permission(p)),
@@ -400,7 +404,14 @@ def _form_handler(spec: PersonRequest) -> Any:
         services = services_of(request)
         try:
             body = _body(spec.body, data) if spec.body else None
-            await spec.send(services.reviews, review_id, caller.as_person(), body, None)
+            key = str(data.get("idempotency_key") or "") or None
+            await spec.send(
+                services.reviews,
+                review_id,
+                caller.as_person(),
+                body,
+                update_id(spec.path, caller, key),
+            )
         except ValidationError as err:
             reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
             return await review_page(request, review_id, caller, 422, reasons, data)

@@ -29,6 +29,7 @@ from review.models import (
 )
 from temporal_runtime.reviews import ReviewClient
 from webapp.access import Permission
+from webapp.people import Caller
 
 Send = Callable[[ReviewClient, str, Person, Any, str | None], Awaitable[ReviewAck]]
 
@@ -101,3 +102,9 @@ PERSON_REQUESTS: dict[str, PersonRequest] = {
         ),
     )
 }
+
+
+def update_id(path: str, caller: Caller, key: str | None) -> str | None:
+    """The workflow update id for a person's idempotency key, scoped to the action and person
+    so that two people's keys never collide."""
+    return f"{path}:{caller.name}:{key}" if key else None
