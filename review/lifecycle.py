@@ -3,6 +3,7 @@
 Each thing a person can do has a ``check_*`` function that raises a ReviewRuleError when the
 review cannot take it (the workflow's update validators call these, so a refused request leaves
 no trace), and an ``apply_*`` function that changes the state (the update handlers call these).
+Who may ask at all, by role, is declared with each action in ``review/actions.py``.
 Nothing here does I/O or reads a clock: callers pass ``now``.
 """
 
@@ -38,6 +39,13 @@ from review.reasons import statement_of_reasons
 
 RuleKind = Literal["conflict", "invalid", "forbidden"]
 
+ERROR_TYPES: dict[RuleKind, str] = {
+    "conflict": "ReviewConflict",
+    "invalid": "InvalidRequest",
+    "forbidden": "NotPermitted",
+}
+"""The ApplicationError type a refused update carries, by kind; callers map it back."""
+
 
 class CarriedReview(StrictModel):
     """What a review carries into its next run when its history grows long (continue-as-new):
@@ -62,7 +70,6 @@ class ReviewRuleError(Exception):
 
 
 OPEN_FOR_WORK = (ReviewStatus.AWAITING_DECISION, ReviewStatus.IN_REVIEW)
-DECIDING_ROLES = (PersonRole.SPECIALIST, PersonRole.LEAD)
 
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -149,9 +156,7 @@ def evidence_gathered(
 
 
 def check_claim(state: ReviewState, request: ClaimRequest) -> None:
-    """A specialist or lead may claim an open review nobody else holds."""
-    if request.reviewer.role not in DECIDING_ROLES:
-        raise ReviewRuleError("forbidden", f"a {request.reviewer.role} cannot claim reviews")
+    """An open review nobody else holds may be claimed."""
     if state.status not in OPEN_FOR_WORK:
         raise ReviewRuleError("conflict", f"review is {state.status}, not open to claim")
     if state.assignee and state.assignee.id != request.reviewer.id:
@@ -188,8 +193,6 @@ def _require_assignee(state: ReviewState, reviewer: Person) -> None:
 
 def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewPolicy) -> None:
     """A decision must come from the assignee, be complete, and justify any deviation."""
-    if request.reviewer.role not in DECIDING_ROLES:
-        raise ReviewRuleError("forbidden", f"a {request.reviewer.role} cannot decide reviews")
     _require_assignee(state, request.reviewer)
     suspension = request.action is EnforcementAction.TEMPORARY_SUSPENSION
     if suspension and request.suspension_days is None:
@@ -265,9 +268,7 @@ def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) 
 
 
 def check_second_review(state: ReviewState, request: SecondReviewRequest) -> None:
-    """Only a lead who did not make the decision may second-review it."""
-    if request.reviewer.role is not PersonRole.LEAD:
-        raise ReviewRuleError("forbidden", "only a lead can give a second review")
+    """Only someone who did not make the decision may second-review it."""
     if state.status is not ReviewStatus.AWAITING_SECOND_REVIEW or state.decision is None:
         raise ReviewRuleError("conflict", f"review is {state.status}, not awaiting a second review")
     if state.decision.reviewer.id == request.reviewer.id:
@@ -329,11 +330,9 @@ def apply_more_info(state: ReviewState, request: MoreInfoRequest, now: datetime)
 
 
 def check_escalation(state: ReviewState, request: EscalationRequest) -> None:
-    """Specialists and leads escalate until the review is being actioned; a review someone has
-    claimed is escalated by that person or by a lead."""
+    """A review can be escalated until it is being actioned; one someone has claimed is
+    escalated by that person or by a lead."""
     reviewer = request.reviewer
-    if reviewer.role not in DECIDING_ROLES:
-        raise ReviewRuleError("forbidden", "only a specialist or a lead can escalate a review")
     if state.status in (ReviewStatus.ACTIONING, ReviewStatus.CLOSED):
         raise ReviewRuleError("conflict", f"review is {state.status}; nothing left to escalate")
     assignee = state.assignee
@@ -360,9 +359,7 @@ def block_actioning(state: ReviewState, reason: str, now: datetime) -> None:
 
 
 def check_retry_actioning(state: ReviewState, request: RetryActioningRequest) -> None:
-    """Operators and leads may retry actioning that a service refused."""
-    if request.operator.role not in (PersonRole.OPERATOR, PersonRole.LEAD):
-        raise ReviewRuleError("forbidden", "only an operator or a lead can retry actioning")
+    """Actioning a service refused can be retried once it is blocked."""
     if state.actioning_blocked is None:
         raise ReviewRuleError(
             "conflict", f"review is {state.status} and its actioning is not blocked"

@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.platform import PlatformEndpoints
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
+from review import actions
 from review.models import (
     ClaimRequest,
     DecisionRequest,
@@ -90,12 +91,13 @@ async def decide(
     reviews: ReviewClient, review_id: str, action: EnforcementAction | None = None
 ) -> None:
     """Claim and decide, following the recommendation unless ``action`` is given."""
-    await reviews.claim(review_id, ClaimRequest(reviewer=SPECIALIST))
+    await reviews.act(review_id, actions.CLAIM, ClaimRequest(reviewer=SPECIALIST))
     rec = (await reviews.state(review_id)).recommendation
     assert rec is not None
     chosen = action or rec.action
-    await reviews.decide(
+    await reviews.act(
         review_id,
+        actions.DECIDE,
         DecisionRequest(
             reviewer=SPECIALIST,
             action=chosen,
@@ -124,12 +126,16 @@ async def sla_breached_then_second_review(reviews: ReviewClient, env: WorkflowEn
     started = await reviews.start(request("INC-REPLAY-2", "weapons", "low"))
     await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
     await env.sleep(timedelta(hours=5))
-    await reviews.add_note(
-        started.review_id, NoteRequest(author=LEAD, text="Picked up after the SLA breach.")
+    await reviews.act(
+        started.review_id,
+        actions.ADD_NOTE,
+        NoteRequest(author=LEAD, text="Picked up after the SLA breach."),
     )
     await decide(reviews, started.review_id, EnforcementAction.WARNING)
-    await reviews.second_review(
-        started.review_id, SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed.")
+    await reviews.act(
+        started.review_id,
+        actions.SECOND_REVIEW,
+        SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed."),
     )
     await reviews.handle(started.review_id).result()
     return started.review_id
@@ -139,16 +145,19 @@ async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironme
     """A source is down; the specialist asks for more information and then decides."""
     started = await reviews.start(request("INC-REPLAY-3-outage-telematics", "fraud", "medium"))
     await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
-    await reviews.claim(started.review_id, ClaimRequest(reviewer=SPECIALIST))
-    await reviews.request_more_info(
-        started.review_id, MoreInfoRequest(reviewer=SPECIALIST, reason="Need the telematics.")
+    await reviews.act(started.review_id, actions.CLAIM, ClaimRequest(reviewer=SPECIALIST))
+    await reviews.act(
+        started.review_id,
+        actions.REQUEST_MORE_INFO,
+        MoreInfoRequest(reviewer=SPECIALIST, reason="Need the telematics."),
     )
     await until(reviews, env, started.review_id, ReviewStatus.IN_REVIEW)
     state = await reviews.state(started.review_id)
     rec = state.recommendation
     assert rec is not None
-    await reviews.decide(
+    await reviews.act(
         started.review_id,
+        actions.DECIDE,
         DecisionRequest(
             reviewer=SPECIALIST,
             action=rec.action,
@@ -158,8 +167,9 @@ async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironme
         ),
     )
     if (await reviews.state(started.review_id)).status is ReviewStatus.AWAITING_SECOND_REVIEW:
-        await reviews.second_review(
+        await reviews.act(
             started.review_id,
+            actions.SECOND_REVIEW,
             SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Priors confirm it."),
         )
     await reviews.handle(started.review_id).result()

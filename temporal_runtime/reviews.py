@@ -11,7 +11,7 @@ import builtins
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from pydantic import Field
 from temporalio.client import (
@@ -25,30 +25,25 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from review.lifecycle import RuleKind, check_intake
+from review.actions import PersonAction
+from review.lifecycle import ERROR_TYPES, RuleKind, check_intake
 from review.models import (
-    ClaimRequest,
-    DecisionRequest,
-    EscalationRequest,
     Identifier,
     IncidentCategory,
-    MoreInfoRequest,
-    NoteRequest,
-    RetryActioningRequest,
     ReviewAck,
     ReviewRequest,
     ReviewState,
     ReviewStatus,
-    SecondReviewRequest,
     SlaTier,
     Slug,
     StrictModel,
 )
 from temporal_runtime.connection import TASK_QUEUE
 from workflows import search_attributes
-from workflows.deactivation_review import ERROR_TYPES, DeactivationReview
+from workflows.deactivation_review import DeactivationReview
 
-_KIND_BY_TYPE: dict[str, RuleKind] = {v: k for k, v in ERROR_TYPES.items()}  # type: ignore[misc]
+_KIND_BY_TYPE: dict[str, RuleKind] = {v: k for k, v in ERROR_TYPES.items()}
+RequestT = TypeVar("RequestT", bound=StrictModel)
 
 
 class StartedReview(StrictModel):
@@ -315,62 +310,26 @@ class ReviewClient:
         except WorkflowQueryFailedError as err:
             raise ReviewRefused("conflict", str(err)) from None
 
-    async def claim(
-        self, review_id: str, request: ClaimRequest, update_id: str | None = None
+    async def act(
+        self,
+        review_id: str,
+        action: PersonAction[RequestT],
+        request: RequestT,
+        update_id: str | None = None,
     ) -> ReviewAck:
-        """Claim the review for its reviewer."""
-        return await self._update(review_id, DeactivationReview.claim, request, update_id)
+        """Send a person's request (an action from review/actions.py) as its workflow update.
 
-    async def decide(
-        self, review_id: str, request: DecisionRequest, update_id: str | None = None
-    ) -> ReviewAck:
-        """Submit a decision."""
-        return await self._update(review_id, DeactivationReview.submit_decision, request, update_id)
-
-    async def second_review(
-        self, review_id: str, request: SecondReviewRequest, update_id: str | None = None
-    ) -> ReviewAck:
-        """Submit a lead's second review."""
-        return await self._update(
-            review_id, DeactivationReview.submit_second_review, request, update_id
-        )
-
-    async def add_note(
-        self, review_id: str, request: NoteRequest, update_id: str | None = None
-    ) -> ReviewAck:
-        """Add a note."""
-        return await self._update(review_id, DeactivationReview.add_note, request, update_id)
-
-    async def request_more_info(
-        self, review_id: str, request: MoreInfoRequest, update_id: str | None = None
-    ) -> ReviewAck:
-        """Send the review back to gathering evidence."""
-        return await self._update(
-            review_id, DeactivationReview.request_more_info, request, update_id
-        )
-
-    async def escalate(
-        self, review_id: str, request: EscalationRequest, update_id: str | None = None
-    ) -> ReviewAck:
-        """Escalate to the leads' queue."""
-        return await self._update(review_id, DeactivationReview.escalate, request, update_id)
-
-    async def retry_actioning(
-        self, review_id: str, request: RetryActioningRequest, update_id: str | None = None
-    ) -> ReviewAck:
-        """Retry actioning a service refused."""
-        return await self._update(review_id, DeactivationReview.retry_actioning, request, update_id)
-
-    async def _update(
-        self, review_id: str, update: Any, request: StrictModel, update_id: str | None
-    ) -> ReviewAck:
-        """Send an update; ``update_id`` (a person's idempotency key) makes a retry attach to
-        the same update and learn its real outcome instead of applying it twice."""
+        ``update_id`` (a person's idempotency key) makes a retry attach to the same update and
+        learn its real outcome instead of applying it twice."""
         try:
             # The SDK may poll for the outcome more than once: bound the whole wait.
             result: ReviewAck = await asyncio.wait_for(
                 self.handle(review_id).execute_update(
-                    update, request, id=update_id, rpc_timeout=UPDATE_TIMEOUT
+                    action.update,
+                    request,
+                    id=update_id,
+                    result_type=ReviewAck,
+                    rpc_timeout=UPDATE_TIMEOUT,
                 ),
                 UPDATE_TIMEOUT.total_seconds(),
             )

@@ -7,6 +7,7 @@ import time
 
 from temporalio.testing import WorkflowEnvironment
 
+from review import actions
 from review.models import (
     ClaimRequest,
     DecisionRequest,
@@ -81,7 +82,7 @@ async def claim_and_decide(
 ) -> ReviewState:
     """Claim the review and decide it, following the recommendation unless told otherwise."""
     state = await wait_for_status(reviews, review_id, ReviewStatus.AWAITING_DECISION, env=env)
-    await reviews.claim(review_id, ClaimRequest(reviewer=reviewer))
+    await reviews.act(review_id, actions.CLAIM, ClaimRequest(reviewer=reviewer))
     decision = following_recommendation(state, reviewer)
     if action is not None and action is not decision.action:
         decision = decision.model_copy(
@@ -91,5 +92,5 @@ async def claim_and_decide(
                 "justification": "Mitigating circumstances documented in the notes.",
             }
         )
-    await reviews.decide(review_id, decision)
+    await reviews.act(review_id, actions.DECIDE, decision)
     return await reviews.state(review_id)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from review import actions
 from review.models import ClaimRequest, NoteRequest, ReviewStatus
 from temporal_runtime.reviews import ReviewClient
 from tests.conftest import BIN, CONVERTER, WorkerFactory, review_request
@@ -43,14 +44,16 @@ async def test_a_long_waiting_review_continues_as_new_and_keeps_everything(
         started = await reviews.start(review_request())
         await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION)
         first_run = (await reviews.handle(started.review_id).describe()).run_id
-        await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
+        await reviews.act(started.review_id, actions.CLAIM, ClaimRequest(reviewer=ANA))
         before = await reviews.state(started.review_id)
 
         notes = 0
         run_id = first_run
         while run_id == first_run and notes < 40:
             notes += 1
-            await reviews.add_note(started.review_id, NoteRequest(author=ANA, text=f"note {notes}"))
+            await reviews.act(
+                started.review_id, actions.ADD_NOTE, NoteRequest(author=ANA, text=f"note {notes}")
+            )
             run_id = (await reviews.handle(started.review_id).describe()).run_id
 
         assert run_id != first_run, "the review never continued as new"
@@ -60,7 +63,7 @@ async def test_a_long_waiting_review_continues_as_new_and_keeps_everything(
         assert carried.sla == before.sla and carried.recommendation == before.recommendation
         assert carried.timeline[: len(before.timeline)] == before.timeline
 
-        await reviews.decide(started.review_id, following_recommendation(carried))
+        await reviews.act(started.review_id, actions.DECIDE, following_recommendation(carried))
         closed = await reviews.handle(started.review_id).result()
 
     assert closed.status is ReviewStatus.CLOSED

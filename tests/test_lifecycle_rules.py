@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from review import lifecycle
+from review import actions, lifecycle
 from review.lifecycle import ReviewRuleError
 from review.matrix import load_review_policy
 from review.models import (
@@ -79,7 +79,8 @@ def test_a_review_claimed_by_someone_else_cannot_be_claimed() -> None:
 @pytest.mark.parametrize("person", [SOFIA, OLGA])
 def test_qa_and_operators_cannot_claim(person: Person) -> None:
     assert (
-        refused(lifecycle.check_claim, review(), ClaimRequest(reviewer=person)).kind == "forbidden"
+        refused(actions.CLAIM.refuse, review(), ClaimRequest(reviewer=person), POLICY).kind
+        == "forbidden"
     )
 
 
@@ -196,11 +197,12 @@ def test_the_person_who_decided_cannot_second_review() -> None:
 
 def test_only_a_lead_gives_a_second_review() -> None:
     err = refused(
-        lifecycle.check_second_review,
+        actions.SECOND_REVIEW.refuse,
         awaiting_second_review(),
         SecondReviewRequest(reviewer=MARCO, outcome="approve", comment="ok"),
+        POLICY,
     )
-    assert err.kind == "forbidden"
+    assert err.kind == "forbidden" and str(err) == "a specialist may not second review"
 
 
 def test_an_approved_second_review_goes_to_actioning() -> None:
@@ -271,9 +273,9 @@ def test_an_unclaimed_review_may_be_escalated_by_any_specialist() -> None:
 @pytest.mark.parametrize("person", [SOFIA, OLGA], ids=["qa", "operator"])
 def test_qa_and_operators_cannot_escalate(person: Person) -> None:
     err = refused(
-        lifecycle.check_escalation, review(), EscalationRequest(reviewer=person, reason="x")
+        actions.ESCALATE.refuse, review(), EscalationRequest(reviewer=person, reason="x"), POLICY
     )
-    assert err.kind == "forbidden"
+    assert err.kind == "forbidden" and str(err).endswith("may not escalate")
 
 
 def test_more_information_goes_back_to_gathering_and_keeps_the_claim() -> None:
@@ -303,7 +305,10 @@ def test_retrying_actioning_needs_an_operator_or_lead_and_a_block() -> None:
     lifecycle.check_retry_actioning(state, retry)
     assert (
         refused(
-            lifecycle.check_retry_actioning, state, RetryActioningRequest(operator=ANA, reason="x")
+            actions.RETRY_ACTIONING.refuse,
+            state,
+            RetryActioningRequest(operator=ANA, reason="x"),
+            POLICY,
         ).kind
         == "forbidden"
     )

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from review.models import PersonRole
+from review import actions
+from review.models import Person, PersonRole
 from review.policy_files import PolicyFileError
-from webapp.access import PERSON_PERMISSIONS, Permission, allowed
+from webapp.access import Permission, allowed, may
 from webapp.i18n import catalog, locales, translator
 from webapp.people import (
     Caller,
@@ -87,7 +88,15 @@ def test_intake_clients_may_only_start_reviews() -> None:
 
 
 def test_only_leads_give_second_reviews() -> None:
-    assert PERSON_PERMISSIONS[Permission.SECOND_REVIEW] == {PersonRole.LEAD}
+    assert actions.SECOND_REVIEW.roles == {PersonRole.LEAD}
+
+
+def test_the_app_offers_each_action_as_the_review_rules_allow_it() -> None:
+    for action in actions.ACTIONS:
+        for role in PersonRole:
+            caller = Caller(kind="person", name="p", person=Person(id="p", role=role))
+            assert may(caller, action.update) == (role in action.roles), (action.update, role)
+    assert not may(Caller(kind="intake", name="hotline"), actions.CLAIM.update)
 
 
 def test_every_locale_has_every_app_string() -> None:

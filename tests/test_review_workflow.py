@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from decision_archive.store import DecisionArchive
+from review import actions
 from review.models import (
     AccountHistory,
     ClaimRequest,
@@ -183,10 +184,10 @@ async def test_invalid_decisions_are_refused_and_leave_the_review_unchanged(
         valid = following_recommendation(state)
 
         with pytest.raises(ReviewRefused) as unclaimed:
-            await reviews.decide(started.review_id, valid)
+            await reviews.act(started.review_id, actions.DECIDE, valid)
         assert unclaimed.value.kind == "conflict"
 
-        await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
+        await reviews.act(started.review_id, actions.CLAIM, ClaimRequest(reviewer=ANA))
         before = await reviews.state(started.review_id)
         invalid = {
             "justification": valid.model_copy(
@@ -197,7 +198,7 @@ async def test_invalid_decisions_are_refused_and_leave_the_review_unchanged(
         }
         for field, decision in invalid.items():
             with pytest.raises(ReviewRefused) as refused:
-                await reviews.decide(started.review_id, decision)
+                await reviews.act(started.review_id, actions.DECIDE, decision)
             assert (refused.value.kind, refused.value.field) == ("invalid", field)
 
         after = await reviews.state(started.review_id)
@@ -224,8 +225,9 @@ async def test_second_review_by_the_person_who_decided_is_refused(
         assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW
 
         with pytest.raises(ReviewRefused) as refused:
-            await reviews.second_review(
+            await reviews.act(
                 started.review_id,
+                actions.SECOND_REVIEW,
                 SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agree."),
             )
         assert refused.value.kind == "forbidden"
@@ -241,8 +243,9 @@ async def test_approved_second_review_actions_the_account_and_sends_each_message
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(category="fraud", severity="high"))
         await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
-        await reviews.second_review(
+        await reviews.act(
             started.review_id,
+            actions.SECOND_REVIEW,
             SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Evidence is clear."),
         )
         state = await reviews.handle(started.review_id).result()
@@ -268,8 +271,9 @@ async def test_returned_second_review_goes_back_to_the_specialist(
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(category="fraud", severity="high"))
         await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
-        await reviews.second_review(
+        await reviews.act(
             started.review_id,
+            actions.SECOND_REVIEW,
             SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Check the fare logs."),
         )
         state = await reviews.state(started.review_id)
@@ -288,9 +292,11 @@ async def test_more_information_sends_the_review_back_to_gathering_and_keeps_the
         await wait_for_status(
             reviews, started.review_id, ReviewStatus.AWAITING_DECISION, env=time_skipping_env
         )
-        await reviews.claim(started.review_id, ClaimRequest(reviewer=ANA))
-        await reviews.request_more_info(
-            started.review_id, MoreInfoRequest(reviewer=ANA, reason="Dashcam footage arrived.")
+        await reviews.act(started.review_id, actions.CLAIM, ClaimRequest(reviewer=ANA))
+        await reviews.act(
+            started.review_id,
+            actions.REQUEST_MORE_INFO,
+            MoreInfoRequest(reviewer=ANA, reason="Dashcam footage arrived."),
         )
         state = await wait_for_status(
             reviews, started.review_id, ReviewStatus.IN_REVIEW, env=time_skipping_env
@@ -315,8 +321,9 @@ async def test_no_action_without_a_hold_tells_only_the_reporter(
             reviews, started.review_id, EnforcementAction.NO_ACTION, env=time_skipping_env
         )
         # A deviation from the matrix: a lead must approve it before anything happens.
-        await reviews.second_review(
+        await reviews.act(
             started.review_id,
+            actions.SECOND_REVIEW,
             SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Not substantiated."),
         )
         state = await reviews.handle(started.review_id).result()
@@ -361,8 +368,10 @@ async def test_a_refused_account_change_blocks_actioning_until_an_operator_retri
         assert state.actioning_blocked == "account change: account status service answered HTTP 404"
 
     async with review_worker(time_skipping_env.client, task_queue):  # configuration fixed
-        await reviews.retry_actioning(
-            started.review_id, RetryActioningRequest(operator=OLGA, reason="Fixed the URL.")
+        await reviews.act(
+            started.review_id,
+            actions.RETRY_ACTIONING,
+            RetryActioningRequest(operator=OLGA, reason="Fixed the URL."),
         )
         state = await reviews.handle(started.review_id).result()
 
@@ -384,16 +393,19 @@ async def test_a_restriction_unblocked_later_dates_its_reasons_from_the_retry(
             EnforcementAction.TEMPORARY_SUSPENSION,
             env=time_skipping_env,
         )
-        await reviews.second_review(
+        await reviews.act(
             started.review_id,
+            actions.SECOND_REVIEW,
             SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agreed."),
         )
         await blocked(reviews, started.review_id, time_skipping_env)
         await time_skipping_env.sleep(timedelta(minutes=10))
 
     async with review_worker(time_skipping_env.client, task_queue):
-        await reviews.retry_actioning(
-            started.review_id, RetryActioningRequest(operator=OLGA, reason="Fixed the URL.")
+        await reviews.act(
+            started.review_id,
+            actions.RETRY_ACTIONING,
+            RetryActioningRequest(operator=OLGA, reason="Fixed the URL."),
         )
         closed = await wait_for_status(
             reviews, started.review_id, ReviewStatus.CLOSED, env=time_skipping_env
@@ -443,8 +455,9 @@ async def test_a_suspension_states_its_reasons_in_the_record_and_the_message(
             env=time_skipping_env,
         )
         assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW  # a deviation
-        await reviews.second_review(
+        await reviews.act(
             started.review_id,
+            actions.SECOND_REVIEW,
             SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agreed."),
         )
         closed = await reviews.handle(started.review_id).result()

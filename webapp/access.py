@@ -1,14 +1,17 @@
 """Which callers may do what in the web app and API.
 
-The workflow enforces the review rules (four eyes, assignee only, ...); this table decides who
-may even ask, so an intake token cannot decide and a specialist cannot give a second review
-(HTTP 403 with the reason).
+The workflow's lifecycle rules decide every request a person makes of a review, roles included
+(review/actions.py declares them): the web app only needs a signed-in person to pass one on.
+This table covers what the app itself serves: reading reviews, reports and the access log,
+decoding history and starting reviews, so that an intake token can start reviews and nothing
+else (HTTP 403 with the reason).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from review.actions import BY_UPDATE
 from review.models import PersonRole
 from webapp.people import Caller
 
@@ -18,31 +21,19 @@ class Permission(StrEnum):
 
     START_REVIEW = "start_review"
     READ_REVIEWS = "read_reviews"
-    CLAIM = "claim"
-    DECIDE = "decide"
-    SECOND_REVIEW = "second_review"
-    ADD_NOTE = "add_note"
-    REQUEST_MORE_INFO = "request_more_info"
-    ESCALATE = "escalate"
-    RETRY_ACTIONING = "retry_actioning"
+    ACT_ON_REVIEWS = "act_on_reviews"
+    """Ask something of a review; which person may ask what is the workflow's to decide."""
     DECODE_HISTORY = "decode_history"
     READ_REPORTS = "read_reports"
     READ_ACCESS_LOG = "read_access_log"
 
 
 _PEOPLE = frozenset(PersonRole)
-_DECIDERS = frozenset({PersonRole.SPECIALIST, PersonRole.LEAD})
 
 PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     Permission.START_REVIEW: frozenset({PersonRole.OPERATOR}),
     Permission.READ_REVIEWS: _PEOPLE,
-    Permission.CLAIM: _DECIDERS,
-    Permission.DECIDE: _DECIDERS,
-    Permission.SECOND_REVIEW: frozenset({PersonRole.LEAD}),
-    Permission.ADD_NOTE: _PEOPLE,
-    Permission.REQUEST_MORE_INFO: _DECIDERS,
-    Permission.ESCALATE: _DECIDERS,
-    Permission.RETRY_ACTIONING: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
+    Permission.ACT_ON_REVIEWS: _PEOPLE,
     Permission.DECODE_HISTORY: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
     # The written record is for the people who decide and audit decisions; operators repair
     # workflows and have no need to read case files.
@@ -68,3 +59,14 @@ def refusal(caller: Caller, permission: Permission) -> str:
         role = str(caller.person.role)
         who = f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
     return f"{who} may not {permission.value.replace('_', ' ')}"
+
+
+def may(caller: Caller | None, name: str) -> bool:
+    """Whether to offer ``caller`` a thing by name: an action's update name (as its rules in
+    review/actions.py say, by role) or a Permission."""
+    if caller is None:
+        return False
+    action = BY_UPDATE.get(name)
+    if action is None:
+        return allowed(caller, Permission(name))
+    return caller.person is not None and action.may(caller.person.role)

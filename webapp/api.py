@@ -7,6 +7,7 @@ at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -15,25 +16,21 @@ from pydantic import Field
 
 from decision_archive.report import report_filename
 from decision_archive.store import AccessEntry, RecordIndex
+from review.actions import ACTIONS, PersonAction
 from review.models import (
     IDENTIFIER_PATTERN,
     SLUG_PATTERN,
-    DecisionBody,
     IncidentCategory,
-    NoteBody,
-    ReasonBody,
     ReviewRequest,
     ReviewState,
     ReviewStatus,
-    SecondReviewBody,
     SlaTier,
     StrictModel,
 )
 from temporal_runtime.reviews import RetryingStep, ReviewFilter, ReviewSummary
 from webapp.access import Permission
 from webapp.people import Caller
-from webapp.person_requests import PERSON_REQUESTS, update_id
-from webapp.services import WebServices, authorize, report_path, services_of
+from webapp.services import WebServices, authorize, report_path, services_of, update_id
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
 
@@ -267,24 +264,6 @@ async def access_log(
     return AccessLogPage(entries=entries)
 
 
-async def _send(
-    path: str,
-    review_id: str,
-    body: object,
-    request: Request,
-    services: WebServices,
-    caller: Caller,
-    key: str | None,
-) -> ReviewView:
-    spec = PERSON_REQUESTS[path]
-    await spec.send(
-        services.reviews, review_id, caller.as_person(), body, update_id(path, caller, key)
-    )
-    # The update answers with a small acknowledgement; the review itself is read as usual.
-    state = await services.reviews.state(review_id)
-    return await view(request, services, caller, state, after=path)
-
-
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -297,97 +276,64 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
+Actor = Annotated[Caller, Depends(authorize(Permission.ACT_ON_REVIEWS))]
 
 
-def _caller(path: str) -> Any:
-    return Depends(authorize(PERSON_REQUESTS[path].permission))
-
-
-@router.post("/reviews/{review_id}/claim", response_model=ReviewView)
-async def claim(
+async def act(
+    action: PersonAction[Any],
     review_id: str,
+    body: StrictModel | None,
     request: Request,
-    services: Services,
-    caller: Annotated[Caller, _caller("claim")],
-    key: IdempotencyKey = None,
+    services: WebServices,
+    caller: Caller,
+    key: str | None,
 ) -> ReviewView:
-    """Claim the review for the caller."""
-    return await _send("claim", review_id, None, request, services, caller, key)
+    """Send a person's request to the review; answer with the review as it now is."""
+    await services.reviews.act(
+        review_id,
+        action,
+        action.request_for(caller.as_person(), body),
+        update_id(action, caller, key),
+    )
+    # The update answers with a small acknowledgement; the review itself is read as usual.
+    state = await services.reviews.state(review_id)
+    return await view(request, services, caller, state, after=action.path)
 
 
-@router.post("/reviews/{review_id}/decision", response_model=ReviewView)
-async def decide(
-    review_id: str,
-    request: Request,
-    body: DecisionBody,
-    services: Services,
-    caller: Annotated[Caller, _caller("decision")],
-    key: IdempotencyKey = None,
-) -> ReviewView:
-    """Decide a review the caller has claimed."""
-    return await _send("decision", review_id, body, request, services, caller, key)
+def _action_route(action: PersonAction[Any]) -> None:
+    """POST /api/v1/reviews/{review_id}/{path} for one action, its body typed for OpenAPI."""
+
+    async def endpoint(
+        review_id: str,
+        request: Request,
+        services: Services,
+        caller: Actor,
+        key: IdempotencyKey = None,
+        body: Any = None,
+    ) -> ReviewView:
+        return await act(action, review_id, body, request, services, caller, key)
+
+    # The body parameter takes the action's own model (none for a claim), so FastAPI validates
+    # it and the OpenAPI document shows it.
+    signature = inspect.signature(endpoint)
+    parameters = [p for p in signature.parameters.values() if p.name not in ("body", "key")]
+    if action.body is not None:
+        required = inspect.Parameter.empty
+        parameters.append(
+            signature.parameters["body"].replace(annotation=action.body, default=required)
+        )
+    parameters.append(signature.parameters["key"])
+    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    router.add_api_route(
+        f"/reviews/{{review_id}}/{action.path}",
+        endpoint,
+        methods=["POST"],
+        response_model=ReviewView,
+        summary=action.summary,
+        description=action.summary,
+        name=action.update,
+    )
 
 
-@router.post("/reviews/{review_id}/second-review", response_model=ReviewView)
-async def second_review(
-    review_id: str,
-    request: Request,
-    body: SecondReviewBody,
-    services: Services,
-    caller: Annotated[Caller, _caller("second-review")],
-    key: IdempotencyKey = None,
-) -> ReviewView:
-    """Approve or return a decision awaiting second review."""
-    return await _send("second-review", review_id, body, request, services, caller, key)
-
-
-@router.post("/reviews/{review_id}/notes", response_model=ReviewView)
-async def add_note(
-    review_id: str,
-    request: Request,
-    body: NoteBody,
-    services: Services,
-    caller: Annotated[Caller, _caller("notes")],
-    key: IdempotencyKey = None,
-) -> ReviewView:
-    """Add a note to the case file."""
-    return await _send("notes", review_id, body, request, services, caller, key)
-
-
-@router.post("/reviews/{review_id}/request-more-info", response_model=ReviewView)
-async def request_more_info(
-    review_id: str,
-    request: Request,
-    body: ReasonBody,
-    services: Services,
-    caller: Annotated[Caller, _caller("request-more-info")],
-    key: IdempotencyKey = None,
-) -> ReviewView:
-    """Send the review back to gathering evidence."""
-    return await _send("request-more-info", review_id, body, request, services, caller, key)
-
-
-@router.post("/reviews/{review_id}/escalate", response_model=ReviewView)
-async def escalate(
-    review_id: str,
-    request: Request,
-    body: ReasonBody,
-    services: Services,
-    caller: Annotated[Caller, _caller("escalate")],
-    key: IdempotencyKey = None,
-) -> ReviewView:
-    """Raise the review to the leads' queue."""
-    return await _send("escalate", review_id, body, request, services, caller, key)
-
-
-@router.post("/reviews/{review_id}/retry-actioning", response_model=ReviewView)
-async def retry_actioning(
-    review_id: str,
-    request: Request,
-    body: ReasonBody,
-    services: Services,
-    caller: Annotated[Caller, _caller("retry-actioning")],
-    key: IdempotencyKey = None,
-) -> ReviewView:
-    """Retry actioning a platform service refused, once the cause is fixed."""
-    return await _send("retry-actioning", review_id, body, request, services, caller, key)
+for _action in ACTIONS:
+    _action_route(_action)

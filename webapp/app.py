@@ -31,13 +31,11 @@ from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused
 from webapp import api, codec_server, pages
 from webapp.i18n import translator
 from webapp.people import load_directory
-from webapp.services import WebServices
+from webapp.services import HTTP_STATUS, WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
 from worker import PolicySettings, load_policy
 
 log = logging.getLogger("deactivation_review.webapp")
-
-STATUS_BY_KIND = {"conflict": 409, "invalid": 422, "forbidden": 403}
 
 
 async def build_services(settings: WebSettings) -> WebServices:
@@ -149,12 +147,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewRuleError)
     async def rule_refused(request: Request, err: ReviewRuleError) -> Response:
         fields = [{"field": err.field, "problem": str(err)}] if err.field else None
-        return problem(request, STATUS_BY_KIND[err.kind], str(err), fields)
+        return problem(request, HTTP_STATUS[err.kind], str(err), fields)
 
     @app.exception_handler(ReviewRefused)
     async def workflow_refused(request: Request, err: ReviewRefused) -> Response:
         fields = [{"field": err.field, "problem": str(err)}] if err.field else None
-        return problem(request, STATUS_BY_KIND[err.kind], str(err), fields)
+        return problem(request, HTTP_STATUS[err.kind], str(err), fields)
 
     @app.exception_handler(ReviewsUnavailable)
     async def unavailable(request: Request, err: ReviewsUnavailable) -> Response:

@@ -15,8 +15,9 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from review.actions import ACTIONS, CLAIM, PersonAction
 from review.models import (
     EnforcementAction,
     IncidentCategory,
@@ -24,16 +25,23 @@ from review.models import (
     ReviewStatus,
     Severity,
     SlaTier,
+    StrictModel,
 )
 from review.notices import preview_notices
 from review.policy_files import entry_path
 from temporal_runtime.reviews import ReviewFilter, ReviewRefused, ReviewSummary
-from webapp.access import Permission, allowed, refusal
+from webapp.access import Permission, allowed, may, refusal
 from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
 from webapp.i18n import app_locale, locales, translator
 from webapp.people import Caller
-from webapp.person_requests import PERSON_REQUESTS, PersonRequest, update_id
-from webapp.services import WebServices, current_caller, report_path, services_of
+from webapp.services import (
+    HTTP_STATUS,
+    WebServices,
+    current_caller,
+    report_path,
+    services_of,
+    update_id,
+)
 from webapp.settings import WEBAPP_DIR
 
 router = APIRouter(include_in_schema=False)
@@ -79,7 +87,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "action_key": secrets.token_urlsafe(16),
             "now": datetime.now(UTC),
             "time_left": time_left,
-            "may": lambda p: caller is not None and allowed(caller, Permission(p)),
+            "may": lambda name: may(caller, name),
             **context,
         },
         status_code=status,
@@ -215,7 +223,7 @@ async def queue(
         categories=list(IncidentCategory),
         statuses=[s for s in ReviewStatus if s is not ReviewStatus.CLOSED],
         markets=sorted({r.market for r in reviews} | ({market} if market else set())),
-        can_claim=allowed(caller, Permission.CLAIM),
+        can_claim=may(caller, CLAIM.update),
     )
 
 
@@ -386,7 +394,7 @@ async def preview(
     )
 
 
-def _body(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+def _body(model: type[StrictModel], data: dict[str, Any]) -> StrictModel:
     fields = {k: v for k, v in data.items() if k in model.model_fields and v not in ("", None)}
     if "policy_refs" in model.model_fields:
         fields["policy_refs"] = data.get("policy_refs_list") or []
@@ -395,36 +403,36 @@ def _body(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     return model.model_validate(fields)
 
 
-def _form_handler(spec: PersonRequest) -> Any:
+def _form_handler(action: PersonAction[Any]) -> Any:
     async def submit(request: Request, review_id: str) -> Response:
         """Check the form, send the request; re-render with the reason if refused."""
-        caller = person(request, spec.permission)
+        caller = person(request, Permission.ACT_ON_REVIEWS)
         data = await form(request)
         data["policy_refs_list"] = (await request.form()).getlist("policy_refs")
         services = services_of(request)
         try:
-            body = _body(spec.body, data) if spec.body else None
+            body = _body(action.body, data) if action.body else None
             key = str(data.get("idempotency_key") or "") or None
-            await spec.send(
-                services.reviews,
+            await services.reviews.act(
                 review_id,
-                caller.as_person(),
-                body,
-                update_id(spec.path, caller, key),
+                action,
+                action.request_for(caller.as_person(), body),
+                update_id(action, caller, key),
             )
         except ValidationError as err:
             reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
             return await review_page(request, review_id, caller, 422, reasons, data)
         except ReviewRefused as err:
-            status = {"conflict": 409, "invalid": 422, "forbidden": 403}[err.kind]
             message = f"{err.field}: {err}" if err.field else str(err)
-            return await review_page(request, review_id, caller, status, message, data)
+            return await review_page(
+                request, review_id, caller, HTTP_STATUS[err.kind], message, data
+            )
         return _back(review_id)
 
     return submit
 
 
-for _spec in PERSON_REQUESTS.values():
+for _action in ACTIONS:
     router.add_api_route(
-        f"/reviews/{{review_id}}/{_spec.path}", _form_handler(_spec), methods=["POST"]
+        f"/reviews/{{review_id}}/{_action.path}", _form_handler(_action), methods=["POST"]
     )

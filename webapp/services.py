@@ -7,13 +7,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import HTTPException, Request
 
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import AccessAction, AccessEntry, DecisionArchive
 from notifications.rendering import MessageRenderer
+from review.actions import PersonAction
+from review.lifecycle import RuleKind
 from review.matrix import ReviewPolicy
 from review.models import ReviewState, ReviewStatus
 from temporal_runtime.reviews import ReviewClient
@@ -21,6 +23,15 @@ from webapp.access import Permission, allowed, refusal
 from webapp.auth import caller_of, csrf_valid, uses_session
 from webapp.people import Caller, PeopleDirectory
 from webapp.settings import WebSettings
+
+HTTP_STATUS: dict[RuleKind, int] = {"conflict": 409, "invalid": 422, "forbidden": 403}
+"""How a refusal by the review's rules (review/lifecycle.py) answers over HTTP."""
+
+
+def update_id(action: PersonAction[Any], caller: Caller, key: str | None) -> str | None:
+    """The workflow update id for a person's idempotency key, scoped to the action and person
+    so that two people's keys never collide."""
+    return f"{action.path}:{caller.name}:{key}" if key else None
 
 
 @dataclass

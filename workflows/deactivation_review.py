@@ -26,43 +26,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
     from activities.accounts import AccountActivities, EnforcementOrder, HoldOrder
     from activities.evidence import EvidenceActivities
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities
     from activities.records import RecordActivities
-    from review import lifecycle
+    from review import actions, lifecycle
+    from review.actions import PersonAction
     from review.case_record import ArchivedRecord, case_record
-    from review.lifecycle import CarriedReview, ReviewRuleError
+    from review.lifecycle import ERROR_TYPES, CarriedReview, ReviewRuleError
     from review.matrix import ReviewPolicy
     from review.models import (
         AccountChange,
-        ClaimRequest,
-        DecisionRequest,
         EnforcementAction,
-        EscalationRequest,
         EvidenceItem,
         EvidenceQuery,
         EvidenceSource,
-        MoreInfoRequest,
-        NoteRequest,
-        RetryActioningRequest,
         ReviewAck,
         ReviewRequest,
         ReviewState,
         ReviewStatus,
-        SecondReviewRequest,
     )
     from review.notices import NoticeJob, plan_hold_notice, plan_notices
+    from review.policy_files import entry_path
     from workflows import search_attributes
 
 T = TypeVar("T")
@@ -83,13 +80,6 @@ SERVICE_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
 )
-
-# The error types update callers see; the web app maps them to HTTP 409 / 422 / 403.
-ERROR_TYPES = {
-    "conflict": "ReviewConflict",
-    "invalid": "InvalidRequest",
-    "forbidden": "NotPermitted",
-}
 
 
 @workflow.defn
@@ -356,76 +346,24 @@ class DeactivationReview:
         """The review as the specialist sees it."""
         return self._current()
 
-    @workflow.update
-    def claim(self, request: ClaimRequest) -> ReviewAck:
-        """Take the review to work it."""
-        lifecycle.apply_claim(self._current(), request, workflow.now())
-        return self._acknowledge("claim")
+    @workflow.update(dynamic=True)
+    def act(self, name: str, args: Sequence[RawValue]) -> ReviewAck:
+        """Apply a person's request (``claim``, ``submit_decision``, ... : the update names and
+        their rules are declared once, in review/actions.py)."""
+        action, request = self._decoded(name, args)
+        action.apply(self._current(), request, workflow.now())
+        self._publish()
+        state = self._current()
+        return ReviewAck(review_id=state.review_id, status=state.status, accepted=action.update)
 
-    @claim.validator
-    def _validate_claim(self, request: ClaimRequest) -> None:
-        self._check(lambda s: lifecycle.check_claim(s, request))
-
-    @workflow.update
-    def submit_decision(self, request: DecisionRequest) -> ReviewAck:
-        """Decide; the review moves to second review or to actioning."""
-        lifecycle.apply_decision(self._current(), request, workflow.now())
-        return self._acknowledge("submit_decision")
-
-    @submit_decision.validator
-    def _validate_decision(self, request: DecisionRequest) -> None:
-        policy = self._policy
-        self._check(lambda s: lifecycle.check_decision(s, request, policy))  # type: ignore[arg-type]
-
-    @workflow.update
-    def submit_second_review(self, request: SecondReviewRequest) -> ReviewAck:
-        """A lead approves the decision or returns it to the specialist."""
-        lifecycle.apply_second_review(self._current(), request, workflow.now())
-        return self._acknowledge("submit_second_review")
-
-    @submit_second_review.validator
-    def _validate_second_review(self, request: SecondReviewRequest) -> None:
-        self._check(lambda s: lifecycle.check_second_review(s, request))
-
-    @workflow.update
-    def add_note(self, request: NoteRequest) -> ReviewAck:
-        """Add a note to the case file."""
-        lifecycle.apply_note(self._current(), request, workflow.now())
-        return self._acknowledge("add_note")
-
-    @add_note.validator
-    def _validate_note(self, request: NoteRequest) -> None:
-        self._check(lambda s: lifecycle.check_note(s, request))
-
-    @workflow.update
-    def request_more_info(self, request: MoreInfoRequest) -> ReviewAck:
-        """Send the review back to gathering evidence."""
-        lifecycle.apply_more_info(self._current(), request, workflow.now())
-        return self._acknowledge("request_more_info")
-
-    @request_more_info.validator
-    def _validate_more_info(self, request: MoreInfoRequest) -> None:
-        self._check(lambda s: lifecycle.check_more_info(s, request))
-
-    @workflow.update
-    def escalate(self, request: EscalationRequest) -> ReviewAck:
-        """Raise the review to the leads' queue."""
-        lifecycle.escalate(self._current(), request.reason, workflow.now(), request.reviewer)
-        return self._acknowledge("escalate")
-
-    @escalate.validator
-    def _validate_escalation(self, request: EscalationRequest) -> None:
-        self._check(lambda s: lifecycle.check_escalation(s, request))
-
-    @workflow.update
-    def retry_actioning(self, request: RetryActioningRequest) -> ReviewAck:
-        """Try the refused actioning step again once the cause is fixed."""
-        lifecycle.apply_retry_actioning(self._current(), request, workflow.now())
-        return self._acknowledge("retry_actioning")
-
-    @retry_actioning.validator
-    def _validate_retry_actioning(self, request: RetryActioningRequest) -> None:
-        self._check(lambda s: lifecycle.check_retry_actioning(s, request))
+    @act.validator
+    def _validate(self, name: str, args: Sequence[RawValue]) -> None:
+        """Refuse a request the review cannot take now; a refusal leaves no trace in history."""
+        with _as_update_failure():
+            action, request = self._decoded(name, args)
+            state, policy = self._current(), self._policy
+            assert policy is not None  # a review has its policy before its state
+            action.refuse(state, request, policy)
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -436,14 +374,21 @@ class DeactivationReview:
             )
         return self._state
 
-    def _check(self, rule: Callable[[ReviewState], None]) -> None:
-        """Run a lifecycle check; a refusal becomes a typed update failure naming the field."""
+    def _decoded(self, name: str, args: Sequence[RawValue]) -> tuple[PersonAction[Any], Any]:
+        """The action an update names and its request; ReviewRuleError naming the field when
+        the request is not one."""
+        action = actions.BY_UPDATE.get(name)
+        if action is None:
+            raise ReviewRuleError("invalid", f"no such request: {name}")
+        if len(args) != 1:
+            raise ReviewRuleError("invalid", f"{name} takes one request")
         try:
-            rule(self._current())
-        except ReviewRuleError as err:
-            raise ApplicationError(
-                str(err), {"field": err.field}, type=ERROR_TYPES[err.kind], non_retryable=True
-            ) from None
+            request = workflow.payload_converter().from_payload(args[0].payload, action.request)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = entry_path(tuple(first["loc"]))
+            raise ReviewRuleError("invalid", f"{field}: {first['msg']}", field) from None
+        return action, request
 
     def _publish(self) -> None:
         """Keep the review's search attributes current, upserting only values that changed
@@ -454,11 +399,16 @@ class DeactivationReview:
         if updates:
             workflow.upsert_search_attributes(updates)
 
-    def _acknowledge(self, update: str) -> ReviewAck:
-        """Publish what the update changed and answer with a small acknowledgement."""
-        self._publish()
-        state = self._current()
-        return ReviewAck(review_id=state.review_id, status=state.status, accepted=update)
+
+@contextlib.contextmanager
+def _as_update_failure() -> Iterator[None]:
+    """A lifecycle refusal becomes a typed update failure naming the field."""
+    try:
+        yield
+    except ReviewRuleError as err:
+        raise ApplicationError(
+            str(err), {"field": err.field}, type=ERROR_TYPES[err.kind], non_retryable=True
+        ) from None
 
 
 def _failure_reason(err: ActivityError) -> str:
