@@ -3,6 +3,12 @@
 Connects with Temporal's standard environment settings (see temporal_runtime.connection), reads
 platform service URLs from ``DR_*`` variables (see activities.platform), and refuses to start
 when a policy file is invalid, naming the file, the entry and the problem.
+
+It serves as one build of the Worker Deployment ``DR_DEPLOYMENT_NAME`` (``DR_BUILD_ID``, see
+temporal_runtime.deployment), with reviews PINNED to the build they started on. It gets new
+reviews once that build is made current (``make run`` does so; in production an operator does,
+with ``temporal worker deployment set-current-version``). ``DR_WORKER_VERSIONING=false`` runs it
+unversioned.
 """
 
 from __future__ import annotations
@@ -11,17 +17,20 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.accounts import AccountActivities
 from activities.evidence import EvidenceActivities
+from activities.failures import FailureInterceptor
 from activities.notifications import NotificationActivities
 from activities.platform import PlatformEndpoints
 from activities.policy import PolicyActivities
@@ -33,6 +42,7 @@ from review.markets import MARKETS_FILE, load_markets
 from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
 from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
+from temporal_runtime.deployment import DeploymentSettings
 from temporal_runtime.encryption import KeyRingError, load_key_ring
 from temporal_runtime.redaction import configure_logging
 from workflows.deactivation_review import DeactivationReview
@@ -66,9 +76,18 @@ def build_worker(
     http: httpx.AsyncClient,
     archive: DecisionArchive,
     task_queue: str = TASK_QUEUE,
+    *,
+    deployment_config: WorkerDeploymentConfig | None = None,
+    workflows: Sequence[type] = (DeactivationReview,),
     **worker_options: Any,
 ) -> Worker:
-    """A worker for review workflows and their activities (``worker_options`` go to Worker)."""
+    """A worker for review workflows and their activities (``worker_options`` go to Worker).
+
+    ``deployment_config`` makes it one build of a Worker Deployment (see
+    ``DeploymentSettings.worker_config``); without it the worker is unversioned, as tests and
+    history recording on their own task queues want. ``workflows`` is DeactivationReview; a
+    variant registered under the same name stands for a later build's changed code.
+    """
     evidence = EvidenceActivities(endpoints, http, archive)
     accounts = AccountActivities(endpoints, http)
     notices = NotificationActivities(endpoints, http, renderer)
@@ -76,7 +95,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[DeactivationReview],
+        workflows=list(workflows),
         activities=[
             PolicyActivities(policy).load_review_policy,
             evidence.gather_evidence,
@@ -85,7 +104,21 @@ def build_worker(
             notices.send_notice,
             records.archive_case_record,
         ],
+        deployment_config=deployment_config,
+        # Every activity failure reaches Temporal short and classified (activities/failures.py).
+        interceptors=[FailureInterceptor()],
         **worker_options,
+    )
+
+
+def describe_build(deployment: DeploymentSettings) -> str:
+    """Which build this worker is, for its log: what an operator makes current to route to it."""
+    version = deployment.version()
+    if version is None:
+        return "an unversioned worker"
+    return (
+        f"build {version.build_id} of deployment {version.deployment_name} (reviews pinned; "
+        f"new ones arrive once this build is current)"
     )
 
 
@@ -96,6 +129,11 @@ async def main() -> int:
         policy, renderer = load_policy(PolicySettings())
     except PolicyFileError as err:
         print(f"worker: not starting, a policy file is invalid:\n{err}", file=sys.stderr)
+        return 2
+    try:
+        deployment = DeploymentSettings()
+    except ValidationError as err:
+        print(f"worker: not starting, invalid deployment settings:\n{err}", file=sys.stderr)
         return 2
     endpoints = PlatformEndpoints()
     try:
@@ -120,12 +158,21 @@ async def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with httpx.AsyncClient() as http:
-        worker = build_worker(client, policy, renderer, endpoints, http, archive)
+        worker = build_worker(
+            client,
+            policy,
+            renderer,
+            endpoints,
+            http,
+            archive,
+            deployment_config=deployment.worker_config(),
+        )
         async with worker:
             log.info(
-                "serving task queue %s in namespace %s with matrix %s, archive %s",
+                "serving task queue %s in namespace %s as %s with matrix %s, archive %s",
                 worker.task_queue,
                 client.namespace,
+                describe_build(deployment),
                 policy.matrix.version,
                 archive.engine.url.render_as_string(hide_password=True),
             )
