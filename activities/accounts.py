@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 
 from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
-from review.models import AccountChange, EnforcementAction, StrictModel
+from review.models import AccountChange, EnforcementAction, StrictModel, UpstreamModel
 
 
 class HoldOrder(StrictModel):
@@ -33,8 +32,7 @@ class EnforcementOrder(StrictModel):
     idempotency_key: str
 
 
-class _ServiceAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class _ServiceAnswer(UpstreamModel):
     account_id: str
     status: str
     reference: str

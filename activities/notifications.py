@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 
 from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
 from notifications.rendering import MessageRenderer
-from review.models import SentMessage
+from review.models import SentMessage, UpstreamModel
 from review.notices import NoticeJob
 
 
-class _GatewayAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class _GatewayAnswer(UpstreamModel):
     id: str
 
 

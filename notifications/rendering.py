@@ -15,6 +15,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from review.guidelines import CommunityGuidelines, load_guidelines
+from review.locales import negotiate
 from review.markets import Markets, load_markets
 from review.models import StrictModel
 from review.notices import NoticeJob
@@ -75,14 +76,8 @@ class MessageRenderer:
 
     def resolve_locale(self, requested: str) -> tuple[str, str | None]:
         """The locale to write in, and the requested one when it had to fall back."""
-        available = self.locales()
-        if requested in available:
-            return requested, None
-        language = requested.split("-")[0]
-        same_language = [loc for loc in available if loc.split("-")[0] == language]
-        if same_language:
-            return same_language[0], requested
-        return BASE_LOCALE, requested
+        locale = negotiate(requested, self.locales(), BASE_LOCALE)
+        return locale, None if locale == requested else requested
 
     def render(self, job: NoticeJob) -> RenderedMessage:
         """Render the job in the recipient's language (or its fallback)."""

@@ -129,15 +129,18 @@ GuidelineRef = Annotated[str, StringConstraints(pattern=r"^CG-[A-Z]+-[0-9]+$")]
 
 
 class StrictModel(BaseModel):
-    """Base for our own boundary models: unknown fields are an error."""
+    """Base for our own boundary models: unknown fields are an error. A validation error
+    names the field and the problem, never the value (it may be personal data), so it is safe
+    to log before any redaction."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 class UpstreamModel(BaseModel):
-    """Base for data read from other systems: unknown fields are ignored."""
+    """Base for data read from other systems: unknown fields are ignored, and validation
+    errors never quote the values."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
 
 # --- intake -------------------------------------------------------------------------------------

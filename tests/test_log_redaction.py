@@ -15,6 +15,7 @@ from typing import Any
 
 import pydantic
 import pytest
+from pydantic import ValidationError
 
 from review.models import ReviewRequest
 from temporal_runtime.redaction import (
@@ -23,6 +24,7 @@ from temporal_runtime.redaction import (
     install_redaction,
     redact,
 )
+from tests.conftest import review_request
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -280,6 +282,13 @@ def test_install_redaction_adds_the_filter_once() -> None:
 # --- the filter on records ----------------------------------------------------------------------
 
 
+class ForeignModel(pydantic.BaseModel):
+    """A model of some library's, which does not hide inputs in its errors as ours do."""
+
+    summary: str
+    source: str
+
+
 def test_pydantic_validation_error_is_logged_without_the_payload(captured: Captured) -> None:
     marker = f"MRK{uuid.uuid4().hex[:8]}"
     summary = f"{marker} María López said the driver threatened her"
@@ -288,7 +297,7 @@ def test_pydantic_validation_error_is_logged_without_the_payload(captured: Captu
     rest = {k: v for k, v in intake_payload().items() if k not in ("summary", "source")}
     payload = {"summary": summary, **rest}
     with pytest.raises(pydantic.ValidationError) as raised:
-        ReviewRequest.model_validate(payload)
+        ForeignModel.model_validate(payload)
     err = raised.value
     assert marker in str(err)
 
@@ -299,7 +308,7 @@ def test_pydantic_validation_error_is_logged_without_the_payload(captured: Captu
 
     assert marker not in captured.text
     assert "ValidationError" in captured.text
-    assert "validation error for ReviewRequest" in captured.text
+    assert "validation error for ForeignModel" in captured.text
     assert "intake rejected for INC-1001" in captured.text
     assert "input_value=[redacted], input_type=dict" in captured.text
 
@@ -439,3 +448,14 @@ def test_a_password_in_a_database_url_is_redacted() -> None:
 )
 def test_camel_case_names_authors_and_places_are_redacted(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+def test_validation_errors_of_our_models_never_quote_the_values() -> None:
+    body = review_request().model_dump(mode="json")
+    body["account"]["locale"] = "Ana López, +52 55 1234 5678"
+
+    with pytest.raises(ValidationError) as invalid:
+        ReviewRequest.model_validate(body)
+
+    assert "account.locale" in str(invalid.value).replace("\n  ", ".")
+    assert "Ana" not in str(invalid.value) and "5678" not in str(invalid.value)

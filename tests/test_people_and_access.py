@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from review import actions
+from review.locales import negotiate
 from review.models import Person, PersonRole
 from review.policy_files import PolicyFileError
 from webapp.access import Permission, allowed, may
@@ -109,3 +110,20 @@ def test_every_locale_has_every_app_string() -> None:
 def test_an_unknown_app_locale_falls_back_by_language_then_to_english() -> None:
     assert translator("es-AR")("nav_queue") == "Cola"
     assert translator("fr-FR")("nav_queue") == "Queue"
+
+
+@pytest.mark.parametrize(
+    ("requested", "chosen"),
+    [
+        ("es-MX", "es-MX"),
+        ("es-mx", "es-MX"),
+        ("es-AR", "es-MX"),
+        ("es", "es-MX"),
+        ("en-GB", "en"),
+        ("pt-BR", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_one_locale_rule_for_the_app_and_the_messages(requested: str | None, chosen: str) -> None:
+    assert negotiate(requested, ["en", "es-MX"], "en") == chosen

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from review.locales import negotiate
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 BASE_LOCALE = "en"
 
@@ -25,11 +27,7 @@ def locales() -> list[str]:
 
 def app_locale(requested: str | None) -> str:
     """The app locale for a person's preference: exact, same language, else English."""
-    available = locales()
-    if requested in available:
-        return requested
-    language = (requested or "").split("-")[0]
-    return next((loc for loc in available if loc.split("-")[0] == language), BASE_LOCALE)
+    return negotiate(requested, locales(), BASE_LOCALE)
 
 
 def translator(locale: str) -> Callable[[str], str]:
