@@ -39,7 +39,7 @@ lint: $(STAMP)
 # make histories TAG=what-changed
 histories: $(STAMP)
 	@test -n "$(TAG)" || { echo "usage: make histories TAG=what-changed"; exit 2; }
-	$(PY) -m scripts.record_histories $(TAG)
+	$(PY) -m scripts.record_histories "$(TAG)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -9,6 +9,7 @@ replay test keeps replaying every shape of review that may still be running.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import sys
@@ -45,9 +46,10 @@ from worker import PolicySettings, build_worker, load_policy
 from workflows import search_attributes
 
 ROOT = Path(__file__).resolve().parent.parent
-HISTORIES = ROOT / "tests" / "histories"
+# DR_HISTORIES_DIR records elsewhere (the recorder's own test does, to leave the folder alone).
+HISTORIES = Path(os.environ.get("DR_HISTORIES_DIR") or ROOT / "tests" / "histories")
 # A test-only key, committed beside the histories it encrypts (they hold synthetic data only).
-REPLAY_KEYS = HISTORIES / "replay_keys.toml"
+REPLAY_KEYS = ROOT / "tests" / "histories" / "replay_keys.toml"
 PLATFORM_PORT = 8199
 SPECIALIST = Person(id="ana", role=PersonRole.SPECIALIST)
 LEAD = Person(id="luis", role=PersonRole.LEAD)

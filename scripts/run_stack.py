@@ -34,6 +34,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import starter
 from activities.platform import PlatformEndpoints
+from temporal_runtime import deployment
 from temporal_runtime.connection import exit_process
 from temporal_runtime.encryption import DEMO_KEY_FILE, new_key_file
 from workflows.search_attributes import dev_server_flags
@@ -500,6 +501,10 @@ def main() -> int:
             stack.start(service)
             wait_until(partial(service.ready, service), service.what, stack)
             service.awaiting_ready = False
+        # The worker polls now: its build gets new reviews only once it is current.
+        print("Making the worker's build current (new reviews start on it, pinned) ...")
+        if deployment.main([]) != 0:
+            raise StackFailed("could not make the worker's build current; see above")
         print("Seeding demo reviews (ones from an earlier run are found, not duplicated) ...")
         if starter.main([str(DEMO_REVIEWS)]) != 0:
             raise StackFailed("seeding the demo reviews failed")
