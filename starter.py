@@ -23,7 +23,7 @@ from review.models import ReviewRequest
 from review.policy_files import entry_path
 from temporal_runtime.connection import connect, exit_process
 from temporal_runtime.encryption import KeyRingError
-from temporal_runtime.reviews import ReviewClient
+from workflows.client import ReviewClient
 
 
 @dataclass

@@ -18,12 +18,10 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.worker import Worker, WorkerDeploymentConfig
@@ -37,35 +35,16 @@ from activities.policy import PolicyActivities
 from activities.records import RecordActivities
 from decision_archive.store import DecisionArchive
 from notifications.rendering import MessageRenderer
-from review.guidelines import GUIDELINES_FILE, load_guidelines
-from review.markets import MARKETS_FILE, load_markets
-from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
+from observability.redaction import configure_logging
+from policy import PolicySettings, load_policy
+from review.matrix import ReviewPolicy
 from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
 from temporal_runtime.deployment import DeploymentSettings
 from temporal_runtime.encryption import KeyRingError, load_key_ring
-from temporal_runtime.redaction import configure_logging
 from workflows.deactivation_review import DeactivationReview
 
 log = logging.getLogger("deactivation_review.worker")
-
-
-class PolicySettings(BaseSettings):
-    """Which policy files the worker serves; the shipped ones unless overridden."""
-
-    model_config = SettingsConfigDict(env_prefix="DR_", extra="ignore")
-
-    matrix_file: Path = MATRIX_FILE
-    guidelines_file: Path = GUIDELINES_FILE
-    markets_file: Path = MARKETS_FILE
-
-
-def load_policy(settings: PolicySettings) -> tuple[ReviewPolicy, MessageRenderer]:
-    """Load and validate every policy file; raises PolicyFileError naming what is wrong."""
-    guidelines = load_guidelines(settings.guidelines_file)
-    matrix = load_matrix(settings.matrix_file, guidelines)
-    renderer = MessageRenderer(guidelines=guidelines, markets=load_markets(settings.markets_file))
-    return ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs()), renderer
 
 
 def build_worker(

@@ -35,12 +35,12 @@ from pathlib import Path
 
 from decision_archive.retention import plan_purge
 from decision_archive.store import AccessEntry, DecisionArchive
+from policy import PolicySettings, load_policy
 from review import lifecycle
 from review.case_record import CaseRecord, case_record
 from review.markets import load_markets
 from review.models import ClaimRequest, DecisionRequest, Person, PersonRole, ReviewRequest
 from temporal_runtime.encryption import KeyRing
-from worker import PolicySettings, load_policy
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 ANA = Person(id="ana", role=PersonRole.SPECIALIST)

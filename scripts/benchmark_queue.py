@@ -40,10 +40,11 @@ from temporalio.testing import WorkflowEnvironment
 from activities.platform import PlatformEndpoints
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
+from policy import PolicySettings, load_policy
 from review.models import IncidentCategory, ReviewRequest, ReviewStatus, Severity, SlaTier
-from temporal_runtime.reviews import ReviewClient, ReviewFilter
-from worker import PolicySettings, build_worker, load_policy
+from worker import build_worker
 from workflows import search_attributes
+from workflows.client import ReviewClient, ReviewFilter
 
 PORT = 8198
 

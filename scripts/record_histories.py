@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.platform import PlatformEndpoints
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
+from policy import PolicySettings, load_policy
 from review import actions
 from review.models import (
     ClaimRequest,
@@ -41,9 +42,9 @@ from review.models import (
 )
 from temporal_runtime.connection import data_converter
 from temporal_runtime.encryption import load_key_file, new_key_file
-from temporal_runtime.reviews import ReviewClient
-from worker import PolicySettings, build_worker, load_policy
+from worker import build_worker
 from workflows import search_attributes
+from workflows.client import ReviewClient
 
 ROOT = Path(__file__).resolve().parent.parent
 # DR_HISTORIES_DIR records elsewhere (the recorder's own test does, to leave the folder alone).
@@ -189,6 +190,7 @@ def history_path(scenario: str, tag: str) -> Path:
     """Where a scenario's history recorded under ``tag`` is saved; never an existing file."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,60}", tag):
         raise SystemExit(f"TAG {tag!r}: use 3-61 lowercase letters, digits and '-'")
+    HISTORIES.mkdir(parents=True, exist_ok=True)
     path = HISTORIES / f"{scenario}__{tag}.json"
     if path.exists():
         raise SystemExit(f"{path} exists: saved histories are never re-recorded; use a new TAG")
@@ -223,7 +225,6 @@ async def record(tag: str) -> None:
             )
             async with worker:
                 reviews = ReviewClient(env.client, worker.task_queue)
-                HISTORIES.mkdir(parents=True, exist_ok=True)
                 for name, scenario in SCENARIOS.items():
                     review_id = await scenario(reviews, env)
                     history = await reviews.handle(review_id).fetch_history()

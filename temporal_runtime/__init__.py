@@ -1,2 +1,2 @@
-"""Connecting to Temporal and talking to review workflows, shared by the worker, starter.py
-and (later) the web app."""
+"""How every process meets Temporal: the connection (any cluster or Temporal Cloud, from the
+environment), the encrypting data converter, and the Worker Deployment the worker serves."""

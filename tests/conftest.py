@@ -30,19 +30,20 @@ from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from notifications.rendering import MessageRenderer
+from policy import PolicySettings, load_policy
 from review.matrix import ReviewPolicy
 from review.models import ReviewRequest
 from temporal_runtime.connection import data_converter
 from temporal_runtime.encryption import load_key_ring
-from temporal_runtime.reviews import ReviewClient
 from tests.postgres_cluster import postgres_cluster
 from webapp.app import create_app as create_web_app
 from webapp.i18n import translator
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
-from worker import PolicySettings, build_worker, load_policy
+from worker import build_worker
 from workflows import search_attributes
+from workflows.client import ReviewClient
 
 BIN = Path(sys.executable).parent
 

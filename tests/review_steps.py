@@ -17,7 +17,7 @@ from review.models import (
     ReviewState,
     ReviewStatus,
 )
-from temporal_runtime.reviews import ReviewClient
+from workflows.client import ReviewClient
 
 ANA = Person(id="ana", role=PersonRole.SPECIALIST)
 MARCO = Person(id="marco", role=PersonRole.SPECIALIST)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from decision_archive.report import CaseReportRenderer, report_filename
+from policy import PolicySettings, load_policy
 from review import lifecycle
 from review.case_record import CaseRecord, case_record
 from review.guidelines import CommunityGuidelines, load_guidelines
@@ -33,7 +34,6 @@ from review.models import (
 from tests.conftest import review_request
 from tests.review_steps import ANA, LUIS, following_recommendation
 from webapp.i18n import translator
-from worker import PolicySettings, load_policy
 
 POLICY, _ = load_policy(PolicySettings())
 GUIDELINES = load_guidelines()

@@ -16,9 +16,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from review.models import IncidentReports, ReviewStatus
-from temporal_runtime.reviews import ReviewClient
 from tests.conftest import WorkerFactory, review_request, served
 from tests.review_steps import claim_and_decide
+from workflows.client import ReviewClient
 
 MARKER = f"marker-{uuid.uuid4().hex}"
 

@@ -10,10 +10,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from review import actions
 from review.models import ClaimRequest, NoteRequest, ReviewStatus
-from temporal_runtime.reviews import ReviewClient
 from tests.conftest import BIN, CONVERTER, WorkerFactory, review_request
 from tests.review_steps import ANA, following_recommendation, wait_for_status
 from workflows import search_attributes
+from workflows.client import ReviewClient
 
 SUGGEST_AFTER_EVENTS = 60
 

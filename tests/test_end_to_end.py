@@ -12,9 +12,9 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from review.models import ReviewStatus
-from temporal_runtime.reviews import ReviewClient
 from tests.conftest import WorkerFactory, review_request
 from tests.review_steps import claim_and_decide, wait_for_status
+from workflows.client import ReviewClient
 
 ROOT = Path(__file__).resolve().parent.parent
 

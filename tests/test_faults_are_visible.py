@@ -21,10 +21,10 @@ from decision_archive.store import DecisionArchive
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import EnforcementAction, ReviewStatus
-from temporal_runtime.reviews import RetryingStep, ReviewClient
 from tests.conftest import WorkerFactory, free_port, review_request
 from tests.review_steps import claim_and_decide, wait_for_status
 from worker import build_worker
+from workflows.client import RetryingStep, ReviewClient
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 SUSPENSION = {"category": "dangerous_driving", "severity": "high"}

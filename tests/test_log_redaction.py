@@ -1,6 +1,6 @@
 """Logs never contain personal data: the redacting filter on log handlers.
 
-Each test names one behaviour of ``temporal_runtime.redaction``. Records are logged through a
+Each test names one behaviour of ``observability.redaction``. Records are logged through a
 dedicated logger into an ``io.StringIO`` handler carrying the filter (pytest's caplog handler
 would not have it), and every handler a test adds is removed again.
 """
@@ -17,13 +17,13 @@ import pydantic
 import pytest
 from pydantic import ValidationError
 
-from review.models import ReviewRequest
-from temporal_runtime.redaction import (
+from observability.redaction import (
     RedactingFilter,
     configure_logging,
     install_redaction,
     redact,
 )
+from review.models import ReviewRequest
 from tests.conftest import review_request
 
 # --- helpers ------------------------------------------------------------------------------------

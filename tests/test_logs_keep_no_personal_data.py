@@ -16,11 +16,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from temporalio.testing import WorkflowEnvironment
 
+from observability.redaction import LOG_FORMAT, install_redaction
 from review.models import ReviewStatus
-from temporal_runtime.redaction import LOG_FORMAT, install_redaction
-from temporal_runtime.reviews import ReviewClient
 from tests.conftest import WorkerFactory, review_request, served
 from tests.review_steps import claim_and_decide, wait_for_status
+from workflows.client import ReviewClient
 
 SUMMARY = f"Summary-{uuid.uuid4().hex[:8]} the driver shouted at me"
 STATEMENT = f"Statement-{uuid.uuid4().hex[:8]} I saw everything"

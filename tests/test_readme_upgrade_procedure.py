@@ -17,10 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from review.models import ReviewStatus
 from temporal_runtime.deployment import DEFAULT_DEPLOYMENT_NAME, pinned_deployment
-from temporal_runtime.reviews import ReviewClient
 from tests.conftest import BIN, CONVERTER, WorkerFactory, review_request
 from tests.review_steps import wait_for_status
 from workflows import search_attributes
+from workflows.client import ReviewClient
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

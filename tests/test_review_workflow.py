@@ -29,7 +29,6 @@ from review.models import (
     ReviewStatus,
     SecondReviewRequest,
 )
-from temporal_runtime.reviews import ReviewClient, ReviewRefused
 from tests.conftest import WorkerFactory, review_request, served
 from tests.review_steps import (
     ANA,
@@ -39,6 +38,7 @@ from tests.review_steps import (
     following_recommendation,
     wait_for_status,
 )
+from workflows.client import ReviewClient, ReviewRefused
 
 STANDARD_TIER = {"category": "dangerous_driving", "severity": "low"}  # 72 h to a decision
 

@@ -16,11 +16,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from review.models import ReviewStatus
 from temporal_runtime.connection import PERSON_FACING_RETRY
-from temporal_runtime.reviews import QUERY_TIMEOUT, UPDATE_TIMEOUT, ReviewClient
 from tests.conftest import BIN, CONVERTER, WorkerFactory, review_request
 from tests.review_steps import wait_for_status
 from webapp.app import create_app
 from webapp.services import WebServices
+from workflows.client import QUERY_TIMEOUT, UPDATE_TIMEOUT, ReviewClient
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 ANA = {"Authorization": "Bearer demo-ana-token"}

@@ -30,9 +30,9 @@ with workflow.unsafe.imports_passed_through():
         project_version,
         set_current_version,
     )
-    from temporal_runtime.reviews import ReviewClient
     from tests.conftest import WorkerFactory, review_request
     from tests.review_steps import claim_and_decide, wait_for_status
+    from workflows.client import ReviewClient
     from workflows.deactivation_review import DeactivationReview
 
 BUILD_B_MARK = "closed_on_build_b"

@@ -27,10 +27,10 @@ from review.models import (
     SlaTier,
     StrictModel,
 )
-from temporal_runtime.reviews import RetryingStep, ReviewFilter, ReviewSummary
 from webapp.access import Permission
 from webapp.people import Caller
 from webapp.services import WebServices, authorize, report_path, services_of, update_id
+from workflows.client import RetryingStep, ReviewFilter, ReviewSummary
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
 

@@ -22,18 +22,18 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
+from observability.redaction import configure_logging
+from policy import PolicySettings, load_policy
 from review.lifecycle import ReviewRuleError
 from review.policy_files import entry_path
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import load_key_ring
-from temporal_runtime.redaction import configure_logging
-from temporal_runtime.reviews import ReviewClient, ReviewNotFound, ReviewRefused, ReviewsUnavailable
 from webapp import api, codec_server, pages
 from webapp.i18n import translator
 from webapp.people import load_directory
 from webapp.services import HTTP_STATUS, WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
-from worker import PolicySettings, load_policy
+from workflows.client import ReviewClient, ReviewNotFound, ReviewRefused, ReviewsUnavailable
 
 log = logging.getLogger("deactivation_review.webapp")
 

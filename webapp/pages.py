@@ -29,7 +29,6 @@ from review.models import (
 )
 from review.notices import preview_notices
 from review.policy_files import entry_path
-from temporal_runtime.reviews import ReviewFilter, ReviewRefused, ReviewSummary
 from webapp.access import Permission, allowed, may, refusal
 from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
 from webapp.i18n import app_locale, locales, translator
@@ -43,6 +42,7 @@ from webapp.services import (
     update_id,
 )
 from webapp.settings import WEBAPP_DIR
+from workflows.client import ReviewFilter, ReviewRefused, ReviewSummary
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=WEBAPP_DIR / "templates")

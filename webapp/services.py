@@ -18,11 +18,11 @@ from review.actions import PersonAction
 from review.lifecycle import RuleKind
 from review.matrix import ReviewPolicy
 from review.models import ReviewState, ReviewStatus
-from temporal_runtime.reviews import ReviewClient
 from webapp.access import Permission, allowed, refusal
 from webapp.auth import caller_of, csrf_valid, uses_session
 from webapp.people import Caller, PeopleDirectory
 from webapp.settings import WebSettings
+from workflows.client import ReviewClient
 
 HTTP_STATUS: dict[RuleKind, int] = {"conflict": 409, "invalid": 422, "forbidden": 403}
 """How a refusal by the review's rules (review/lifecycle.py) answers over HTTP."""

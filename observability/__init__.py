@@ -1,0 +1,1 @@
+"""Operating the service: logs that keep no personal data."""
