@@ -1,8 +1,11 @@
-"""``python -m decision_archive purge [--dry-run] [--as-of TIME]``: apply record retention.
+"""``python -m decision_archive purge|migrate|schema``, on the archive at ``DR_ARCHIVE_URL``
+(default ``var/decision_archive.db``).
 
-Deletes case records older than their market's ``record_retention_days`` (policy/markets.toml)
-from the archive at ``DR_ARCHIVE_URL`` (default ``var/decision_archive.db``), printing what it
-deletes; ``--dry-run`` prints the same report and deletes nothing.
+- ``purge [--dry-run] [--as-of TIME]``: delete case records older than their market's
+  ``record_retention_days`` (policy/markets.toml), printing what it deletes; ``--dry-run``
+  prints the same report and deletes nothing.
+- ``migrate``: bring the schema to the newest revision (opening the archive does this too).
+- ``schema``: print the revision the database is at and the newest one.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from decision_archive import schema_version
 from decision_archive.retention import purge
 from decision_archive.store import ArchiveSettings, DecisionArchive
 from review.markets import MARKETS_FILE, load_markets
@@ -33,13 +39,29 @@ def main(argv: list[str] | None = None) -> int:
     purging.add_argument("--dry-run", action="store_true", help="report, delete nothing")
     purging.add_argument("--as-of", type=_as_of, help="apply retention as of this RFC 3339 time")
     purging.add_argument("--markets-file", default=str(MARKETS_FILE))
+    commands.add_parser("migrate", help="bring the schema to the newest revision")
+    commands.add_parser("schema", help="print the schema revision, and the newest one")
     args = parser.parse_args(argv)
+    settings = ArchiveSettings()
+    if args.command == "schema":
+        engine = sa.create_engine(settings.archive_url)
+        try:
+            print(
+                f"schema revision {schema_version.current(engine)}, newest {schema_version.head()}"
+            )
+        finally:
+            engine.dispose()
+        return 0
+    if args.command == "migrate":
+        DecisionArchive.from_settings(keys=None, settings=settings).close()
+        print(f"schema at revision {schema_version.head()}")
+        return 0
     try:
         markets = load_markets(Path(args.markets_file))
     except PolicyFileError as err:
         print(f"purge: not starting, a policy file is invalid:\n{err}", file=sys.stderr)
         return 2
-    archive = DecisionArchive.from_settings(keys=None, settings=ArchiveSettings())
+    archive = DecisionArchive.from_settings(keys=None, settings=settings)
     try:
         plan = purge(archive, markets, args.as_of or datetime.now(UTC), dry_run=args.dry_run)
     finally:

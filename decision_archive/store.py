@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from decision_archive import schema_version
 from review.case_record import ArchivedRecord, CaseRecord
 from review.models import PriorViolation, StrictModel
 from temporal_runtime.encryption import KeyRing, KeyRingError
@@ -101,15 +102,16 @@ class DecisionArchive:
     """Case records and the access log in one SQL database."""
 
     def __init__(self, url: str, keys: KeyRing | None) -> None:
-        """Open (and create if needed) the archive at ``url``. Without ``keys`` it can plan and
-        purge retention and keep the access log, but not write or read records."""
+        """Open the archive at ``url``, creating or migrating its schema to the newest
+        revision. Without ``keys`` it can plan and purge retention and keep the access log, but
+        not write or read records."""
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = sa.create_engine(url)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.keys = keys
-        metadata.create_all(self.engine)
+        schema_version.upgrade(self.engine)
 
     @classmethod
     def from_settings(

@@ -1,0 +1,91 @@
+"""The decision archive's schema evolves by Alembic migrations, on SQLite and PostgreSQL: the
+migrations build exactly the schema the code uses, and a database made before migrations
+existed is adopted without losing a record."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from decision_archive import schema_version
+from decision_archive.__main__ import main as archive_command
+from decision_archive.store import AccessEntry, DecisionArchive, metadata
+from review.matrix import ReviewPolicy
+from tests.conftest import TEST_KEYS
+from tests.test_decision_archive import NOW, decided_record
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a database with nothing in it, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.db'}"
+    server: str = request.getfixturevalue("postgres_url")
+    name = f"migrate_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_uses(empty_database: str) -> None:
+    DecisionArchive(empty_database, TEST_KEYS).close()
+
+    engine = sa.create_engine(empty_database)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert schema_version.current(engine) == schema_version.head()
+    engine.dispose()
+    assert differences == []
+
+
+def test_an_archive_made_before_migrations_is_adopted_without_losing_a_record(
+    empty_database: str,
+    shipped_policy: tuple[ReviewPolicy, object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The archive as it was: tables made directly, no migration history.
+    with monkeypatch.context() as before:
+        before.setattr(schema_version, "upgrade", lambda engine: metadata.create_all(engine))
+        old = DecisionArchive(empty_database, TEST_KEYS)
+        record = decided_record(shipped_policy[0])
+        written = old.write(record, NOW)
+        entry = AccessEntry(
+            at=NOW,
+            person_id="luis",
+            role="lead",
+            action="view_report",
+            review_id=written.review_id,
+            channel="page",
+            client_address="127.0.0.1",
+        )
+        old.record_access(entry)
+        old.close()
+    assert schema_version.current(sa.create_engine(empty_database)) is None
+
+    archive = DecisionArchive(empty_database, TEST_KEYS)
+
+    assert schema_version.current(archive.engine) == schema_version.head()
+    assert written.written_now and archive.read(written.review_id) == record
+    assert archive.access_log(written.review_id, None, 10) == [entry]
+    archive.close()
+
+
+def test_the_schema_command_says_where_a_database_stands(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DR_ARCHIVE_URL", empty_database)
+
+    assert archive_command(["schema"]) == 0
+    assert capsys.readouterr().out == f"schema revision None, newest {schema_version.head()}\n"
+    assert archive_command(["migrate"]) == 0
+    assert capsys.readouterr().out.endswith(f"schema at revision {schema_version.head()}\n")
+    assert archive_command(["schema"]) == 0
+    newest = schema_version.head()
+    assert capsys.readouterr().out == f"schema revision {newest}, newest {newest}\n"
