@@ -7,7 +7,8 @@ Every activity runs through ``FailureInterceptor``:
   "account status service: connection refused", with no exception chain or long stack trace,
   so the pending activity shows the reason in the web app and the Temporal Web UI instead of
   "Failure exceeds size limit"; so does an answer that does not match the contract (the
-  service can fix it; the reason names the fields, never their values);
+  service can fix it; the reason names the fields, never their values), and a database that is
+  down or locked;
 - anything else (a template that cannot render this input, a date out of range) is an error
   no retry can fix: it fails at once, so the workflow blocks the step visibly and escalates
   instead of retrying forever.
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import (
@@ -58,6 +60,11 @@ def failure_for(err: BaseException, activity_type: str) -> BaseException:
     service = SERVICE_OF_ACTIVITY.get(activity_type, activity_type)
     if isinstance(err, httpx.TransportError):
         return ApplicationError(f"{service}: {network_reason(err)}", type="ServiceUnreachable")
+    if isinstance(err, OperationalError | InterfaceError):
+        # The database is down, locked or restarting: worth asking again.
+        return ApplicationError(
+            f"{service}: database unavailable ({type(err).__name__})", type="ServiceUnreachable"
+        )
     if isinstance(err, ValidationError):
         fields = ", ".join(sorted({entry_path(e["loc"]) or "body" for e in err.errors()}))
         return ApplicationError(

@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -51,7 +52,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HISTORIES = Path(os.environ.get("DR_HISTORIES_DIR") or ROOT / "tests" / "histories")
 # A test-only key, committed beside the histories it encrypts (they hold synthetic data only).
 REPLAY_KEYS = ROOT / "tests" / "histories" / "replay_keys.toml"
-PLATFORM_PORT = 8199
 SPECIALIST = Person(id="ana", role=PersonRole.SPECIALIST)
 LEAD = Person(id="luis", role=PersonRole.LEAD)
 
@@ -186,6 +186,14 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+def free_port() -> int:
+    """A port nothing listens on now, so two recordings (or a test run) never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def history_path(scenario: str, tag: str) -> Path:
     """Where a scenario's history recorded under ``tag`` is saved; never an existing file."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,60}", tag):
@@ -201,12 +209,12 @@ async def record(tag: str) -> None:
     """Run every scenario and save its history under ``tag``."""
     paths = {name: history_path(name, tag) for name in SCENARIOS}
     server = uvicorn.Server(
-        uvicorn.Config(create_app(PlatformStore()), port=PLATFORM_PORT, log_level="warning")
+        uvicorn.Config(create_app(PlatformStore()), port=free_port(), log_level="warning")
     )
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
         await asyncio.sleep(0.05)
-    platform = PlatformEndpoints.all_at(f"http://127.0.0.1:{PLATFORM_PORT}")
+    platform = PlatformEndpoints.all_at(f"http://127.0.0.1:{server.config.port}")
     policy, renderer = load_policy(PolicySettings())
     if not REPLAY_KEYS.exists():
         new_key_file(REPLAY_KEYS, "replay1")

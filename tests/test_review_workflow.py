@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,20 +18,25 @@ from starlette.routing import Route
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.platform import PlatformEndpoints
 from decision_archive.store import DecisionArchive
+from notifications.rendering import MessageRenderer
 from review import actions
+from review.case_record import ArchivedRecord, CaseRecord
+from review.matrix import ReviewPolicy
 from review.models import (
     AccountHistory,
     ClaimRequest,
     EnforcementAction,
     EvidenceSource,
     MoreInfoRequest,
+    NoteRequest,
     RetryActioningRequest,
     ReviewState,
     ReviewStatus,
     SecondReviewRequest,
 )
-from tests.conftest import WorkerFactory, review_request, served
+from tests.conftest import TEST_KEYS, WorkerFactory, review_request, served
 from tests.review_steps import (
     ANA,
     LUIS,
@@ -38,6 +45,7 @@ from tests.review_steps import (
     following_recommendation,
     wait_for_status,
 )
+from worker import build_worker
 from workflows.client import ReviewClient, ReviewRefused
 
 STANDARD_TIER = {"category": "dangerous_driving", "severity": "low"}  # 72 h to a decision
@@ -494,3 +502,67 @@ async def test_a_second_incident_counts_the_first_decision_as_a_prior(
     assert state.recommendation.prior_violations == decided.recommendation.prior_violations + 1
     history = next(e.data for e in state.evidence if isinstance(e.data, AccountHistory))
     assert first.incident_id in [v.incident_id for v in history.prior_violations]
+
+
+class ArchiveThatIsDownAtFirst(DecisionArchive):
+    """The decision archive while its database restarts: the first writes fail, then it works."""
+
+    def __init__(self, url: str, failures: int) -> None:
+        super().__init__(url, TEST_KEYS)
+        self.failures = failures
+
+    def write(self, record: CaseRecord, now: datetime) -> ArchivedRecord:
+        if self.failures > 0:
+            self.failures -= 1
+            raise OperationalError("INSERT INTO case_records", {}, Exception("database is locked"))
+        return super().write(record, now)
+
+
+async def test_a_note_sent_while_the_case_record_is_written_is_refused_and_nothing_is_lost(
+    time_skipping_env: WorkflowEnvironment,
+    shipped_policy: tuple[ReviewPolicy, MessageRenderer],
+    demo_platform_url: str,
+    http: httpx.AsyncClient,
+    tmp_path: Path,
+) -> None:
+    archive = ArchiveThatIsDownAtFirst(f"sqlite:///{tmp_path / 'archive.db'}", failures=2)
+    policy, renderer = shipped_policy
+    worker = build_worker(
+        time_skipping_env.client,
+        policy,
+        renderer,
+        PlatformEndpoints.all_at(demo_platform_url),
+        http,
+        archive,
+        task_queue=f"test-record-{uuid.uuid4().hex[:8]}",
+    )
+    async with worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**STANDARD_TIER))
+        await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        await reviews.act(
+            started.review_id, actions.ADD_NOTE, NoteRequest(author=ANA, text="Before closing.")
+        )
+        state = await reviews.state(started.review_id)
+        while state.record_started_at is None:
+            await asyncio.sleep(0.05)
+            state = await reviews.state(started.review_id)
+
+        with pytest.raises(ReviewRefused) as refused:
+            await reviews.act(
+                started.review_id, actions.ADD_NOTE, NoteRequest(author=ANA, text="Too late.")
+            )
+        steps = await reviews.retrying_steps(started.review_id)
+        while not steps:
+            await asyncio.sleep(0.05)
+            steps = await reviews.retrying_steps(started.review_id)
+        closed = await reviews.handle(started.review_id).result()
+
+    assert refused.value.kind == "conflict"
+    assert "case record is being written" in str(refused.value)
+    assert [s.step for s in steps] == ["case record"]
+    assert steps[0].last_failure == "decision archive: database unavailable (OperationalError)"
+    record = archive.read(started.review_id)
+    assert record is not None and [n.text for n in record.notes] == ["Before closing."]
+    assert [n.text for n in closed.notes] == ["Before closing."]
+    archive.close()
