@@ -21,8 +21,10 @@ from decision_archive.store import DecisionArchive
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import EnforcementAction, ReviewStatus
-from tests.conftest import WorkerFactory, free_port, review_request
+from tests.conftest import BIN, WorkerFactory, free_port, review_request, served
 from tests.review_steps import claim_and_decide, wait_for_status
+from webapp.app import create_app
+from webapp.services import WebServices
 from worker import build_worker
 from workflows.client import RetryingStep, ReviewClient
 
@@ -155,3 +157,31 @@ async def test_intake_refuses_a_time_before_2000_naming_the_field(
     assert answer.json()["errors"] == [
         {"field": "reported_at", "problem": "Value error, must be on or after 2000-01-01"}
     ]
+
+
+async def test_the_cli_shows_the_short_reason_through_the_codec_endpoint(
+    dev_env: WorkflowEnvironment, review_worker: WorkerFactory, web_services: WebServices
+) -> None:
+    async with review_worker(
+        dev_env.client, accounts_url=f"http://127.0.0.1:{free_port()}"
+    ) as worker:
+        reviews = ReviewClient(dev_env.client, worker.task_queue)
+        started = await reviews.start(review_request(**SUSPENSION))
+        await claim_and_decide(reviews, started.review_id)
+        for _ in range(100):  # the first attempt fails within a second
+            if await reviews.retrying_steps(started.review_id):
+                break
+            await asyncio.sleep(0.1)
+        async with served(create_app(web_services)) as url:
+            cli = await asyncio.create_subprocess_exec(
+                str(BIN / "temporal"),
+                *("workflow", "describe", "-w", started.review_id),
+                *("--address", dev_env.client.service_client.config.target_host),
+                *("--codec-endpoint", f"{url}/codec", "--codec-auth", "Bearer demo-luis-token"),
+                stdout=asyncio.subprocess.PIPE,
+            )
+            shown, _ = await asyncio.wait_for(cli.communicate(), 30)
+
+    pending = shown.decode().split("Pending Activities:")[1]
+    assert "apply_enforcement" in pending
+    assert '"message":"account status service: connection refused"' in pending
