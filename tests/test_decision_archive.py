@@ -4,7 +4,6 @@ for an account, keeps the access log, and lets retention purge what each market 
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from review.models import (
     EvidenceSource,
 )
 from temporal_runtime.encryption import KeyRing, KeyRingError
-from tests.conftest import TEST_KEYS, review_request
+from tests.conftest import TEST_KEYS, fresh_database, review_request
 from tests.review_steps import ANA
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -80,17 +79,7 @@ def decided_record(
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionArchive]:
     """The archive on SQLite (the default) and on PostgreSQL (production), a fresh database
     for each test."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'archive.db'}"
-    else:
-        server: str = request.getfixturevalue("postgres_url")
-        name = f"archive_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as db:
-            db.execute(sa.text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = server.rsplit("/", 1)[0] + f"/{name}"
-    store = DecisionArchive(url, TEST_KEYS)
+    store = DecisionArchive(fresh_database(request, tmp_path, request.param), TEST_KEYS)
     yield store
     store.close()
 

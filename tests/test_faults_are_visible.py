@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import uuid
 from pathlib import Path
 
 import httpx
@@ -16,8 +15,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.failures import failure_for
-from activities.platform import PlatformEndpoints
-from decision_archive.store import DecisionArchive
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import EnforcementAction, ReviewStatus
@@ -25,7 +22,6 @@ from tests.conftest import BIN, WorkerFactory, free_port, review_request, served
 from tests.review_steps import claim_and_decide, wait_for_status
 from webapp.app import create_app
 from webapp.services import WebServices
-from worker import build_worker
 from workflows.client import RetryingStep, ReviewClient
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
@@ -100,28 +96,17 @@ async def test_a_review_shows_the_account_change_it_keeps_retrying_and_why(
 
 async def test_a_message_that_cannot_render_blocks_actioning_at_once_and_escalates(
     time_skipping_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
     shipped_policy: tuple[ReviewPolicy, MessageRenderer],
-    demo_platform_url: str,
-    http: httpx.AsyncClient,
-    archive: DecisionArchive,
     tmp_path: Path,
 ) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
     for template in templates.glob("*/reported_account/*.txt.j2"):
         template.write_text(template.read_text() + "{{ c.no_such_field }}\n")
-    policy, shipped = shipped_policy
+    shipped = shipped_policy[1]
     broken = MessageRenderer(templates, shipped.guidelines, shipped.markets)
-    worker = build_worker(
-        time_skipping_env.client,
-        policy,
-        broken,
-        PlatformEndpoints.all_at(demo_platform_url),
-        http,
-        archive,
-        task_queue=f"test-render-{uuid.uuid4().hex[:8]}",
-    )
-    async with worker:
+    async with review_worker(time_skipping_env.client, renderer=broken) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(category="fraud", severity="low"))
         await claim_and_decide(

@@ -17,9 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from review.models import ReviewStatus
 from temporal_runtime.deployment import DEFAULT_DEPLOYMENT_NAME, pinned_deployment
-from tests.conftest import BIN, CONVERTER, WorkerFactory, review_request
+from tests.conftest import BIN, WorkerFactory, dev_server, review_request
 from tests.review_steps import wait_for_status
-from workflows import search_attributes
 from workflows.client import ReviewClient
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -49,14 +48,8 @@ def run(command: str, address: str, review_id: str) -> subprocess.CompletedProce
 @pytest.fixture
 async def upgrade_env() -> AsyncIterator[WorkflowEnvironment]:
     """A dev server of its own, so the deployment named as in the README starts empty."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=CONVERTER,
-        search_attributes=search_attributes.ALL_KEYS,
-        ui=False,
-    )
-    yield env
-    await env.shutdown()
+    async with dev_server() as env:
+        yield env
 
 
 async def pinned_to(reviews: ReviewClient, review_id: str) -> tuple[VersioningBehavior, str]:

@@ -18,12 +18,9 @@ from starlette.routing import Route
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.platform import PlatformEndpoints
 from decision_archive.store import DecisionArchive
-from notifications.rendering import MessageRenderer
 from review import actions
 from review.case_record import ArchivedRecord, CaseRecord
-from review.matrix import ReviewPolicy
 from review.models import (
     AccountHistory,
     ClaimRequest,
@@ -45,7 +42,6 @@ from tests.review_steps import (
     following_recommendation,
     wait_for_status,
 )
-from worker import build_worker
 from workflows.client import ReviewClient, ReviewRefused
 
 STANDARD_TIER = {"category": "dangerous_driving", "severity": "low"}  # 72 h to a decision
@@ -519,24 +515,10 @@ class ArchiveThatIsDownAtFirst(DecisionArchive):
 
 
 async def test_a_note_sent_while_the_case_record_is_written_is_refused_and_nothing_is_lost(
-    time_skipping_env: WorkflowEnvironment,
-    shipped_policy: tuple[ReviewPolicy, MessageRenderer],
-    demo_platform_url: str,
-    http: httpx.AsyncClient,
-    tmp_path: Path,
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, tmp_path: Path
 ) -> None:
     archive = ArchiveThatIsDownAtFirst(f"sqlite:///{tmp_path / 'archive.db'}", failures=2)
-    policy, renderer = shipped_policy
-    worker = build_worker(
-        time_skipping_env.client,
-        policy,
-        renderer,
-        PlatformEndpoints.all_at(demo_platform_url),
-        http,
-        archive,
-        task_queue=f"test-record-{uuid.uuid4().hex[:8]}",
-    )
-    async with worker:
+    async with review_worker(time_skipping_env.client, archive_of_worker=archive) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
         started = await reviews.start(review_request(**STANDARD_TIER))
         await claim_and_decide(reviews, started.review_id, env=time_skipping_env)

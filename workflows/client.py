@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import Field
 from temporalio.client import (
     Client,
+    WorkflowExecutionDescription,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
@@ -247,26 +248,14 @@ class ReviewClient:
 
     async def status(self, review_id: str) -> ReviewStatus:
         """The review's status from its search attributes (works from the first moment)."""
-        try:
-            with _answers_in_time():
-                described = await self.handle(review_id).describe(rpc_timeout=QUERY_TIMEOUT)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise ReviewNotFound(review_id) from None
-            raise
+        described = await self._describe(review_id)
         status = described.typed_search_attributes.get(search_attributes.REVIEW_STATUS)
         return ReviewStatus(status or ReviewStatus.RECEIVED)
 
     async def retrying_steps(self, review_id: str) -> builtins.list[RetryingStep]:
         """Steps Temporal is retrying for this review, with the reason of the last failure:
         what an operator sees as pending activities in the Web UI, in the review's words."""
-        try:
-            with _answers_in_time():
-                described = await self.handle(review_id).describe(rpc_timeout=QUERY_TIMEOUT)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise ReviewNotFound(review_id) from None
-            raise
+        described = await self._describe(review_id)
         steps: list[RetryingStep] = []
         for pending in described.raw_description.pending_activities:
             if pending.attempt <= 1 and not pending.HasField("last_failure"):
@@ -286,6 +275,15 @@ class ReviewClient:
                 )
             )
         return steps
+
+    async def _describe(self, review_id: str) -> WorkflowExecutionDescription:
+        try:
+            with _answers_in_time():
+                return await self.handle(review_id).describe(rpc_timeout=QUERY_TIMEOUT)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise ReviewNotFound(review_id) from None
+            raise
 
     def handle(self, review_id: str) -> WorkflowHandle[DeactivationReview, ReviewState]:
         """The workflow handle of a review."""
