@@ -29,17 +29,8 @@ from temporalio.worker import (
     Interceptor,
 )
 
+from activities.steps import step_of
 from review.policy_files import entry_path
-
-# Which platform service each activity talks to, for the one-line reason.
-SERVICE_OF_ACTIVITY = {
-    "gather_evidence": "evidence source",
-    "place_interim_hold": "account status service",
-    "apply_enforcement": "account status service",
-    "send_notice": "notification gateway",
-    "archive_case_record": "decision archive",
-    "load_review_policy": "policy",
-}
 
 
 def network_reason(err: httpx.TransportError) -> str:
@@ -57,7 +48,7 @@ def failure_for(err: BaseException, activity_type: str) -> BaseException:
     """The error to hand Temporal for ``err`` raised by an activity of ``activity_type``."""
     if isinstance(err, ApplicationError | CancelledError):
         return err
-    service = SERVICE_OF_ACTIVITY.get(activity_type, activity_type)
+    service = step_of(activity_type).service
     if isinstance(err, httpx.TransportError):
         return ApplicationError(f"{service}: {network_reason(err)}", type="ServiceUnreachable")
     if isinstance(err, OperationalError | InterfaceError):

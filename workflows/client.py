@@ -26,6 +26,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.steps import step_of
 from review.actions import PersonAction
 from review.lifecycle import ERROR_TYPES, RuleKind, check_intake
 from review.models import (
@@ -105,17 +106,6 @@ class ReviewSummary(StrictModel):
     market: str
     escalated: bool
     started_at: datetime
-
-
-# What a person calls each step whose retries they may see.
-STEP_NAMES = {
-    "load_review_policy": "loading the policy",
-    "gather_evidence": "gathering evidence",
-    "place_interim_hold": "interim hold",
-    "apply_enforcement": "account change",
-    "send_notice": "message",
-    "archive_case_record": "case record",
-}
 
 
 class RetryingStep(StrictModel):
@@ -265,10 +255,9 @@ class ReviewClient:
                 failure = await self.client.data_converter.decode_failure(pending.last_failure)
                 text = failure.message if isinstance(failure, FailureError) else str(failure)
                 reason = text[:200] or type(failure).__name__
-            name = pending.activity_type.name
             steps.append(
                 RetryingStep(
-                    step=STEP_NAMES.get(name, name),
+                    step=step_of(pending.activity_type.name).name,
                     attempt=pending.attempt,
                     since=pending.scheduled_time.ToDatetime(tzinfo=UTC),
                     last_failure=reason,

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities
     from activities.records import RecordActivities
+    from activities.steps import STEPS
     from review import actions, lifecycle
     from review.actions import PersonAction
     from review.case_record import ArchivedRecord, case_record
@@ -169,7 +170,7 @@ class DeactivationReview:
     async def _place_interim_hold(self) -> None:
         state = self._current()
         change = await self._until_done(
-            "interim hold",
+            STEPS["place_interim_hold"].name,
             lambda: workflow.execute_activity_method(
                 AccountActivities.place_interim_hold,
                 HoldOrder(
@@ -239,7 +240,7 @@ class DeactivationReview:
                 idempotency_key=f"{state.review_id}:enforcement",
             )
             change: AccountChange = await self._until_done(
-                "account change",
+                STEPS["apply_enforcement"].name,
                 lambda: workflow.execute_activity_method(
                     AccountActivities.apply_enforcement,
                     order,
@@ -299,7 +300,7 @@ class DeactivationReview:
                 summary="case record",
             )
 
-        await self._until_done("case record", attempt)
+        await self._until_done(STEPS["archive_case_record"].name, attempt)
         return closing[-1]
 
     async def _until_done(self, step: str, attempt: Callable[[], Awaitable[T]]) -> T:
