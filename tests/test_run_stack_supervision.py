@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripts import run_stack
 from scripts.run_stack import CRASH_LOOP_EXITS, Service, Stack, StackFailed, restart_delay
 from tests.conftest import free_port
 
@@ -291,3 +292,20 @@ def test_make_run_restarts_a_killed_worker_keeps_the_web_app_and_stops_on_sigter
     assert "stopping everything" not in stack.printed()
     assert not any(alive(pid) for pid in stack.pids_seen)
     assert not list((stack.var / "run").glob("*.pid"))
+
+
+def test_the_readme_shows_what_make_run_prints_with_its_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(("DR_", "TEMPORAL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(ROOT)
+    settings = run_stack.StackSettings()
+    var = settings.var_dir.resolve()
+
+    printed = run_stack.banner(settings, var, run_stack.stack_environment(settings, var))
+
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("## What `make run` gives you\n\n```\n")[1].split("```")[0]
+    assert printed.strip() == shown.strip()
