@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 
@@ -11,6 +12,7 @@ from tests.conftest import review_request
 from tests.review_steps import wait_for_status
 from tests.test_web_api import csrf_of
 from webapp.app import create_app
+from webapp.pages import time_left
 from webapp.services import WebServices
 from webapp.settings import WebSettings
 
@@ -185,3 +187,81 @@ async def test_each_rendering_of_a_review_gives_its_forms_a_fresh_key(
     second = set(re.findall(pattern, (await api.get(f"/reviews/{review_id}")).text))
 
     assert len(first) == 1 and len(second) == 1 and first != second
+
+
+async def test_the_queue_filter_form_sent_as_it_stands_shows_every_open_review(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "marco")
+    review_id = await started(web_services)
+
+    answer = await api.get("/queue?tier=&category=&market=&status=")
+
+    assert answer.status_code == 200
+    assert review_id in answer.text
+
+
+async def test_only_mine_sent_with_the_other_filters_empty_shows_my_reviews(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")
+    mine, other = await started(web_services), await started(web_services)
+    await api.post(f"/reviews/{mine}/claim", data={"csrf_token": token})
+    await wait_for_status(web_services.reviews, mine, ReviewStatus.IN_REVIEW)
+
+    answer = await api.get("/queue?tier=&category=&market=&status=&mine=true")
+
+    assert answer.status_code == 200
+    assert mine in answer.text and other not in answer.text
+
+
+async def test_a_filter_value_that_is_not_a_choice_is_refused_in_the_persons_language(
+    api: httpx.AsyncClient,
+) -> None:
+    await signed_in(api, "marco")  # es-MX
+
+    answer = await api.get("/queue?tier=urgentish")
+
+    assert answer.status_code == 422
+    assert "no es una de las opciones (urgentish)" in answer.text
+    assert "Input should be" not in answer.text
+
+
+def test_a_deadline_just_passed_reads_minus_one_minute_not_minus_zero() -> None:
+    now = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)
+
+    assert time_left(now.replace(second=0), now) == "-1 min"
+    assert time_left(now.replace(minute=1, second=0), now) == "0 min"
+
+
+async def test_switching_language_after_a_refused_form_returns_to_the_review(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")
+    review_id = await started(web_services)
+    await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+    refused = await api.post(
+        f"/reviews/{review_id}/decision", data={"csrf_token": token, "action": "warning"}
+    )
+    assert refused.status_code == 422
+    back = re.search(r'name="back" value="([^"]+)"', refused.text)
+    assert back is not None
+
+    switched = await api.post(
+        "/language", data={"csrf_token": token, "locale": "en", "back": back.group(1)}
+    )
+    shown = await api.get(switched.headers["location"])
+
+    assert switched.headers["location"] == f"/reviews/{review_id}"
+    assert shown.status_code == 200 and review_id in shown.text
+
+
+async def test_switching_language_keeps_the_queue_filters(api: httpx.AsyncClient) -> None:
+    await signed_in(api, "marco")
+
+    page = (await api.get("/queue?tier=critical&status=")).text
+    back = re.search(r'name="back" value="([^"]+)"', page)
+
+    assert (
+        back is not None and back.group(1).replace("&amp;", "&") == "/queue?tier=critical&status="
+    )

@@ -7,9 +7,13 @@ updates, exactly like the API. A refused request re-renders the page with the re
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
@@ -19,6 +23,7 @@ from pydantic import ValidationError
 
 from review.actions import ACTIONS, CLAIM, PersonAction
 from review.models import (
+    SLUG_PATTERN,
     EnforcementAction,
     IncidentCategory,
     ReviewState,
@@ -44,6 +49,8 @@ from webapp.services import (
 from webapp.settings import WEBAPP_DIR
 from workflows.client import ReviewFilter, ReviewRefused, ReviewSummary
 
+E = TypeVar("E", bound=StrEnum)
+
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=WEBAPP_DIR / "templates")
 
@@ -63,16 +70,42 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     if deadline is None:
         return ""
     left = deadline - now
-    sign = "-" if left < timedelta(0) else ""
-    minutes = int(abs(left).total_seconds() // 60)
+    overdue = left < timedelta(0)
+    sign = "-" if overdue else ""
+    seconds = abs(left).total_seconds()
+    # Overdue rounds up: a deadline passed 20 s ago reads "-1 min", never "-0 min".
+    minutes = math.ceil(seconds / 60) if overdue else int(seconds // 60)
     hours, minutes = divmod(minutes, 60)
     return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
+
+
+def page_locale(request: Request, caller: Caller | None = None) -> str:
+    """The language a page is shown in: the one chosen in this session, else the person's."""
+    caller = caller or current_caller(request)
+    return app_locale(request.session.get(SESSION_LOCALE) or (caller.locale if caller else None))
+
+
+def page_translator(request: Request) -> Callable[[str], str]:
+    """``t(key)`` in the page's language."""
+    return translator(page_locale(request))
+
+
+def showable_path(request: Request) -> str:
+    """Where switching language returns to: this page with its filters when it was a GET, the
+    review's page after a form sent to it (a POST-only address), else the queue."""
+    if request.method == "GET":
+        query = request.url.query
+        return request.url.path + (f"?{query}" if query else "")
+    parts = request.url.path.strip("/").split("/")
+    if len(parts) == 3 and parts[0] == "reviews":
+        return f"/reviews/{parts[1]}"
+    return "/queue"
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the caller, the translator and a CSRF token."""
     caller: Caller | None = context.get("caller") or current_caller(request)
-    locale = app_locale(request.session.get(SESSION_LOCALE) or (caller.locale if caller else None))
+    locale = page_locale(request, caller)
     return templates.TemplateResponse(
         request,
         template,
@@ -82,6 +115,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "locale": locale,
             "other_locale": next((x for x in locales() if x != locale), locale),
             "csrf": csrf_token(request),
+            "here": showable_path(request),
             # Each rendering's forms carry a fresh key, so a form sent again (after a 503 or a
             # lost answer) attaches to the first request instead of acting twice.
             "action_key": secrets.token_urlsafe(16),
@@ -187,21 +221,38 @@ async def home() -> Response:
     return RedirectResponse("/queue", status_code=303)
 
 
+def _chosen(choices: type[E], value: str | None, field: str, request: Request) -> E | None:
+    """A filter's value from the form: empty means any; anything else must be a choice."""
+    if not value:
+        return None
+    try:
+        return choices(value)
+    except ValueError:
+        t = page_translator(request)
+        raise PageRefused(422, f"{t('filter_' + field)}: {t('filter_unknown')} ({value})") from None
+
+
 @router.get("/queue")
 async def queue(
     request: Request,
-    tier: SlaTier | None = None,
-    category: IncidentCategory | None = None,
+    tier: str | None = None,
+    category: str | None = None,
     market: str | None = None,
-    status: ReviewStatus | None = None,
+    status: str | None = None,
     mine: bool = False,
 ) -> Response:
+    """Open reviews, soonest SLA deadline first; a filter left at "any" (empty) filters nothing."""
     caller = person(request)
     services = services_of(request)
+    chosen_tier = _chosen(SlaTier, tier, "tier", request)
+    chosen_category = _chosen(IncidentCategory, category, "category", request)
+    chosen_status = _chosen(ReviewStatus, status, "status", request)
+    if market and not re.fullmatch(SLUG_PATTERN, market):
+        raise PageRefused(422, f"{page_translator(request)('filter_market')}: ({market})")
     which = ReviewFilter(
-        status=[status] if status else [],
-        tier=tier,
-        category=category,
+        status=[chosen_status] if chosen_status else [],
+        tier=chosen_tier,
+        category=chosen_category,
         market=market or None,
         assignee=caller.name if mine else None,
     )
@@ -213,10 +264,10 @@ async def queue(
         title_key="queue_title",
         reviews=reviews,
         filters={
-            "tier": tier,
-            "category": category,
+            "tier": chosen_tier,
+            "category": chosen_category,
             "market": market,
-            "status": status,
+            "status": chosen_status,
             "mine": mine,
         },
         tiers=list(SlaTier),
