@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from review.models import ReviewStatus
+from review import actions
+from review.models import ClaimRequest, EnforcementAction, ReviewStatus, SecondReviewRequest
 from tests.conftest import review_request
-from tests.review_steps import wait_for_status
+from tests.review_steps import LUIS, MARCO, following_recommendation, wait_for_status
 from tests.test_web_api import csrf_of
 from webapp.app import create_app
 from webapp.pages import time_left
@@ -265,3 +266,63 @@ async def test_switching_language_keeps_the_queue_filters(api: httpx.AsyncClient
     assert (
         back is not None and back.group(1).replace("&amp;", "&") == "/queue?tier=critical&status="
     )
+
+
+def ticked(page: str) -> list[str]:
+    """The guideline boxes ticked on a review page."""
+    return re.findall(r'name="policy_refs" value="([^"]+)" checked', page)
+
+
+async def test_a_refused_decision_comes_back_exactly_as_submitted_with_the_reason_at_the_field(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")
+    review_id = await started(web_services)
+    await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+    recommended = ticked((await api.get(f"/reviews/{review_id}")).text)
+    assert recommended  # the recommendation ticks its guidelines
+
+    refused = await api.post(
+        f"/reviews/{review_id}/decision",
+        data={"csrf_token": token, "action": "warning", "rationale": "Only one report."},
+    )
+
+    assert refused.status_code == 422
+    assert ticked(refused.text) == []  # unticked stays unticked
+    assert '<option value="warning" selected>' in refused.text
+    assert "Only one report." in refused.text
+    field_error = re.search(r'id="error-policy_refs">([^<]+)<', refused.text)
+    assert field_error is not None and "policy_refs" in field_error.group(1)
+
+
+async def test_a_review_returned_by_a_lead_reopens_with_the_previous_decision_and_the_comment(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await started(web_services)
+    state = await web_services.reviews.state(review_id)
+    await web_services.reviews.act(review_id, actions.CLAIM, ClaimRequest(reviewer=MARCO))
+    decision = following_recommendation(state, MARCO).model_copy(
+        update={
+            "action": EnforcementAction.PERMANENT_DEACTIVATION,
+            "suspension_days": None,
+            "policy_refs": state.recommendation.guideline_refs[:1],  # type: ignore[union-attr]
+            "rationale": "Third report this month.",
+            "justification": "Pattern across markets.",
+        }
+    )
+    await web_services.reviews.act(review_id, actions.DECIDE, decision)
+    await web_services.reviews.act(
+        review_id,
+        actions.SECOND_REVIEW,
+        SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Check the dashcam first."),
+    )
+    await signed_in(api, "marco")
+
+    page = (await api.get(f"/reviews/{review_id}")).text
+
+    assert '<option value="permanent_deactivation" selected>' in page
+    assert ticked(page) == decision.policy_refs
+    assert "Third report this month." in page and "Pattern across markets." in page
+    banner = re.search(r'id="returned">(.*?)</div>', page, re.S)
+    assert banner is not None
+    assert "luis" in banner.group(1) and "Check the dashcam first." in banner.group(1)

@@ -28,6 +28,7 @@ from review.models import (
     IncidentCategory,
     ReviewState,
     ReviewStatus,
+    SecondReview,
     Severity,
     SlaTier,
     StrictModel,
@@ -309,8 +310,10 @@ async def review_page(
     status: int = 200,
     error: str | None = None,
     submitted: dict[str, Any] | None = None,
+    error_field: str | None = None,
 ) -> HTMLResponse:
-    """The review page, optionally with an error and the values the person submitted."""
+    """The review page, optionally with an error (next to ``error_field`` when it names one)
+    and the form exactly as the person submitted it."""
     services = services_of(request)
     state = await services.reviews.state(review_id)
     await services.record_access(request, caller, "view_review", review_id, "page")
@@ -321,11 +324,8 @@ async def review_page(
         )
         if r.review_id != review_id
     ]
-    rec = state.recommendation
-    draft = submitted or {}
-    action = EnforcementAction(draft.get("action") or (rec.action if rec else "no_action"))
-    days = _int(draft.get("suspension_days")) or (rec.suspension_days if rec else None)
-    refs = draft.get("policy_refs_list") or (rec.guideline_refs if rec else [])
+    draft = decision_draft(state, submitted)
+    action, days, refs = draft["action"], draft["suspension_days"], draft["policy_refs"]
     return render(
         request,
         "review.html.j2",
@@ -334,7 +334,9 @@ async def review_page(
         review=state,
         others=others,
         error=error,
-        draft={**draft, "action": action, "suspension_days": days, "policy_refs": refs},
+        error_field=error_field,
+        returned=returned_by_lead(state),
+        draft=draft,
         previews=_previews(services, state, action, days, refs),
         actions=list(EnforcementAction),
         guideline_refs=services.policy.guideline_refs,
@@ -343,6 +345,49 @@ async def review_page(
         report_link=await services.report_link(caller, state),
         retrying=await services.reviews.retrying_steps(review_id),
     )
+
+
+def returned_by_lead(state: ReviewState) -> SecondReview | None:
+    """The lead's second review when it sent the decision back to the specialist to revise."""
+    second = state.second_review
+    if state.status is ReviewStatus.IN_REVIEW and second and second.outcome == "return":
+        return second
+    return None
+
+
+def decision_draft(state: ReviewState, submitted: dict[str, Any] | None) -> dict[str, Any]:
+    """What the decision form shows: the form exactly as submitted (a refused one comes back
+    as the person left it, unticked guidelines included); after a lead returned the decision,
+    the specialist's previous decision; else the matrix recommendation."""
+    if submitted is not None:
+        return {
+            **submitted,
+            "action": _enforcement(submitted.get("action")),
+            "suspension_days": _int(submitted.get("suspension_days")),
+            "policy_refs": list(submitted.get("policy_refs_list") or []),
+        }
+    previous = state.decision if returned_by_lead(state) else None
+    if previous is not None:
+        return {
+            "action": previous.action,
+            "suspension_days": previous.suspension_days,
+            "policy_refs": list(previous.policy_refs),
+            "rationale": previous.rationale,
+            "justification": previous.justification or "",
+        }
+    rec = state.recommendation
+    return {
+        "action": rec.action if rec else EnforcementAction.NO_ACTION,
+        "suspension_days": rec.suspension_days if rec else None,
+        "policy_refs": list(rec.guideline_refs) if rec else [],
+    }
+
+
+def _enforcement(value: Any) -> EnforcementAction | None:
+    try:
+        return EnforcementAction(value)
+    except ValueError:
+        return None
 
 
 def _int(value: Any) -> int | None:
@@ -355,10 +400,12 @@ def _int(value: Any) -> int | None:
 def _previews(
     services: WebServices,
     state: ReviewState,
-    action: EnforcementAction,
+    action: EnforcementAction | None,
     days: int | None,
     refs: list[str],
 ) -> list[dict[str, Any]]:
+    if action is None:
+        return []
     if action is not EnforcementAction.TEMPORARY_SUSPENSION:
         days = None
     elif days is None:
@@ -472,11 +519,12 @@ def _form_handler(action: PersonAction[Any]) -> Any:
             )
         except ValidationError as err:
             reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
-            return await review_page(request, review_id, caller, 422, reasons, data)
+            field = entry_path(tuple(err.errors()[0]["loc"][:1]))
+            return await review_page(request, review_id, caller, 422, reasons, data, field)
         except ReviewRefused as err:
             message = f"{err.field}: {err}" if err.field else str(err)
             return await review_page(
-                request, review_id, caller, HTTP_STATUS[err.kind], message, data
+                request, review_id, caller, HTTP_STATUS[err.kind], message, data, err.field
             )
         return _back(review_id)
 
