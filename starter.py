@@ -18,7 +18,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from policy import configured_markets
 from review.lifecycle import ReviewRuleError, check_intake
+from review.markets import Markets
 from review.models import ReviewRequest
 from review.policy_files import entry_path
 from temporal_runtime.connection import connect, exit_process
@@ -53,15 +55,17 @@ def read_documents(path: str, text: str) -> list[tuple[int, str]]:
 
 
 def parse_requests(
-    documents: list[tuple[int, str]], now: datetime
+    documents: list[tuple[int, str]], now: datetime, markets: Markets | None = None
 ) -> tuple[list[ReviewRequest], list[InputProblem]]:
-    """Validate every document; returns the requests and every problem found."""
+    """Validate every document against the intake rules (``markets``: the configured ones by
+    default); returns the requests and every problem found."""
+    markets = markets if markets is not None else configured_markets()
     requests: list[ReviewRequest] = []
     problems: list[InputProblem] = []
     for line, text in documents:
         try:
             request = ReviewRequest.model_validate_json(text)
-            check_intake(request, now)
+            check_intake(request, now, markets)
         except ValidationError as err:
             for e in err.errors():
                 problem = e["msg"] if e["type"] != "json_invalid" else "not valid JSON"

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifications.rendering import MessageRenderer
 from review.guidelines import GUIDELINES_FILE, load_guidelines
-from review.markets import MARKETS_FILE, load_markets
+from review.markets import MARKETS_FILE, Markets, load_markets
 from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
 
 
@@ -34,3 +34,8 @@ def load_policy(settings: PolicySettings) -> tuple[ReviewPolicy, MessageRenderer
     matrix = load_matrix(settings.matrix_file, guidelines)
     renderer = MessageRenderer(guidelines=guidelines, markets=load_markets(settings.markets_file))
     return ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs()), renderer
+
+
+def configured_markets() -> Markets:
+    """The markets file in force (``DR_MARKETS_FILE``, else the shipped one), for intake."""
+    return load_markets(PolicySettings().markets_file)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
+from review.markets import Markets
 from review.matrix import ReviewPolicy
 from review.models import (
     AccountHistory,
@@ -77,8 +78,17 @@ MAX_NOTES = 200
 """Notes a review keeps; each one is also stored in the review's history."""
 
 
-def check_intake(request: ReviewRequest, now: datetime) -> None:
-    """Checks on a review request that need the current time (the model checks the rest)."""
+def check_intake(request: ReviewRequest, now: datetime, markets: Markets) -> None:
+    """Checks on a review request that need the current time or the policy's markets (the
+    model checks the rest): a market we have no rules for (notice, retention, time zone) is
+    refused, naming the ones configured."""
+    if request.account.market not in markets.root:
+        known = ", ".join(sorted(markets.root))
+        raise ReviewRuleError(
+            "invalid",
+            f"unknown market '{request.account.market}'; the configured markets are {known}",
+            "account.market",
+        )
     if request.reported_at > now + MAX_CLOCK_SKEW:
         raise ReviewRuleError("invalid", "must not be in the future", "reported_at")
 

@@ -170,3 +170,18 @@ async def test_the_cli_shows_the_short_reason_through_the_codec_endpoint(
     pending = shown.decode().split("Pending Activities:")[1]
     assert "apply_enforcement" in pending
     assert '"message":"account status service: connection refused"' in pending
+
+
+async def test_intake_refuses_an_unknown_market_naming_the_field_and_the_configured_ones(
+    api: httpx.AsyncClient,
+) -> None:
+    body = review_request().model_dump(mode="json")
+    body["account"]["market"] = "bogota"
+
+    answer = await api.post("/api/v1/reviews", json=body, headers=INTAKE)
+
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "account.market"
+    assert error["problem"].startswith("unknown market 'bogota'; the configured markets are ")
+    assert "mexico-city" in error["problem"] and "new-york" in error["problem"]

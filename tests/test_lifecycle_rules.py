@@ -9,6 +9,7 @@ import pytest
 
 from review import actions, lifecycle
 from review.lifecycle import ReviewRuleError
+from review.markets import load_markets
 from review.matrix import load_review_policy
 from review.models import (
     AccountChange,
@@ -30,6 +31,7 @@ from tests.conftest import review_request
 from tests.review_steps import ANA, LUIS, MARCO, OLGA, following_recommendation
 
 POLICY = load_review_policy()
+MARKETS = load_markets()
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 SOFIA = Person(id="sofia", role=PersonRole.QA)
 
@@ -293,7 +295,7 @@ def test_a_breach_is_recorded_and_escalates() -> None:
 
 def test_a_report_from_the_future_is_refused_at_intake() -> None:
     request = review_request(reported_at=(NOW + timedelta(minutes=6)).isoformat())
-    err = refused(lifecycle.check_intake, request, NOW)
+    err = refused(lifecycle.check_intake, request, NOW, MARKETS)
     assert (err.kind, err.field) == ("invalid", "reported_at")
 
 

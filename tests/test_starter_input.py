@@ -83,3 +83,13 @@ def test_an_empty_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture
     path.write_text("\n\n")
     assert starter.main([str(path)]) == 2
     assert "no review requests found" in capsys.readouterr().err
+
+
+def test_an_unknown_market_is_refused_before_anything_starts() -> None:
+    body = json.loads(review_request().model_dump_json())
+    body["account"]["market"] = "bogota"
+
+    _, problems = starter.parse_requests([(1, json.dumps(body))], NOW)
+
+    assert [(p.line, p.field) for p in problems] == [(1, "account.market")]
+    assert "unknown market 'bogota'" in problems[0].problem

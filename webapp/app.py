@@ -43,7 +43,9 @@ async def build_services(settings: WebSettings) -> WebServices:
     policy, renderer = load_policy(PolicySettings())
     keys = load_key_ring()
     return WebServices(
-        reviews=ReviewClient(await connect(retry_config=PERSON_FACING_RETRY)),
+        reviews=ReviewClient(
+            await connect(retry_config=PERSON_FACING_RETRY), markets=renderer.markets
+        ),
         people=load_directory(settings.people_file, settings.demo_mode),
         policy=policy,
         renderer=renderer,

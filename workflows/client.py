@@ -27,8 +27,10 @@ from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlread
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.steps import step_of
+from policy import configured_markets
 from review.actions import PersonAction
 from review.lifecycle import ERROR_TYPES, RuleKind, check_intake
+from review.markets import Markets
 from review.models import (
     Identifier,
     IncidentCategory,
@@ -164,13 +166,17 @@ class ReviewRefused(Exception):
 class ReviewClient:
     """Reviews as seen from outside the worker."""
 
-    def __init__(self, client: Client, task_queue: str = TASK_QUEUE) -> None:
+    def __init__(
+        self, client: Client, task_queue: str = TASK_QUEUE, markets: Markets | None = None
+    ) -> None:
+        """``markets``: the policy's markets intake accepts (default: the configured file)."""
         self.client = client
         self.task_queue = task_queue
+        self.markets = markets if markets is not None else configured_markets()
 
     async def start(self, request: ReviewRequest, now: datetime | None = None) -> StartedReview:
         """Start the review of an incident, or find the one already started for it."""
-        check_intake(request, now or datetime.now(UTC))
+        check_intake(request, now or datetime.now(UTC), self.markets)
         try:
             await self._start(request)
             created = True
