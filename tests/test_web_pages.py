@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
@@ -14,8 +16,9 @@ from tests.review_steps import LUIS, MARCO, following_recommendation, wait_for_s
 from tests.test_web_api import csrf_of
 from webapp.app import create_app
 from webapp.pages import time_left
+from webapp.people import load_directory
 from webapp.services import WebServices
-from webapp.settings import WebSettings
+from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
 
 
 async def signed_in(api: httpx.AsyncClient, username: str) -> str:
@@ -326,3 +329,55 @@ async def test_a_review_returned_by_a_lead_reopens_with_the_previous_decision_an
     banner = re.search(r'id="returned">(.*?)</div>', page, re.S)
     assert banner is not None
     assert "luis" in banner.group(1) and "Check the dashcam first." in banner.group(1)
+
+
+async def decided_by_luis_deviating(services: WebServices) -> str:
+    """A review luis (a lead) claimed and decided against the matrix: it needs a second lead."""
+    review_id = await started(services)
+    state = await services.reviews.state(review_id)
+    await services.reviews.act(review_id, actions.CLAIM, ClaimRequest(reviewer=LUIS))
+    decision = following_recommendation(state, LUIS).model_copy(
+        update={
+            "action": EnforcementAction.EDUCATION,
+            "suspension_days": None,
+            "justification": "First report in five years of trips.",
+        }
+    )
+    await services.reviews.act(review_id, actions.DECIDE, decision)
+    await wait_for_status(services.reviews, review_id, ReviewStatus.AWAITING_SECOND_REVIEW)
+    return review_id
+
+
+async def test_the_demo_has_a_second_lead_who_can_second_review_a_leads_decision(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await decided_by_luis_deviating(web_services)
+    token = await signed_in(api, "elena")
+
+    queue = (await api.get("/leads")).text
+    answer = await api.post(
+        f"/reviews/{review_id}/second-review",
+        data={"csrf_token": token, "outcome": "approve", "comment": "Agreed: education."},
+    )
+
+    assert review_id in queue and f"no-second-reviewer-{review_id}" not in queue
+    assert answer.status_code == 303
+    state = await web_services.reviews.state(review_id)
+    assert state.second_review is not None and state.second_review.reviewer.id == "elena"
+
+
+async def test_the_leads_queue_says_when_no_other_lead_can_take_a_second_review(
+    web_services: WebServices, tmp_path: Path
+) -> None:
+    people = tmp_path / "people.toml"  # the demo people without the second lead
+    blocks = DEMO_PEOPLE_FILE.read_text().split("\n\n")
+    people.write_text("\n\n".join(b for b in blocks if "elena" not in b))
+    alone = dataclasses.replace(web_services, people=load_directory(people, demo_mode=True))
+    review_id = await decided_by_luis_deviating(alone)
+    transport = httpx.ASGITransport(app=create_app(alone))
+    async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+        await signed_in(client, "luis")  # es-MX
+        queue = (await client.get("/leads")).text
+
+    badge = re.search(rf'id="no-second-reviewer-{review_id}">([^<]+)<', queue)
+    assert badge is not None and badge.group(1).startswith("Ningún otro líder puede")

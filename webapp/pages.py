@@ -26,6 +26,7 @@ from review.models import (
     SLUG_PATTERN,
     EnforcementAction,
     IncidentCategory,
+    PersonRole,
     ReviewState,
     ReviewStatus,
     SecondReview,
@@ -289,6 +290,14 @@ async def leads_queue(request: Request) -> Response:
     reviews = sorted(
         seen.values(), key=lambda r: r.sla_deadline or datetime.max.replace(tzinfo=UTC)
     )
+    leads = services.people.ids_with_role(PersonRole.LEAD)
+    # The four-eyes rule: the person who decided cannot second-review it. Say so when nobody
+    # else could, instead of leaving the review waiting for no one.
+    stuck = {
+        r.review_id
+        for r in reviews
+        if r.status is ReviewStatus.AWAITING_SECOND_REVIEW and not leads - {r.assignee}
+    }
     return render(
         request,
         "queue.html.j2",
@@ -297,6 +306,7 @@ async def leads_queue(request: Request) -> Response:
         reviews=reviews,
         filters=None,
         can_claim=False,
+        no_second_reviewer=stuck,
     )
 
 

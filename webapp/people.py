@@ -105,6 +105,10 @@ class PeopleDirectory:
         self.directory = directory
         self._tokens = {t.sha256: t for t in directory.tokens}
 
+    def ids_with_role(self, role: PersonRole) -> set[str]:
+        """Everyone who has ``role``."""
+        return {pid for pid, entry in self.directory.people.items() if entry.role is role}
+
     def person(self, person_id: str) -> Caller | None:
         """The person with this id, as a caller."""
         entry = self.directory.people.get(person_id)
