@@ -4,8 +4,11 @@ Starts the Temporal dev server (SQLite under var/), the demo platform, the worke
 app; seeds the demo reviews; prints where to look. While it runs it supervises them: when the
 worker, the web app or the demo platform exits, it says so and restarts it (after 1 s, doubling
 to 30 s while it keeps dying), leaving everything else running. When the Temporal dev server
-exits, everything depends on it, so it stops everything and says so. Ctrl-C or SIGTERM stops
-everything it started, and the data in var/ is kept for the next start.
+exits, everything depends on it, so it stops everything and says so. A process that exits while
+the stack is starting, or that exits with code 2 (its configuration is invalid) at any time,
+stops everything too, and its last lines from that start are printed on the console: a
+configuration error does not fix itself, and restarting would bury it among restart lines.
+Ctrl-C or SIGTERM stops everything it started, and the data in var/ is kept for the next start.
 
 Each process writes its output to var/log/NAME.log and its pid to var/run/NAME.pid. A second
 stack can run beside the first with ``DR_STACK_VAR_DIR`` and ``DR_STACK_TEMPORAL_PORT``,
@@ -53,6 +56,12 @@ CRASH_LOOP_EXITS = 5
 CRASH_LOOP_WINDOW = 120.0
 """This many exits within this many seconds is a crash loop, and the stack says so."""
 TICK = 0.2
+CONFIG_ERROR = 2
+"""The exit code of a process refusing its configuration (worker.py, argparse): not restarted."""
+TAIL_LINES = 20
+"""At most this many of a failed process's last lines are printed on the console."""
+TAIL_BYTES = 64 * 1024
+"""Only this much of the end of a log is read for them: a chatty process can log megabytes."""
 
 
 class StackSettings(BaseSettings):
@@ -98,6 +107,12 @@ def describe_exit(code: int) -> str:
     return f"code {code}"
 
 
+def last_lines(text: str, most: int = TAIL_LINES) -> list[str]:
+    """The last ``most`` non-blank lines of ``text``, trailing whitespace removed."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    return [line for line in lines if line][-most:] if most > 0 else []
+
+
 def restart_delay(
     quick_exits: int, first: float = FIRST_BACKOFF, most: float = MAX_BACKOFF
 ) -> float:
@@ -131,6 +146,29 @@ class Service:
         with self.log.open("rb") as log:
             log.seek(self.log_offset)
             return log.read().decode(errors="replace")
+
+    def output_tail(self, most: int = TAIL_LINES) -> list[str]:
+        """The last ``most`` non-blank lines this run of the process wrote to its log."""
+        try:
+            with self.log.open("rb") as log:
+                size = log.seek(0, os.SEEK_END)
+                start = max(self.log_offset, size - TAIL_BYTES)
+                log.seek(start)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return []
+        if start > self.log_offset:
+            text = text.partition("\n")[2]  # read from mid-line: drop the partial first one
+        return last_lines(text, most)
+
+    def exit_report(self, how: str) -> str:
+        """``how`` the process ended, then what it wrote since this start, then its log path."""
+        tail = self.output_tail()
+        if not tail:
+            return f"{how}; it wrote nothing since this start - log: {shown(self.log)}"
+        # Marked off, so its lines are not mistaken for the stack's own.
+        lines = "".join(f"  | {line}\n" for line in tail)
+        return f"{how}; its last lines since this start:\n{lines}  log: {shown(self.log)}"
 
 
 @dataclass
@@ -216,12 +254,23 @@ class Stack:
             code = service.process.poll()
             if code is None:
                 self._check_back(service)
-            elif service.restart:
+            elif service.restart and code != CONFIG_ERROR:
                 self._exited(service, code, now)
+            elif service.restart:
+                # It refused its settings or policy files: restarting would only repeat that
+                # every 30 s, with the rest of the stack up but not working; say it and stop.
+                raise StackFailed(
+                    service.exit_report(
+                        f"{service.what} exited with {describe_exit(code)} at {clock()}, "
+                        "refusing its configuration; not restarting it, stopping everything"
+                    )
+                )
             else:
                 raise StackFailed(
-                    f"{service.what} exited with {describe_exit(code)} at {clock()}; "
-                    f"stopping everything - log: {shown(service.log)}"
+                    service.exit_report(
+                        f"{service.what} exited with {describe_exit(code)} at {clock()}; "
+                        "stopping everything"
+                    )
                 )
 
     def _exited(self, service: Service, code: int | None, now: float) -> None:
@@ -247,6 +296,11 @@ class Stack:
                 f"{CRASH_LOOP_WINDOW:g} s; still restarting it, at most {self.max_backoff:g} s "
                 f"apart - see {shown(service.log)}"
             )
+            if code is not None:
+                # Once per loop, not per exit: why it dies, without flooding the console.
+                self.say(
+                    service.exit_report(f"{service.name} last exited with {describe_exit(code)}")
+                )
 
     def _restart(self, service: Service, now: float) -> None:
         try:
@@ -312,9 +366,12 @@ def wait_until(check: Callable[[], bool], what: str, stack: Stack, timeout: floa
             raise StopRequested
         dead = stack.exited()
         if dead and dead.process:
+            # Not restarted, whatever the code: it never came up, so a restart would most
+            # likely fail alike, and a stack half up hides that behind its banner.
+            code = dead.process.returncode
+            why = " (its configuration is invalid)" if code == CONFIG_ERROR else ""
             raise StackFailed(
-                f"{dead.what} exited during start with {describe_exit(dead.process.returncode)}; "
-                f"see {shown(dead.log)}"
+                dead.exit_report(f"{dead.what} exited during start with {describe_exit(code)}{why}")
             )
         try:
             if check():
@@ -495,6 +552,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    failed = False
     try:
         for announce, service in services(settings, var):
             print(announce)
@@ -516,12 +574,16 @@ def main() -> int:
     except StopRequested:
         return 0
     except StackFailed as err:
+        failed = True
         print(f"make run: {err}")
         return 1
     finally:
         print("Stopping ...")
         stack.stop()
         print(f"Stopped. Data is kept in {shown(var)}/.")
+        if failed:
+            # Last, so the one line a person reads after the prompt returns says why.
+            print("make run failed; the problem is shown above.")
 
 
 if __name__ == "__main__":

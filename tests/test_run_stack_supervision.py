@@ -1,9 +1,12 @@
 """``make run`` supervises: a worker (or web app) that dies is restarted and the stack says so,
 the rest stays up, and SIGTERM still stops everything cleanly.
 
+A process that exits during start, or later with code 2 (a configuration error), stops the
+stack instead, with its last lines from that start on the console.
+
 The first tests drive scripts.run_stack's Stack with tiny stand-in processes and short backoffs;
-the last starts the real stack as a person would, on its own ports and var dir, and SIGKILLs
-its worker.
+the last start the real stack as a person would, on its own ports and var dir: one SIGKILLs its
+worker, one gives it an invalid deactivation matrix.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ import httpx
 import pytest
 
 from scripts import run_stack
-from scripts.run_stack import CRASH_LOOP_EXITS, Service, Stack, StackFailed, restart_delay
+from scripts.run_stack import (
+    CRASH_LOOP_EXITS,
+    TAIL_LINES,
+    Service,
+    Stack,
+    StackFailed,
+    restart_delay,
+    wait_until,
+)
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,13 +162,117 @@ def test_an_unsupervised_service_exiting_stops_the_stack_naming_its_log(
     assert str(err.value).endswith("server.log")
 
 
+# A process refusing its configuration, as worker.py does: the problem on stderr, code 2.
+REFUSES_CONFIG = (
+    "import sys; print('loading policy', flush=True); "
+    "print('not starting, a policy file is invalid:\\npolicy/m.toml: version: bad', "
+    "file=sys.stderr); sys.exit(2)"
+)
+
+
+def test_the_report_has_only_this_starts_last_lines(small_stack: tuple[Stack, list[str]]) -> None:
+    stack, _ = small_stack
+    first_run = "print('from the first run', flush=True)"
+    service = stack.start(stand_in("chatty", first_run))
+    assert service.process is not None
+    service.process.wait(timeout=10)
+    service.command = [
+        sys.executable,
+        "-c",
+        "for n in range(1, 31): print(f'line {n}', flush=True)\nprint(flush=True)",
+    ]
+    stack._spawn(service)
+    assert service.process is not None
+    service.process.wait(timeout=10)
+
+    report = service.exit_report("chatty exited with code 0")
+
+    head, *shown_lines, log_line = report.splitlines()
+    assert head == "chatty exited with code 0; its last lines since this start:"
+    assert shown_lines == [f"  | line {n}" for n in range(31 - TAIL_LINES, 31)]
+    assert log_line == f"  log: {service.log}"
+    assert "first run" not in report and "first run" in service.log.read_text()
+
+
+def test_the_report_says_when_this_start_wrote_nothing(
+    small_stack: tuple[Stack, list[str]],
+) -> None:
+    stack, _ = small_stack
+    service = stack.start(stand_in("quiet", "print('an earlier run', flush=True)"))
+    assert service.process is not None
+    service.process.wait(timeout=10)
+    service.command = [sys.executable, "-c", "pass"]
+    stack._spawn(service)
+    service.process.wait(timeout=10)
+
+    assert service.exit_report("quiet exited with code 0") == (
+        f"quiet exited with code 0; it wrote nothing since this start - log: {service.log}"
+    )
+
+
+def test_a_service_exiting_during_start_fails_with_its_error_lines(
+    small_stack: tuple[Stack, list[str]],
+) -> None:
+    stack, lines = small_stack
+    service = stack.start(stand_in("worker", REFUSES_CONFIG))
+
+    with pytest.raises(StackFailed) as err:
+        wait_until(lambda: False, "stand-in worker", stack, timeout=15)
+
+    assert str(err.value).splitlines() == [
+        "stand-in worker exited during start with code 2 (its configuration is invalid); "
+        "its last lines since this start:",
+        "  | loading policy",
+        "  | not starting, a policy file is invalid:",
+        "  | policy/m.toml: version: bad",
+        f"  log: {service.log}",
+    ]
+    assert service.restart_at is None and lines == []
+
+
+def test_a_configuration_error_later_stops_the_stack_instead_of_restarting(
+    small_stack: tuple[Stack, list[str]],
+) -> None:
+    stack, lines = small_stack
+    service = stack.start(stand_in("worker", REFUSES_CONFIG))
+    assert service.process is not None
+    service.process.wait(timeout=10)
+
+    with pytest.raises(StackFailed) as err:
+        stack.supervise(time.monotonic())
+
+    assert re.match(
+        r"stand-in worker exited with code 2 at \d\d:\d\d:\d\d, refusing its configuration; "
+        r"not restarting it, stopping everything; its last lines since this start:\n",
+        str(err.value),
+    )
+    assert "  | policy/m.toml: version: bad\n" in str(err.value)
+    assert service.restart_at is None and service.restarts == 0 and lines == []
+
+
+def test_a_crash_loop_notice_shows_the_last_lines_of_the_latest_run(
+    small_stack: tuple[Stack, list[str]],
+) -> None:
+    stack, lines = small_stack
+    dies = "import sys; print('up', flush=True); sys.exit('cannot reach the archive')"
+    stack.start(stand_in("flaky", dies))
+    supervise_until(stack, lines, lambda: any("last exited" in line for line in lines))
+
+    report = next(line for line in lines if "last exited" in line)
+    assert report.splitlines()[:3] == [
+        "flaky last exited with code 1; its last lines since this start:",
+        "  | up",
+        "  | cannot reach the archive",
+    ]
+
+
 # --- the real stack --------------------------------------------------------------------------
 
 
 class RunningStack:
     """``python -m scripts.run_stack`` in a subprocess, its output in a file."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **extra_env: str) -> None:
         ports: set[int] = set()
         while len(ports) < 4:
             ports.add(free_port())
@@ -173,6 +288,7 @@ class RunningStack:
             DR_STACK_TEMPORAL_UI_PORT=str(ui),
             DR_STACK_PLATFORM_PORT=str(platform),
             DR_STACK_WEB_PORT=str(web),
+            **extra_env,
         )
         self.pids_seen: set[int] = set()
         with self.output.open("wb") as out:
@@ -233,6 +349,19 @@ class RunningStack:
             if alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
+
+
+def processes_with(variable: str) -> list[int]:
+    """Pids of our processes whose environment holds ``variable`` (``NAME=value``) exactly."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if variable.encode() in environ and alive(int(proc.name)):
+            found.append(int(proc.name))
+    return found
 
 
 def alive(pid: int) -> bool:
@@ -309,3 +438,59 @@ def test_the_readme_shows_what_make_run_prints_with_its_defaults(
     readme = (ROOT / "README.md").read_text()
     shown = readme.split("## What `make run` gives you\n\n```\n")[1].split("```")[0]
     assert printed.strip() == shown.strip()
+
+
+@pytest.mark.devserver
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds leftover processes in /proc")
+def test_make_run_prints_why_the_worker_refused_an_invalid_matrix_and_stops(
+    tmp_path: Path,
+) -> None:
+    matrix = tmp_path / "deactivation_matrix.toml"
+    shipped = (ROOT / "policy" / "deactivation_matrix.toml").read_text()
+    # review/matrix.py wants YYYY.M.N: a suffix such as a release label is refused.
+    assert shipped.count('\nversion = "2026.11.0"\n') == 1
+    matrix.write_text(
+        shipped.replace('\nversion = "2026.11.0"\n', '\nversion = "2026.11.0-fastsla"\n')
+    )
+    # An earlier run's lines in the worker's log must not be shown as this run's.
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "worker.log").write_text("an earlier run: serving task queue\n")
+    stack = RunningStack(tmp_path, DR_MATRIX_FILE=str(matrix))
+    try:
+
+        def exited() -> bool:
+            # Its pid files are gone once it stopped: note each process while it runs.
+            for name in ("temporal", "demo_platform", "worker", "webapp"):
+                with contextlib.suppress(OSError, ValueError):
+                    stack.pid(name)
+            return stack.process.poll() is not None
+
+        wait_for(exited, "run_stack exiting", 45, stack.detail)
+        # Before clean_up, which would kill what run_stack left behind.
+        left_behind = processes_with(f"DR_STACK_VAR_DIR={stack.var}")
+        still_alive = [pid for pid in stack.pids_seen if alive(pid)]
+    finally:
+        stack.clean_up()
+
+    printed = stack.printed()
+    assert stack.process.returncode == 1, stack.detail()
+    error = re.search(
+        r"^make run: worker exited during start with code 2 \(its configuration is invalid\); "
+        r"its last lines since this start:\n((?:  \| .*\n)+)  log: (\S+)\n",
+        printed,
+        re.MULTILINE,
+    )
+    assert error, stack.detail()
+    # The file, the entry and the problem, as the worker printed them.
+    assert error.group(1).splitlines() == [
+        "  | worker: not starting, a policy file is invalid:",
+        f"  | {matrix}: version: String should match pattern "
+        r"'^[0-9]{4}\.[0-9]{1,2}\.[0-9]+$'",
+    ]
+    assert Path(error.group(2)) == stack.var / "log" / "worker.log"
+    assert "an earlier run" not in printed
+    assert "Starting the web app" not in printed and "deactivation-review is running" not in printed
+    assert printed.rstrip().endswith("make run failed; the problem is shown above."), printed
+    assert len(stack.pids_seen) == 3, printed  # Temporal, the demo platform, the worker
+    assert still_alive == [] and left_behind == []
+    assert not list((stack.var / "run").glob("*.pid"))
