@@ -381,3 +381,33 @@ async def test_the_leads_queue_says_when_no_other_lead_can_take_a_second_review(
 
     badge = re.search(rf'id="no-second-reviewer-{review_id}">([^<]+)<', queue)
     assert badge is not None and badge.group(1).startswith("Ningún otro líder puede")
+
+
+async def test_a_failed_sign_in_keeps_the_username_typed(api: httpx.AsyncClient) -> None:
+    answer = await api.post(
+        "/sign-in",
+        data={
+            "username": "marco",
+            "password": "wrong",
+            "csrf_token": csrf_of(await api.get("/sign-in")),
+        },
+    )
+
+    assert answer.status_code == 401
+    assert 'name="username" autocomplete="username" required value="marco"' in answer.text
+
+
+async def test_the_sign_in_page_switches_language_and_stays_on_sign_in(
+    api: httpx.AsyncClient,
+) -> None:
+    page = await api.get("/sign-in?next=/leads")
+    token = csrf_of(page)
+    form = re.search(r'id="sign-in-language">(.*?)</form>', page.text, re.S)
+    assert form is not None
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(1)))
+
+    switched = await api.post("/language", data={**fields, "csrf_token": token})
+    shown = await api.get(switched.headers["location"])
+
+    assert switched.headers["location"] == "/sign-in?next=/leads"
+    assert "<h1>Iniciar sesión</h1>" in shown.text

@@ -194,7 +194,8 @@ async def sign_in(request: Request) -> Response:
     services = services_of(request)
     caller = services.people.sign_in(str(data.get("username", "")), str(data.get("password", "")))
     if caller is None:
-        return render(request, "sign_in.html.j2", 401, next=target, failed=True)
+        username = str(data.get("username", ""))[:128]  # typed once is enough
+        return render(request, "sign_in.html.j2", 401, next=target, failed=True, username=username)
     lifetime = timedelta(hours=services.settings.session_hours)
     start_session(request, caller.name, lifetime)
     return RedirectResponse(target, status_code=303)
