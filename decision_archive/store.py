@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -54,7 +56,25 @@ access_log = sa.Table(
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("client_address", sa.String(64), nullable=True),
     sa.Column("detail", sa.String(200), nullable=True),
+    # One row per person, review, action, channel and UTC minute (revision 0002): the Web UI
+    # decodes payload by payload, and a row each drowned the log. ``review_key`` is review_id
+    # or '' because a unique constraint treats NULLs as all different.
+    sa.Column("minute", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("review_key", sa.String(160), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False, server_default="1"),
+    sa.UniqueConstraint(
+        "person_id", "review_key", "action", "channel", "minute", name="uq_access_log_bucket"
+    ),
 )
+
+ACCESS_BUCKET = [
+    access_log.c.person_id,
+    access_log.c.review_key,
+    access_log.c.action,
+    access_log.c.channel,
+    access_log.c.minute,
+]
+"""What one access log row stands for: accesses alike in these fall into one row."""
 
 
 class ArchiveSettings(BaseSettings):
@@ -69,7 +89,9 @@ AccessAction = Literal["view_review", "view_report", "decode_history"]
 
 
 class AccessEntry(StrictModel):
-    """One look at a review, its report or decoded history, by a person."""
+    """A person's look at a review, its report or decoded history; as read back from the log,
+    the first of ``count`` such looks (same person, review, action, channel) in its UTC minute,
+    with that first look's time, role, client address and detail."""
 
     at: datetime
     person_id: str
@@ -79,6 +101,7 @@ class AccessEntry(StrictModel):
     channel: Literal["page", "api", "codec"]
     client_address: str | None
     detail: str | None = None
+    count: int = Field(default=1, ge=1)
 
 
 class RecordIndex(StrictModel):
@@ -96,6 +119,11 @@ class RecordIndex(StrictModel):
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def access_minute(at: datetime) -> datetime:
+    """The UTC minute an access falls in: its access log row's bucket."""
+    return _utc(at).replace(second=0, microsecond=0)
 
 
 class DecisionArchive:
@@ -263,11 +291,32 @@ class DecisionArchive:
         return int(result.rowcount)
 
     def record_access(self, entry: AccessEntry) -> None:
-        """Append one entry to the access log."""
-        row = entry.model_dump()
-        row["at"] = _utc(entry.at)
-        with self.engine.begin() as db:
-            db.execute(access_log.insert().values(**row))
+        """Note an access in the access log: the first access by a person to a review with an
+        action and channel in a UTC minute adds a row; the next ones in that minute add their
+        ``count`` to it. Safe when requests record the same minute at once: the unique bucket
+        decides, in one statement, never by reading first."""
+        row = {
+            **entry.model_dump(),
+            "at": _utc(entry.at),
+            "minute": access_minute(entry.at),
+            "review_key": entry.review_id or "",
+        }
+        upsert = _insert_or_count(self.engine.dialect.name, row)
+        if upsert is not None:
+            with self.engine.begin() as db:
+                db.execute(upsert)
+            return
+        # Another database: insert, and when the minute's row is there, count on it instead.
+        try:
+            with self.engine.begin() as db:
+                db.execute(access_log.insert().values(**row))
+        except IntegrityError:
+            with self.engine.begin() as db:
+                db.execute(
+                    access_log.update()
+                    .where(*(column == row[column.name] for column in ACCESS_BUCKET))
+                    .values(count=access_log.c["count"] + entry.count)
+                )
 
     def access_log(
         self, review_id: str | None = None, person_id: str | None = None, limit: int = 500
@@ -282,7 +331,7 @@ class DecisionArchive:
             rows = db.execute(query).mappings().all()
         return [
             AccessEntry.model_validate(
-                {**{k: v for k, v in r.items() if k != "id"}, "at": _utc(r["at"])}
+                {**{k: v for k, v in r.items() if k not in _NOT_IN_ENTRY}, "at": _utc(r["at"])}
             )
             for r in rows
         ]
@@ -290,6 +339,27 @@ class DecisionArchive:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
+
+
+_NOT_IN_ENTRY = frozenset({"id", "minute", "review_key"})
+
+
+def _insert_or_count(dialect: str, row: dict[str, object]) -> sa.Insert | None:
+    """INSERT ... ON CONFLICT (bucket) DO UPDATE count = count + new count, on SQLite and
+    PostgreSQL; None on a database without that statement."""
+    if dialect == "sqlite":
+        lite = sqlite.insert(access_log).values(**row)
+        return lite.on_conflict_do_update(
+            index_elements=ACCESS_BUCKET,
+            set_={"count": access_log.c["count"] + lite.excluded["count"]},
+        )
+    if dialect == "postgresql":
+        pg = postgresql.insert(access_log).values(**row)
+        return pg.on_conflict_do_update(
+            index_elements=ACCESS_BUCKET,
+            set_={"count": access_log.c["count"] + pg.excluded["count"]},
+        )
+    return None
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:
