@@ -504,8 +504,8 @@ def banner(settings: StackSettings, var: Path, env: dict[str, str]) -> str:
     return f"""
 deactivation-review is running.
   Specialists' web app   http://localhost:{settings.web_port}/queue
-                         demo sign-in: ana, marco (specialists), luis (lead), sofia (qa),
-                         olga (operator); password "demo"
+                         demo sign-in: ana, marco (specialists), luis, elena (leads),
+                         sofia (qa), olga (operator); password "demo"
   Intake API and docs    http://localhost:{settings.web_port}/docs  (bearer demo-intake-token)
   Temporal Web UI        http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows
   Demo outbox (sent)     http://127.0.0.1:{settings.platform_port}/notification-gateway/messages

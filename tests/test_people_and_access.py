@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from review import actions
 from review.locales import negotiate
 from review.models import Person, PersonRole
 from review.policy_files import PolicyFileError
+from tests.conftest import free_port
 from webapp.access import Permission, allowed, may
 from webapp.i18n import catalog, locales, translator
 from webapp.people import (
@@ -21,6 +25,8 @@ from webapp.people import (
     token_digest,
 )
 from webapp.settings import DEMO_PEOPLE_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_password_hash_verifies_only_its_password() -> None:
@@ -127,3 +133,30 @@ def test_an_unknown_app_locale_falls_back_by_language_then_to_english() -> None:
 )
 def test_one_locale_rule_for_the_app_and_the_messages(requested: str | None, chosen: str) -> None:
     assert negotiate(requested, ["en", "es-MX"], "en") == chosen
+
+
+def test_the_web_app_refuses_to_start_on_an_invalid_people_file_naming_it(
+    tmp_path: Path,
+) -> None:
+    people = tmp_path / "people.toml"
+    people.write_text("not toml [")
+    env = {
+        **os.environ,
+        "DR_WEB_PEOPLE_FILE": str(people),
+        "DR_WEB_DEMO_MODE": "1",
+        "DR_ENCRYPTION_KEY_FILE": str(ROOT / "tests" / "histories" / "replay_keys.toml"),
+    }
+
+    answer = subprocess.run(
+        [sys.executable, "-m", "webapp", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert answer.returncode == 2
+    assert f"webapp: not starting, a setting is invalid:\n{people}: (file): not valid TOML" in (
+        answer.stderr
+    )

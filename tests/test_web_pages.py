@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from temporalio.testing import WorkflowEnvironment
 
 from review import actions
 from review.models import ClaimRequest, EnforcementAction, ReviewStatus, SecondReviewRequest
-from tests.conftest import review_request
-from tests.review_steps import LUIS, MARCO, following_recommendation, wait_for_status
+from tests.conftest import WorkerFactory, review_request
+from tests.review_steps import (
+    LUIS,
+    MARCO,
+    claim_and_decide,
+    following_recommendation,
+    wait_for_status,
+)
 from tests.test_web_api import csrf_of
 from webapp.app import create_app
 from webapp.pages import time_left
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
+from workflows.client import ReviewClient
 
 
 async def signed_in(api: httpx.AsyncClient, username: str) -> str:
@@ -411,3 +420,43 @@ async def test_the_sign_in_page_switches_language_and_stays_on_sign_in(
 
     assert switched.headers["location"] == "/sign-in?next=/leads"
     assert "<h1>Iniciar sesión</h1>" in shown.text
+
+
+async def test_an_operator_retries_blocked_actioning_from_the_review_page(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    web_services: WebServices,
+    demo_platform_url: str,
+) -> None:
+    broken = review_worker(dev_env.client, accounts_url=f"{demo_platform_url}/no-such-service")
+    async with broken as worker:
+        reviews = ReviewClient(dev_env.client, worker.task_queue)
+        services = dataclasses.replace(web_services, reviews=reviews)
+        review_id = (await reviews.start(review_request())).review_id
+        await claim_and_decide(reviews, review_id)
+        state = await reviews.state(review_id)
+        for _ in range(100):
+            if state.actioning_blocked:
+                break
+            await asyncio.sleep(0.1)
+            state = await reviews.state(review_id)
+        transport = httpx.ASGITransport(app=create_app(services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+            token = await signed_in(client, "olga")
+            page = (await client.get(f"/reviews/{review_id}")).text
+            key = re.search(
+                r'retry-actioning">.*?name="idempotency_key" value="([^"]+)"', page, re.S
+            )
+            answer = await client.post(
+                f"/reviews/{review_id}/retry-actioning",
+                data={
+                    "csrf_token": token,
+                    "reason": "Fixed the URL.",
+                    "idempotency_key": key.group(1) if key else "",
+                },
+            )
+        retried = await reviews.state(review_id)
+
+    assert 'id="retry-actioning"' in page and "account status service answered HTTP 404" in page
+    assert answer.status_code == 303
+    assert [e.actor for e in retried.timeline if e.event == "actioning_retried"] == ["olga"]

@@ -7,6 +7,7 @@ services instead. Errors are plain words: JSON naming the field under /api, a pa
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,9 +26,9 @@ from decision_archive.store import DecisionArchive
 from observability.redaction import configure_logging
 from policy import PolicySettings, load_policy
 from review.lifecycle import ReviewRuleError
-from review.policy_files import entry_path
+from review.policy_files import PolicyFileError, entry_path
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
-from temporal_runtime.encryption import load_key_ring
+from temporal_runtime.encryption import KeyRingError, load_key_ring
 from webapp import api, codec_server, pages
 from webapp.i18n import translator
 from webapp.people import load_directory
@@ -39,18 +40,20 @@ log = logging.getLogger("deactivation_review.webapp")
 
 
 async def build_services(settings: WebSettings) -> WebServices:
-    """Connect to Temporal and load people and policy, as configured."""
+    """Load people and policy, as configured, then connect to Temporal (so a configuration
+    error is reported as such, whether or not Temporal is up)."""
     policy, renderer = load_policy(PolicySettings())
     keys = load_key_ring()
+    people = load_directory(settings.people_file, settings.demo_mode)
+    archive = DecisionArchive.from_settings(keys)
+    client = await connect(retry_config=PERSON_FACING_RETRY)
     return WebServices(
-        reviews=ReviewClient(
-            await connect(retry_config=PERSON_FACING_RETRY), markets=renderer.markets
-        ),
-        people=load_directory(settings.people_file, settings.demo_mode),
+        reviews=ReviewClient(client, markets=renderer.markets),
+        people=people,
         policy=policy,
         renderer=renderer,
         settings=settings,
-        archive=DecisionArchive.from_settings(keys),
+        archive=archive,
         reports=CaseReportRenderer(renderer.guidelines, translator("en")),
     )
 
@@ -62,7 +65,13 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if services is None:
-            app.state.services = await build_services(settings)
+            try:
+                app.state.services = await build_services(settings)
+            except (PolicyFileError, KeyRingError) as err:
+                # A configuration error will not fix itself: say what is wrong, exit 2 (as the
+                # worker does), before the app listens; make run shows it and does not retry.
+                print(f"webapp: not starting, a setting is invalid:\n{err}", file=sys.stderr)
+                exit_process(2)
         yield
 
     app = FastAPI(
