@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Engine
 
 from decision_archive import schema_version
 from decision_archive.__main__ import main as archive_command
@@ -17,6 +19,17 @@ from decision_archive.store import AccessEntry, DecisionArchive, metadata
 from review.matrix import ReviewPolicy
 from tests.conftest import TEST_KEYS, fresh_database
 from tests.test_decision_archive import NOW, decided_record
+
+OLD_ACCESS_LOG_COLUMNS = (
+    "at",
+    "person_id",
+    "role",
+    "action",
+    "review_id",
+    "channel",
+    "client_address",
+    "detail",
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,22 +54,34 @@ def test_an_archive_made_before_migrations_is_adopted_without_losing_a_record(
     shipped_policy: tuple[ReviewPolicy, object],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The archive as it was: tables made directly, no migration history.
+    # The archive as it was before migrations: revision 0001's tables, made directly, no
+    # migration history, holding a record and an access-log row.
+    def as_it_was(engine: Engine) -> None:
+        with engine.begin() as connection:
+            command.upgrade(
+                schema_version.alembic_config(connection), schema_version.FIRST_REVISION
+            )
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE alembic_version"))
+
+    entry = AccessEntry(
+        at=NOW,
+        person_id="luis",
+        role="lead",
+        action="view_report",
+        review_id=None,
+        channel="page",
+        client_address="127.0.0.1",
+    )
     with monkeypatch.context() as before:
-        before.setattr(schema_version, "upgrade", lambda engine: metadata.create_all(engine))
+        before.setattr(schema_version, "upgrade", as_it_was)
         old = DecisionArchive(empty_database, TEST_KEYS)
         record = decided_record(shipped_policy[0])
         written = old.write(record, NOW)
-        entry = AccessEntry(
-            at=NOW,
-            person_id="luis",
-            role="lead",
-            action="view_report",
-            review_id=written.review_id,
-            channel="page",
-            client_address="127.0.0.1",
-        )
-        old.record_access(entry)
+        entry = entry.model_copy(update={"review_id": written.review_id})
+        old_log = sa.table("access_log", *(sa.column(c) for c in OLD_ACCESS_LOG_COLUMNS))
+        with old.engine.begin() as connection:
+            connection.execute(old_log.insert().values(entry.model_dump(exclude={"count"})))
         old.close()
     assert schema_version.current(sa.create_engine(empty_database)) is None
 

@@ -12,7 +12,7 @@ Downgrading drops the three columns and the constraint; merged rows stay merged.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-09
+Create Date: 2026-12-02
 """
 
 from __future__ import annotations
@@ -47,10 +47,6 @@ log = sa.table(
 def upgrade() -> None:
     """Add the bucket columns, fill them, merge rows sharing a bucket, then make it unique."""
     bind = op.get_bind()
-    columns = {c["name"] for c in sa.inspect(bind).get_columns("access_log")}
-    if {"minute", "review_key", "count"} <= columns:
-        # Adopted as 0001 but made by create_all from newer tables: it has this shape already.
-        return
     with op.batch_alter_table("access_log") as batch:
         batch.add_column(sa.Column("minute", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("review_key", sa.String(160), nullable=True))
