@@ -12,7 +12,14 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from review import actions
-from review.models import ClaimRequest, EnforcementAction, ReviewStatus, SecondReviewRequest
+from review.models import (
+    ClaimRequest,
+    EnforcementAction,
+    ReviewStatus,
+    SecondReviewRequest,
+    SlaTier,
+)
+from review.sla import SlaTarget
 from tests.conftest import WorkerFactory, review_request
 from tests.review_steps import (
     LUIS,
@@ -460,3 +467,38 @@ async def test_an_operator_retries_blocked_actioning_from_the_review_page(
     assert 'id="retry-actioning"' in page and "account status service answered HTTP 404" in page
     assert answer.status_code == 303
     assert [e.actor for e in retried.timeline if e.event == "actioning_retried"] == ["olga"]
+
+
+async def test_tier_labels_say_the_decision_time_the_policy_file_sets(
+    web_services: WebServices,
+) -> None:
+    policy = web_services.policy
+    sla = policy.matrix.sla
+    faster = sla.model_copy(
+        update={"tiers": {**sla.tiers, SlaTier.CRITICAL: SlaTarget(decision_hours=2)}}
+    )
+    matrix = policy.matrix.model_copy(update={"sla": faster})
+    services = dataclasses.replace(
+        web_services, policy=policy.model_copy(update={"matrix": matrix})
+    )
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+        await signed_in(client, "sofia")  # en
+        queue = (await client.get("/queue")).text
+
+    assert '<option value="critical" >Critical (2 h)</option>' in queue
+    assert "Critical (4 h)" not in queue
+
+
+async def test_the_queues_stop_counting_down_once_a_review_is_decided(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await decided_by_luis_deviating(web_services)  # awaiting a second review
+    await signed_in(api, "elena")
+
+    leads = (await api.get("/leads")).text
+    row = re.search(rf'<tr [^>]*data-review="{review_id}">(.*?)</tr>', leads, re.S)
+
+    assert row is not None
+    assert "data-deadline" not in row.group(1)
+    assert "Decided in time" in row.group(1)

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from review.actions import ACTIONS, CLAIM, PersonAction
+from review.matrix import ReviewPolicy
 from review.models import (
     SLUG_PATTERN,
     EnforcementAction,
@@ -81,6 +82,17 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
 
 
+def tier_label(t: Callable[[str], str], policy: ReviewPolicy) -> Callable[[str], str]:
+    """``tier_label(tier)``: the tier's name and its decision time from the policy in force,
+    e.g. "Critical (4 h)"."""
+
+    def label(tier: str) -> str:
+        hours = policy.matrix.sla.tiers[SlaTier(tier)].decision_hours
+        return f"{t('tier_' + tier)} ({hours:g} h)"
+
+    return label
+
+
 def page_locale(request: Request, caller: Caller | None = None) -> str:
     """The language a page is shown in: the one chosen in this session, else the person's."""
     caller = caller or current_caller(request)
@@ -124,6 +136,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "now": datetime.now(UTC),
             "time_left": time_left,
             "may": lambda name: may(caller, name),
+            "tier_label": tier_label(translator(locale), services_of(request).policy),
             **context,
         },
         status_code=status,
