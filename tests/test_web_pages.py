@@ -502,3 +502,18 @@ async def test_the_queues_stop_counting_down_once_a_review_is_decided(
     assert row is not None
     assert "data-deadline" not in row.group(1)
     assert "Decided in time" in row.group(1)
+
+
+async def test_guideline_boxes_show_each_clause_title_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")  # es-MX
+    review_id = await started(web_services)
+    await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+
+    page = (await api.get(f"/reviews/{review_id}")).text
+
+    assert (
+        "<code>CG-DRIVING-2</code> Maneja con seguridad y respeta el reglamento de tránsito"
+        in page
+    )

@@ -93,6 +93,12 @@ def tier_label(t: Callable[[str], str], policy: ReviewPolicy) -> Callable[[str],
     return label
 
 
+def guideline_title(services: WebServices, locale: str) -> Callable[[str], str]:
+    """``guideline_title(ref)``: the clause's title in the page's language, e.g. for
+    CG-DRIVING-2 "Maneja con seguridad y respeta el reglamento de tránsito"."""
+    return lambda ref: services.renderer.guidelines.clause(ref).text(locale)[1].title
+
+
 def page_locale(request: Request, caller: Caller | None = None) -> str:
     """The language a page is shown in: the one chosen in this session, else the person's."""
     caller = caller or current_caller(request)
@@ -137,6 +143,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "time_left": time_left,
             "may": lambda name: may(caller, name),
             "tier_label": tier_label(translator(locale), services_of(request).policy),
+            "guideline_title": guideline_title(services_of(request), locale),
             **context,
         },
         status_code=status,
