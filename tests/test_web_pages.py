@@ -517,3 +517,23 @@ async def test_guideline_boxes_show_each_clause_title_in_the_persons_language(
         "<code>CG-DRIVING-2</code> Maneja con seguridad y respeta el reglamento de tránsito"
         in page
     )
+
+
+async def test_review_times_show_in_the_markets_zone_named_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "marco")  # es-MX; the demo review is in mexico-city
+    review_id = await started(web_services)
+    state = await web_services.reviews.state(review_id)
+
+    page = (await api.get(f"/reviews/{review_id}")).text
+
+    reported = state.request.reported_at.astimezone(UTC)
+    shown = re.search(
+        rf'<time datetime="{re.escape(reported.isoformat())}" title="([^"]+)">([^<]+)</time>',
+        page,
+    )
+    assert shown is not None
+    assert shown.group(1) == reported.strftime("%Y-%m-%d %H:%M UTC")
+    assert shown.group(2) == "23 nov 2026, 10:00 hora estándar central"  # 16:00 UTC
+    assert "Z</" not in page and "+00:00</" not in page

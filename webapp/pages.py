@@ -16,9 +16,11 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
+from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from review.actions import ACTIONS, CLAIM, PersonAction
@@ -99,6 +101,23 @@ def guideline_title(services: WebServices, locale: str) -> Callable[[str], str]:
     return lambda ref: services.renderer.guidelines.clause(ref).text(locale)[1].title
 
 
+def local_time(services: WebServices, locale: str) -> Callable[[datetime, str], Markup]:
+    """``local_time(moment, market)``: the moment in the market's time zone, the zone named in
+    the page's language ("1 dic 2026, 09:00 hora estándar central"), UTC on hover."""
+
+    def shown(moment: datetime, market: str) -> Markup:
+        zone = services.renderer.markets.time_zone(market)
+        text = format_datetime(
+            moment, "d MMM y, HH:mm zzzz", tzinfo=zone, locale=locale.replace("-", "_")
+        )
+        utc = moment.astimezone(UTC)
+        return Markup('<time datetime="{}" title="{}">{}</time>').format(
+            utc.isoformat(), utc.strftime("%Y-%m-%d %H:%M UTC"), text
+        )
+
+    return shown
+
+
 def page_locale(request: Request, caller: Caller | None = None) -> str:
     """The language a page is shown in: the one chosen in this session, else the person's."""
     caller = caller or current_caller(request)
@@ -144,6 +163,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "may": lambda name: may(caller, name),
             "tier_label": tier_label(translator(locale), services_of(request).policy),
             "guideline_title": guideline_title(services_of(request), locale),
+            "local_time": local_time(services_of(request), locale),
             **context,
         },
         status_code=status,
