@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, RootModel, field_validator
 
-from review.models import StrictModel
+from review.locales import negotiate
+from review.models import Locale, StrictModel
 from review.policy_files import POLICY_DIR, load_policy_file
 
 MARKETS_FILE = POLICY_DIR / "markets.toml"
@@ -17,6 +18,10 @@ class Market(StrictModel):
     """One operating market."""
 
     time_zone: str
+    names: dict[Locale, str] = Field(
+        default_factory=dict,
+        description="What people call the market, per locale; the slug where none is given.",
+    )
     record_retention_days: int = Field(
         ge=30,
         le=36500,
@@ -40,6 +45,14 @@ class Markets(RootModel[dict[str, Market]]):
         """The market's zone; UTC for a market not listed."""
         found = self.root.get(market)
         return ZoneInfo(found.time_zone if found else "UTC")
+
+    def name(self, market: str, locale: str) -> str:
+        """The market's name in ``locale`` (same rule as every text: exact, same language,
+        English), else its slug."""
+        found = self.root.get(market)
+        if found is None or not found.names:
+            return market
+        return found.names[negotiate(locale, found.names, next(iter(found.names)))]
 
     def retention_days(self, market: str) -> int | None:
         """How many days the market keeps case records; None for a market not listed."""

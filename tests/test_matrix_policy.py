@@ -246,3 +246,12 @@ def test_a_market_with_an_unknown_time_zone_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PolicyFileError) as raised:
         load_markets(path)
     assert "atlantis.time_zone: unknown IANA time zone 'Ocean/Atlantis'" in str(raised.value)
+
+
+def test_a_market_is_named_in_each_language_and_by_its_slug_when_unnamed() -> None:
+    markets = load_markets()
+
+    assert markets.name("mexico-city", "es-MX") == "Ciudad de México"
+    assert markets.name("mexico-city", "es-AR") == "Ciudad de México"
+    assert markets.name("new-york", "en") == "New York"
+    assert markets.name("atlantis", "en") == "atlantis"

@@ -256,7 +256,7 @@ async def test_the_readme_operator_commands_list_read_and_unblock_a_review(
         # 5. The Confidentiality section's command reads the history in clear through the codec
         # endpoint; the same command without it shows ciphertext only.
         show = history_command()
-        assert show.startswith("temporal workflow show ") and DEMO_REVIEW in show, show
+        assert show.startswith(".venv/bin/temporal workflow show ") and DEMO_REVIEW in show, show
         assert README_WEB_APP in show and "--codec-auth" in show, show
         history = await stack.sh(show)
         assert history.returncode == 0, str(history)

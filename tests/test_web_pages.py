@@ -537,3 +537,16 @@ async def test_review_times_show_in_the_markets_zone_named_in_the_persons_langua
     assert shown.group(1) == reported.strftime("%Y-%m-%d %H:%M UTC")
     assert shown.group(2) == "23 nov 2026, 10:00 hora estándar central"  # 16:00 UTC
     assert "Z</" not in page and "+00:00</" not in page
+
+
+async def test_the_queue_names_markets_and_the_header_the_role_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "marco")  # es-MX
+    review_id = await started(web_services)  # mexico-city
+
+    queue = (await api.get("/queue")).text
+    row = re.search(rf'<tr [^>]*data-review="{review_id}">(.*?)</tr>', queue, re.S)
+
+    assert row is not None and "<td>Ciudad de México</td>" in row.group(1)
+    assert "(especialista)" in queue and "(specialist)" not in queue

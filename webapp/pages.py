@@ -164,6 +164,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "tier_label": tier_label(translator(locale), services_of(request).policy),
             "guideline_title": guideline_title(services_of(request), locale),
             "local_time": local_time(services_of(request), locale),
+            "market_name": lambda slug: services_of(request).renderer.markets.name(slug, locale),
             **context,
         },
         status_code=status,
