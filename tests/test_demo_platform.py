@@ -1,14 +1,17 @@
-"""The demo platform keeps the contracts' promises: idempotency keys, outages, determinism."""
+"""The demo platform keeps the contracts' promises: idempotency keys, outages, determinism, and
+synthetic evidence that agrees with itself within and across sources."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import httpx
 import pytest
 
 from demo_platform import synthetic
 from demo_platform.app import create_app
+from review.models import AccountHistory, InAppMessages, IncidentReports, Telematics, TripDetails
 
 
 @pytest.fixture
@@ -74,3 +77,247 @@ def test_synthetic_evidence_is_the_same_for_the_same_ids() -> None:
     assert synthetic.trip_details("INC-5", "drv_1") == synthetic.trip_details("INC-5", "drv_1")
     assert synthetic.account_history("drv_1") == synthetic.account_history("drv_1")
     assert synthetic.telematics("INC-5") != synthetic.telematics("INC-6")
+
+
+# --- synthetic evidence agrees with itself ------------------------------------------------------
+# Each relation is checked over many ids, in a fixed loop, so a rare inconsistency in the
+# generator shows up here and the same ids fail on every run.
+
+INCIDENTS = [f"INC-{n}" for n in range(300)]
+DRIVERS = [f"drv_{n}" for n in range(150)]
+RIDERS = [f"rdr_{n}" for n in range(150)]
+ACCOUNTS = DRIVERS + RIDERS
+
+
+def trip_of(incident_id: str, account_id: str = "drv_0") -> TripDetails:
+    return TripDetails.model_validate(synthetic.trip_details(incident_id, account_id))
+
+
+def telematics_of(incident_id: str) -> Telematics:
+    return Telematics.model_validate(synthetic.telematics(incident_id))
+
+
+def reports_of(incident_id: str) -> IncidentReports:
+    return IncidentReports.model_validate(synthetic.incident_reports(incident_id))
+
+
+def messages_of(incident_id: str) -> InAppMessages:
+    return InAppMessages.model_validate(synthetic.in_app_messages(incident_id))
+
+
+def history_of(account_id: str) -> AccountHistory:
+    return AccountHistory.model_validate(synthetic.account_history(account_id))
+
+
+def ended(trip: TripDetails) -> datetime:
+    assert trip.ended_at is not None
+    return trip.ended_at
+
+
+def hours(trip: TripDetails) -> float:
+    return (ended(trip) - trip.started_at).total_seconds() / 3600
+
+
+def test_synthetic_evidence_is_the_same_every_time_for_many_ids() -> None:
+    for incident, account in zip(INCIDENTS, ACCOUNTS, strict=True):
+        assert synthetic.trip_details(incident, account) == synthetic.trip_details(
+            incident, account
+        )
+        assert synthetic.telematics(incident) == synthetic.telematics(incident)
+        assert synthetic.incident_reports(incident) == synthetic.incident_reports(incident)
+        assert synthetic.in_app_messages(incident) == synthetic.in_app_messages(incident)
+        assert synthetic.account_history(account) == synthetic.account_history(account)
+
+
+def test_telematics_max_speed_is_at_least_every_event_speed() -> None:
+    for incident in INCIDENTS:
+        data = telematics_of(incident)
+        speeds = [e.value for e in data.events if e.unit == "km/h"]
+        assert all(data.max_speed_kmh >= speed for speed in speeds), incident
+
+
+def test_a_max_speed_above_every_speed_limit_is_a_recorded_speeding_event() -> None:
+    top_limit = max(synthetic.SPEED_LIMITS_KMH)
+    for incident in INCIDENTS:
+        data = telematics_of(incident)
+        if data.max_speed_kmh > top_limit:
+            speeding = [e.value for e in data.events if e.kind == "speeding"]
+            assert data.max_speed_kmh in speeding, incident
+
+
+def test_telematics_events_happen_during_the_trip() -> None:
+    for incident in INCIDENTS:
+        trip = trip_of(incident)
+        for event in telematics_of(incident).events:
+            assert trip.started_at <= event.at <= ended(trip), incident
+
+
+def test_telematics_events_are_in_time_order() -> None:
+    for incident in INCIDENTS:
+        times = [e.at for e in telematics_of(incident).events]
+        assert times == sorted(times), incident
+
+
+def test_only_events_above_their_speed_limit_are_speeding() -> None:
+    for incident in INCIDENTS:
+        for event in telematics_of(incident).events:
+            assert event.speed_limit_kmh is not None
+            above = event.value > event.speed_limit_kmh
+            assert above == (event.kind == "speeding"), (incident, event)
+
+
+def test_hard_brake_count_matches_the_hard_brake_events() -> None:
+    for incident in INCIDENTS:
+        data = telematics_of(incident)
+        assert data.hard_brakes == sum(e.kind == "hard_brake" for e in data.events), incident
+
+
+def test_telematics_and_trip_details_describe_the_same_trip() -> None:
+    for incident, account in zip(INCIDENTS, ACCOUNTS, strict=True):
+        assert telematics_of(incident).trip_id == trip_of(incident, account).trip_id
+
+
+def test_trip_average_speed_is_city_like_and_below_the_max_speed() -> None:
+    for incident in INCIDENTS:
+        trip = trip_of(incident)
+        assert 5 / 60 <= hours(trip) <= 2, incident
+        average = trip.distance_km / hours(trip)
+        assert 10 <= average <= 60, incident
+        assert average < telematics_of(incident).max_speed_kmh, incident
+
+
+def test_trip_goes_between_two_areas_of_one_city() -> None:
+    cities = {area: city for city, areas in synthetic.AREAS_BY_CITY.items() for area in areas}
+    for incident in INCIDENTS:
+        trip = trip_of(incident)
+        assert trip.dropoff_area is not None
+        assert trip.pickup_area != trip.dropoff_area, incident
+        assert cities[trip.pickup_area] == cities[trip.dropoff_area], incident
+
+
+def test_fare_is_in_the_trip_city_currency() -> None:
+    currency = {"mexico-city": "MXN", "san-francisco": "USD"}
+    cities = {area: city for city, areas in synthetic.AREAS_BY_CITY.items() for area in areas}
+    for incident in INCIDENTS:
+        trip = trip_of(incident)
+        assert trip.fare is not None
+        assert trip.fare.split()[0] == currency[cities[trip.pickup_area]], incident
+
+
+def test_a_longer_trip_never_costs_less_than_a_shorter_one_in_the_same_currency() -> None:
+    trips = [trip_of(incident) for incident in INCIDENTS]
+    priced = [
+        (t.fare.split()[0], t.distance_km, hours(t), float(t.fare.split()[1]))
+        for t in trips
+        if t.fare
+    ]
+    for currency, distance, duration, fare in priced:
+        for other_currency, other_distance, other_duration, other_fare in priced:
+            if (
+                currency == other_currency
+                and distance >= other_distance
+                and duration >= other_duration
+            ):
+                assert fare >= other_fare, (distance, duration, fare, other_fare)
+
+
+def test_statements_come_after_the_trip_in_the_order_they_were_submitted() -> None:
+    for incident in INCIDENTS:
+        trip = trip_of(incident)
+        times = [s.submitted_at for s in reports_of(incident).statements]
+        assert times, incident
+        assert times[0] >= ended(trip), incident
+        assert times == sorted(times), incident
+
+
+def test_the_first_statement_is_the_report_and_report_count_counts_the_reporters() -> None:
+    for incident in INCIDENTS:
+        reports = reports_of(incident)
+        roles = [s.author_role for s in reports.statements]
+        assert roles[0] == "reporter", incident
+        assert reports.report_count == roles.count("reporter"), incident
+
+
+def test_statement_texts_fit_their_authors_role() -> None:
+    lines = {
+        "reporter": synthetic.REPORTER_LINES,
+        "reported_account": synthetic.REPORTED_ACCOUNT_LINES,
+        "witness": synthetic.WITNESS_LINES,
+    }
+    for incident in INCIDENTS:
+        statements = reports_of(incident).statements
+        for statement in statements:
+            assert statement.text in lines[statement.author_role], (incident, statement)
+        assert len({s.text for s in statements}) == len(statements), incident
+
+
+def test_in_app_messages_are_sent_during_the_trip_in_time_order() -> None:
+    for incident in INCIDENTS:
+        trip = trip_of(incident)
+        times = [m.at for m in messages_of(incident).messages]
+        assert all(trip.started_at <= at <= ended(trip) for at in times), incident
+        assert times == sorted(times), incident
+
+
+def test_a_request_to_slow_down_follows_a_recorded_speeding_event() -> None:
+    for incident in INCIDENTS:
+        speeding = [e.at for e in telematics_of(incident).events if e.kind == "speeding"]
+        for message in messages_of(incident).messages:
+            if message.text == "Please slow down.":
+                assert speeding and min(speeding) < message.at, incident
+
+
+def test_prior_violations_are_decided_after_joining_and_before_the_trip() -> None:
+    for incident, account in zip(INCIDENTS, ACCOUNTS, strict=True):
+        history = history_of(account)
+        started = trip_of(incident, account).started_at
+        assert history.member_since < started, account
+        for prior in history.prior_violations:
+            assert history.member_since < prior.decided_at < started, account
+
+
+def test_prior_violations_are_distinct_incidents_oldest_first() -> None:
+    for account in ACCOUNTS:
+        priors = history_of(account).prior_violations
+        times = [p.decided_at for p in priors]
+        assert times == sorted(times), account
+        assert len({p.incident_id for p in priors}) == len(priors), account
+
+
+def test_a_rider_has_no_driving_violations() -> None:
+    for account in RIDERS:
+        categories = {p.category for p in history_of(account).prior_violations}
+        assert "dangerous_driving" not in categories, account
+
+
+def test_completed_trips_fit_how_long_the_account_has_been_a_member() -> None:
+    epoch = synthetic.PLATFORM_EPOCH
+    for account in ACCOUNTS:
+        history = history_of(account)
+        days = (epoch - history.member_since).days
+        per_day = 15 if account.startswith("drv") else 1
+        assert len(history.prior_violations) <= history.completed_trips, account
+        assert history.completed_trips <= max(12, days * per_day), account
+
+
+def test_synthetic_evidence_keeps_its_variety() -> None:
+    trips = [trip_of(incident) for incident in INCIDENTS]
+    telematics = [telematics_of(incident) for incident in INCIDENTS]
+    reports = [reports_of(incident) for incident in INCIDENTS]
+    messages = [messages_of(incident) for incident in INCIDENTS]
+    histories = [history_of(account) for account in ACCOUNTS]
+    assert len({t.pickup_area for t in trips}) >= 10
+    assert {len(t.events) for t in telematics} >= {0, 1, 2, 3}
+    assert {e.kind for t in telematics for e in t.events} == {
+        "speeding",
+        "hard_brake",
+        "rapid_acceleration",
+    }
+    assert {r.report_count for r in reports} == {1, 2, 3}
+    assert {s.author_role for r in reports for s in r.statements} == {
+        "reporter",
+        "reported_account",
+        "witness",
+    }
+    assert {len(m.messages) for m in messages} >= {0, 1, 2, 3, 4}
+    assert {len(h.prior_violations) for h in histories} == {0, 1, 2}
