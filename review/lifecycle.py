@@ -29,10 +29,12 @@ from review.models import (
     PersonRole,
     RetryActioningRequest,
     ReviewRequest,
+    ReviewStage,
     ReviewState,
     ReviewStatus,
     SecondReview,
     SecondReviewRequest,
+    StageClock,
     StrictModel,
     TimelineEntry,
 )
@@ -265,11 +267,13 @@ def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) 
     state.second_review = None
     if state.sla.met is None:
         state.sla.met = now <= state.sla.deadline
+    _finish_stage(state, "rework", now)
     days = f" {decision.suspension_days} days" if decision.suspension_days else ""
     deviation = " (deviates from the matrix)" if decision.deviates_from_recommendation else ""
     record(state, now, "decided", request.reviewer, f"{decision.action}{days}{deviation}")
     if needs_second_review(state, decision):
         state.status = ReviewStatus.AWAITING_SECOND_REVIEW
+        _start_stage(state, "second_review", now)
     else:
         state.status = ReviewStatus.ACTIONING
 
@@ -295,12 +299,14 @@ def apply_second_review(state: ReviewState, request: SecondReviewRequest, now: d
         comment=request.comment,
         reviewed_at=now,
     )
+    _finish_stage(state, "second_review", now)
     if request.outcome == "approve":
         record(state, now, "second_review_approved", request.reviewer, request.comment)
         state.status = ReviewStatus.ACTIONING
     else:
         record(state, now, "second_review_returned", request.reviewer, request.comment)
         state.status = ReviewStatus.IN_REVIEW
+        _start_stage(state, "rework", now)
 
 
 # --- notes, more information, escalation --------------------------------------------------------
@@ -405,6 +411,40 @@ def close(state: ReviewState, now: datetime) -> None:
 
 
 # --- SLA ----------------------------------------------------------------------------------------
+
+
+def open_stage(state: ReviewState) -> StageClock | None:
+    """The stage after the decision whose clock is running (a second review, or rework after a
+    return), if any."""
+    last = state.stage_clocks[-1] if state.stage_clocks else None
+    return last if last is not None and last.met is None else None
+
+
+def _start_stage(state: ReviewState, stage: ReviewStage, now: datetime) -> None:
+    clock = state.sla.start_stage(stage, now)
+    if clock is not None:
+        state.stage_clocks.append(clock)
+
+
+def _finish_stage(state: ReviewState, stage: ReviewStage, now: datetime) -> None:
+    clock = open_stage(state)
+    if clock is not None and clock.stage == stage:
+        clock.met = now <= clock.deadline
+
+
+def mark_stage_at_risk(state: ReviewState, clock: StageClock, now: datetime) -> None:
+    """A second review or rework passed the at-risk point of its SLA."""
+    clock.at_risk = True
+    record(
+        state, now, f"{clock.stage}_sla_at_risk", detail=f"deadline {clock.deadline.isoformat()}"
+    )
+
+
+def mark_stage_breached(state: ReviewState, clock: StageClock, now: datetime) -> None:
+    """A second review or rework passed its deadline: record the breach and escalate."""
+    clock.breached = True
+    what = "second review" if clock.stage == "second_review" else "rework after a return"
+    escalate(state, f"SLA breached: no {what} by {clock.deadline.isoformat()}", now)
 
 
 def is_decided(state: ReviewState) -> bool:

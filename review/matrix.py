@@ -186,8 +186,13 @@ def _completeness(
     def check(matrix: DeactivationMatrix) -> list[PolicyProblem]:
         problems: list[PolicyProblem] = []
         for tier in SlaTier:
-            if tier not in matrix.sla.tiers:
+            target = matrix.sla.tiers.get(tier)
+            if target is None:
                 problems.append(PolicyProblem(f"sla.tiers.{tier}", "missing"))
+                continue
+            for stage_target in ("second_review_hours", "rework_hours"):
+                if getattr(target, stage_target) is None:
+                    problems.append(PolicyProblem(f"sla.tiers.{tier}.{stage_target}", "missing"))
         for category in IncidentCategory:
             policy = matrix.categories.get(category)
             if policy is None:

@@ -10,7 +10,7 @@ take the review down (tolerant reader).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -439,6 +439,23 @@ class RetryActioningRequest(ReasonBody):
 # --- state --------------------------------------------------------------------------------------
 
 
+ReviewStage = Literal["second_review", "rework"]
+"""A stage after the first decision with its own SLA: a lead's second review, or the
+specialist's rework after a lead returned the decision."""
+
+
+class StageClock(StrictModel):
+    """The SLA clock of one stage after the first decision."""
+
+    stage: ReviewStage
+    started_at: datetime
+    at_risk_at: datetime
+    deadline: datetime
+    at_risk: bool = False
+    breached: bool = False
+    met: bool | None = Field(default=None, description="Set once the stage is done.")
+
+
 class SlaState(StrictModel):
     """The review's service-level clock."""
 
@@ -449,6 +466,22 @@ class SlaState(StrictModel):
     at_risk: bool = False
     breached: bool = False
     met: bool | None = Field(default=None, description="Set once the review is decided.")
+    stage_hours: dict[ReviewStage, float] = Field(
+        default_factory=dict,
+        description="Hours the tier allows for each stage after the decision (from the policy).",
+    )
+
+    def start_stage(self, stage: ReviewStage, now: datetime) -> StageClock | None:
+        """A clock for ``stage`` from ``now``, flagged at risk at the same share of its time
+        as the decision's; None when the policy the review started under sets no target."""
+        hours = self.stage_hours.get(stage)
+        if hours is None:
+            return None
+        allowed = timedelta(hours=hours)
+        share = (self.at_risk_at - self.started_at) / (self.deadline - self.started_at)
+        return StageClock(
+            stage=stage, started_at=now, at_risk_at=now + allowed * share, deadline=now + allowed
+        )
 
 
 class Decision(StrictModel):
@@ -572,6 +605,10 @@ class ReviewState(StrictModel):
     received_at: datetime
     intake: IntakeAssessment
     sla: SlaState
+    stage_clocks: list[StageClock] = Field(
+        default_factory=list,
+        description="Second review and rework clocks, oldest first; the open one is last.",
+    )
     escalated: bool = False
     escalation_reasons: list[str] = Field(default_factory=list)
     assignee: Person | None = None

@@ -1,18 +1,30 @@
-"""Service-level targets: how long each tier has until a decision, and when it is at risk."""
+"""Service-level targets: how long each tier has until a decision, until a lead's second
+review, and until the specialist's rework after a lead returned it, and when each is at risk."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import get_args
 
 from pydantic import Field
 
-from review.models import SlaState, SlaTier, StrictModel
+from review.models import ReviewStage, SlaState, SlaTier, StrictModel
 
 
 class SlaTarget(StrictModel):
-    """The time a tier allows from receipt to a specialist's decision."""
+    """The times a tier allows: from receipt to a specialist's decision, from a decision to a
+    lead's second review, and from a lead's return to the revised decision.
+
+    The stage targets may be absent only in policies recorded in reviews started before they
+    existed; a policy file must set them (the matrix loader says so)."""
 
     decision_hours: float = Field(gt=0, le=24 * 30)
+    second_review_hours: float | None = Field(default=None, gt=0, le=24 * 30)
+    rework_hours: float | None = Field(default=None, gt=0, le=24 * 30)
+
+    def stage_hours(self, stage: ReviewStage) -> float | None:
+        """The hours this tier allows for ``stage``."""
+        return self.second_review_hours if stage == "second_review" else self.rework_hours
 
 
 class SlaPolicy(StrictModel):
@@ -23,10 +35,18 @@ class SlaPolicy(StrictModel):
 
     def start_clock(self, tier: SlaTier, started_at: datetime) -> SlaState:
         """The SLA clock for a review of ``tier`` received at ``started_at``."""
-        allowed = timedelta(hours=self.tiers[tier].decision_hours)
+        target = self.tiers[tier]
+        allowed = timedelta(hours=target.decision_hours)
+        stages: dict[ReviewStage, float] = {}
+        stage: ReviewStage
+        for stage in get_args(ReviewStage):
+            hours = target.stage_hours(stage)
+            if hours is not None:
+                stages[stage] = hours
         return SlaState(
             tier=tier,
             started_at=started_at,
             at_risk_at=started_at + allowed * self.at_risk_fraction,
             deadline=started_at + allowed,
+            stage_hours=stages,
         )

@@ -185,6 +185,72 @@ def awaiting_second_review() -> ReviewState:
     return decided(state, decision(state))
 
 
+def test_a_decision_needing_a_second_review_starts_the_second_reviews_clock() -> None:
+    state = awaiting_second_review()  # fraud, high: tier high
+
+    (clock,) = state.stage_clocks
+
+    hours = POLICY.matrix.sla.tiers[state.sla.tier].second_review_hours
+    assert clock.stage == "second_review" and clock.met is None
+    assert clock.deadline - clock.started_at == timedelta(hours=hours)  # type: ignore[arg-type]
+    assert clock.at_risk_at - clock.started_at == timedelta(hours=hours * 0.75)  # type: ignore[operator]
+    assert lifecycle.open_stage(state) is clock
+
+
+def test_a_return_closes_the_second_review_and_starts_the_rework_clock() -> None:
+    state = awaiting_second_review()
+    returned = SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Dashcam first.")
+
+    lifecycle.apply_second_review(state, returned, NOW + timedelta(hours=1))
+
+    second_review, rework = state.stage_clocks
+    assert second_review.met is True
+    assert rework.stage == "rework" and rework.started_at == NOW + timedelta(hours=1)
+    assert lifecycle.open_stage(state) is rework
+
+
+def test_the_revised_decision_closes_rework_and_opens_a_new_second_review() -> None:
+    state = awaiting_second_review()
+    returned = SecondReviewRequest(reviewer=LUIS, outcome="return", comment="Dashcam first.")
+    lifecycle.apply_second_review(state, returned, NOW)
+    late = NOW + timedelta(days=3)
+
+    decided(state, decision(state), late)
+
+    assert [(c.stage, c.met) for c in state.stage_clocks] == [
+        ("second_review", True),
+        ("rework", False),  # past its deadline
+        ("second_review", None),
+    ]
+
+
+def test_a_stage_breach_is_recorded_and_escalates() -> None:
+    state = awaiting_second_review()
+    clock = lifecycle.open_stage(state)
+    assert clock is not None
+
+    lifecycle.mark_stage_breached(state, clock, clock.deadline)
+
+    assert clock.breached and state.escalated
+    assert state.escalation_reasons[-1].startswith("SLA breached: no second review by ")
+
+
+def test_a_policy_recorded_before_stage_targets_starts_no_stage_clock() -> None:
+    tiers = {
+        tier: target.model_copy(update={"second_review_hours": None, "rework_hours": None})
+        for tier, target in POLICY.matrix.sla.tiers.items()
+    }
+    sla = POLICY.matrix.sla.model_copy(update={"tiers": tiers})
+    older = POLICY.model_copy(update={"matrix": POLICY.matrix.model_copy(update={"sla": sla})})
+    state = lifecycle.open_review(review_request(category="fraud", severity="high"), older, NOW)
+    lifecycle.evidence_gathered(state, [], older, NOW)
+    lifecycle.apply_claim(state, ClaimRequest(reviewer=ANA), NOW)
+
+    decided(state, decision(state))
+
+    assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW and state.stage_clocks == []
+
+
 def test_the_person_who_decided_cannot_second_review() -> None:
     state = review(category="fraud", severity="high")
     lifecycle.apply_claim(state, ClaimRequest(reviewer=LUIS), NOW)  # a lead may decide too

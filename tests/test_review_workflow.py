@@ -548,3 +548,28 @@ async def test_a_note_sent_while_the_case_record_is_written_is_refused_and_nothi
     assert record is not None and [n.text for n in record.notes] == ["Before closing."]
     assert [n.text for n in closed.notes] == ["Before closing."]
     archive.close()
+
+
+async def test_a_second_review_nobody_gives_in_time_is_flagged_at_risk_then_escalated(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(review_request(category="fraud", severity="high"))
+        state = await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW and not state.escalated
+        (clock,) = state.stage_clocks
+
+        await time_skipping_env.sleep(clock.deadline - clock.started_at + timedelta(minutes=1))
+
+        state = await reviews.state(started.review_id)
+    (clock,) = state.stage_clocks
+    assert clock.at_risk and clock.breached and clock.met is None
+    assert state.escalated
+    assert state.escalation_reasons[-1].startswith("SLA breached: no second review by ")
+    assert [
+        e.event for e in state.timeline if e.event.startswith(("second_review_sla", "escal"))
+    ] == [
+        "second_review_sla_at_risk",
+        "escalated",
+    ]

@@ -490,18 +490,51 @@ async def test_tier_labels_say_the_decision_time_the_policy_file_sets(
     assert "Critical (4 h)" not in queue
 
 
-async def test_the_queues_stop_counting_down_once_a_review_is_decided(
+async def test_a_decision_awaiting_a_second_review_counts_down_to_the_second_reviews_deadline(
     api: httpx.AsyncClient, web_services: WebServices
 ) -> None:
-    review_id = await decided_by_luis_deviating(web_services)  # awaiting a second review
+    review_id = await decided_by_luis_deviating(web_services)
+    state = await web_services.reviews.state(review_id)
+    (second_review,) = state.stage_clocks
     await signed_in(api, "elena")
 
     leads = (await api.get("/leads")).text
     row = re.search(rf'<tr [^>]*data-review="{review_id}">(.*?)</tr>', leads, re.S)
 
     assert row is not None
-    assert "data-deadline" not in row.group(1)
-    assert "Decided in time" in row.group(1)
+    assert second_review.stage == "second_review"
+    assert f'data-deadline="{second_review.deadline.isoformat()}"' in row.group(1)
+    assert state.sla.deadline.isoformat() not in row.group(1)
+
+
+async def test_a_decided_review_with_no_stage_open_shows_decided_in_time(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    web_services: WebServices,
+    demo_platform_url: str,
+) -> None:
+    broken = review_worker(dev_env.client, accounts_url=f"{demo_platform_url}/no-such-service")
+    async with broken as worker:
+        reviews = ReviewClient(dev_env.client, worker.task_queue)
+        services = dataclasses.replace(web_services, reviews=reviews)
+        review_id = (await reviews.start(review_request())).review_id
+        await claim_and_decide(reviews, review_id)  # blocked in actioning, escalated
+        for _ in range(100):
+            if (await reviews.state(review_id)).actioning_blocked:
+                break
+            await asyncio.sleep(0.1)
+        transport = httpx.ASGITransport(app=create_app(services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+            await signed_in(client, "sofia")  # en
+            for _ in range(50):  # visibility catches up within moments
+                leads = (await client.get("/leads")).text
+                if review_id in leads:
+                    break
+                await asyncio.sleep(0.1)
+
+    row = re.search(rf'<tr [^>]*data-review="{review_id}">(.*?)</tr>', leads, re.S)
+    assert row is not None
+    assert "data-deadline" not in row.group(1) and "Decided in time" in row.group(1)
 
 
 async def test_guideline_boxes_show_each_clause_title_in_the_persons_language(
@@ -514,8 +547,7 @@ async def test_guideline_boxes_show_each_clause_title_in_the_persons_language(
     page = (await api.get(f"/reviews/{review_id}")).text
 
     assert (
-        "<code>CG-DRIVING-2</code> Maneja con seguridad y respeta el reglamento de tránsito"
-        in page
+        "<code>CG-DRIVING-2</code> Maneja con seguridad y respeta el reglamento de tránsito" in page
     )
 
 

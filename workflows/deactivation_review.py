@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewRequest,
         ReviewState,
         ReviewStatus,
+        StageClock,
     )
     from review.notices import NoticeJob, plan_hold_notice, plan_notices
     from review.policy_files import entry_path
@@ -92,6 +93,7 @@ class DeactivationReview:
         self._policy: ReviewPolicy | None = None
         self._hold_notice: asyncio.Task[None] | None = None
         self._continuing_refused = False
+        self._clocks: list[asyncio.Task[None]] = []
 
     @workflow.run
     async def run(self, review: ReviewRequest | CarriedReview) -> ReviewState:
@@ -108,7 +110,7 @@ class DeactivationReview:
             state = lifecycle.open_review(request, self._policy, workflow.now())
             self._state = state
             self._publish()
-            sla_watch = asyncio.create_task(self._watch_sla())
+            self._watch_clocks()
             if state.intake.interim_hold:
                 await self._place_interim_hold()
             lifecycle.start_gathering(state, workflow.now())
@@ -116,7 +118,7 @@ class DeactivationReview:
             self._policy, state = review.policy, review.state
             request = state.request
             self._state = state
-            sla_watch = asyncio.create_task(self._watch_sla())
+            self._watch_clocks()
 
         policy = self._policy
         while True:
@@ -138,7 +140,7 @@ class DeactivationReview:
             # Waiting for people while the history grew long: go on in a fresh run.
             if workflow.patched("continue-as-new-when-suggested"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                sla_watch.cancel()
+                self._stop_clocks()
                 workflow.continue_as_new(CarriedReview(state=state, policy=policy))
             self._continuing_refused = True  # a review from before this code: it goes on here
 
@@ -153,7 +155,7 @@ class DeactivationReview:
             closed_at = await self._write_case_record()
         lifecycle.close(state, closed_at)
         self._publish()
-        sla_watch.cancel()
+        self._stop_clocks()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return state
 
@@ -314,6 +316,54 @@ class DeactivationReview:
                 lifecycle.block_actioning(state, f"{step}: {_failure_reason(err)}", workflow.now())
                 self._publish()
                 await workflow.wait_condition(lambda: state.actioning_blocked is None)
+
+    def _watch_clocks(self) -> None:
+        """Start the durable SLA timers: the decision's, and (for reviews started since stage
+        clocks exist) each second review's and rework's."""
+        self._clocks = [asyncio.create_task(self._watch_sla())]
+        if workflow.patched("stage-sla"):
+            self._clocks.append(asyncio.create_task(self._watch_stages()))
+
+    def _stop_clocks(self) -> None:
+        for clock in self._clocks:
+            clock.cancel()
+
+    async def _watch_stages(self) -> None:
+        """Flag each stage after the decision at risk, and escalate it when its deadline
+        passes, as the decision's clock does."""
+        state = self._current()
+        while True:
+            await workflow.wait_condition(lambda: lifecycle.open_stage(state) is not None)
+            clock = lifecycle.open_stage(state)
+            assert clock is not None
+            await self._watch_stage(clock)
+
+    async def _watch_stage(self, clock: StageClock) -> None:
+        state = self._current()
+        for at, marked, mark in (
+            (clock.at_risk_at, clock.at_risk, lifecycle.mark_stage_at_risk),
+            (clock.deadline, clock.breached, lifecycle.mark_stage_breached),
+        ):
+            if marked:  # marked in an earlier run of this review
+                continue
+            if not await self._still_open_at(clock, at):
+                return
+            mark(state, clock, workflow.now())
+            self._publish()
+        await workflow.wait_condition(lambda: lifecycle.open_stage(state) is not clock)
+
+    async def _still_open_at(self, clock: StageClock, at: datetime) -> bool:
+        """Wait until ``at`` unless the stage ends first; whether it is still open then."""
+        state = self._current()
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining > 0:
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: lifecycle.open_stage(state) is not clock,
+                    timeout=remaining,
+                    timeout_summary=f"{clock.stage} SLA until {at.isoformat()}",
+                )
+        return lifecycle.open_stage(state) is clock
 
     async def _watch_sla(self) -> None:
         state = self._current()

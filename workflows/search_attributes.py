@@ -20,6 +20,7 @@ from temporalio.common import (
     TypedSearchAttributes,
 )
 
+from review import lifecycle
 from review.models import ReviewRequest, ReviewState, ReviewStatus
 
 REVIEW_STATUS = SearchAttributeKey.for_keyword("ReviewStatus")
@@ -91,17 +92,27 @@ def at_intake(request: ReviewRequest) -> TypedSearchAttributes:
 
 
 def sla_state(state: ReviewState) -> str:
-    """``on_track``, ``at_risk``, ``breached`` or ``met``/``missed`` once decided."""
-    if state.sla.met is not None:
+    """The running clock's ``on_track``, ``at_risk`` or ``breached`` (a second review's or
+    rework's once decided, when one is open), or ``met``/``missed`` once decided."""
+    stage = lifecycle.open_stage(state)
+    clock = stage if stage is not None else state.sla
+    if stage is None and state.sla.met is not None:
         return "met" if state.sla.met else "missed"
-    if state.sla.breached:
+    if clock.breached:
         return "breached"
-    return "at_risk" if state.sla.at_risk else "on_track"
+    return "at_risk" if clock.at_risk else "on_track"
+
+
+def sla_deadline(state: ReviewState) -> datetime:
+    """The deadline people work to now: an open second review's or rework's, else the
+    decision's."""
+    stage = lifecycle.open_stage(state)
+    return stage.deadline if stage is not None else state.sla.deadline
 
 
 def for_state(state: ReviewState) -> list[SearchAttributeUpdate[Any]]:
     """Every attribute's value for the review's current state."""
-    deadline: datetime = state.sla.deadline
+    deadline = sla_deadline(state)
     return [
         REVIEW_STATUS.value_set(str(state.status)),
         INCIDENT_CATEGORY.value_set(str(state.request.category)),
