@@ -311,7 +311,7 @@ async def test_a_refused_decision_comes_back_exactly_as_submitted_with_the_reaso
     assert '<option value="warning" selected>' in refused.text
     assert "Only one report." in refused.text
     field_error = re.search(r'id="error-policy_refs">([^<]+)<', refused.text)
-    assert field_error is not None and "policy_refs" in field_error.group(1)
+    assert field_error is not None and field_error.group(1) == "Guías citadas: elige al menos 1"
 
 
 async def test_a_review_returned_by_a_lead_reopens_with_the_previous_decision_and_the_comment(
@@ -582,3 +582,20 @@ async def test_the_queue_names_markets_and_the_header_the_role_in_the_persons_la
 
     assert row is not None and "<td>Ciudad de México</td>" in row.group(1)
     assert "(especialista)" in queue and "(specialist)" not in queue
+
+
+async def test_a_form_problem_is_told_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")  # es-MX
+    review_id = await started(web_services)
+    await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+
+    refused = await api.post(
+        f"/reviews/{review_id}/decision",
+        data={"csrf_token": token, "action": "warning", "policy_refs": "CG-DRIVING-2"},
+    )
+
+    assert refused.status_code == 422
+    assert "Fundamento: este campo es obligatorio" in refused.text
+    assert "Field required" not in refused.text

@@ -10,7 +10,7 @@ import asyncio
 import math
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -553,6 +553,23 @@ def _body(model: type[StrictModel], data: dict[str, Any]) -> StrictModel:
     return model.model_validate(fields)
 
 
+# Form fields whose label has another key than the field's own name.
+FIELD_LABELS = {"text": "note_text"}
+
+
+def form_problem(error: Mapping[str, Any], t: Callable[[str], str]) -> str:
+    """One problem with a submitted form field, in the person's language: the field's label and
+    what is wrong ("Justificación: escribe al menos 1 carácter"); pydantic's English message
+    where the app has no words for that kind of problem yet."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    label = t(FIELD_LABELS.get(field, field)) if field else ""
+    key = f"problem_{error['type']}"
+    words = t(key)
+    known = words != key
+    problem = words.format(**(error.get("ctx") or {})) if known else str(error["msg"])
+    return f"{label}: {problem}" if label else problem
+
+
 def _form_handler(action: PersonAction[Any]) -> Any:
     async def submit(request: Request, review_id: str) -> Response:
         """Check the form, send the request; re-render with the reason if refused."""
@@ -570,7 +587,8 @@ def _form_handler(action: PersonAction[Any]) -> Any:
                 update_id(action, caller, key),
             )
         except ValidationError as err:
-            reasons = "; ".join(f"{entry_path(tuple(e['loc']))}: {e['msg']}" for e in err.errors())
+            t = page_translator(request)
+            reasons = "; ".join(form_problem(e, t) for e in err.errors())
             field = entry_path(tuple(err.errors()[0]["loc"][:1]))
             return await review_page(request, review_id, caller, 422, reasons, data, field)
         except ReviewRefused as err:
