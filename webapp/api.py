@@ -11,10 +11,11 @@ import inspect
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
-from decision_archive.report import report_filename
+from decision_archive.report import report_filename, report_locales
 from decision_archive.store import AccessEntry, RecordIndex
 from review.actions import ACTIONS, PersonAction
 from review.models import (
@@ -28,6 +29,7 @@ from review.models import (
     StrictModel,
 )
 from webapp.access import Permission
+from webapp.auth import SESSION_LOCALE, uses_session
 from webapp.people import Caller
 from webapp.services import WebServices, authorize, report_path, services_of, update_id
 from workflows.client import RetryingStep, ReviewFilter, ReviewSummary
@@ -186,11 +188,37 @@ async def case_report(
     caller: Annotated[Caller, Depends(authorize(Permission.READ_REPORTS))],
     format: Literal["html", "md"] = "html",
     download: bool = False,
+    lang: Annotated[
+        str | None,
+        Query(
+            description="The language to read the report in, one of "
+            f"{', '.join(report_locales())}; by default the caller's: the one chosen in "
+            "this session, else the person's own.",
+        ),
+    ] = None,
 ) -> Response:
-    """A closed review's case report from the decision archive, as HTML or Markdown.
+    """A closed review's case report from the decision archive, as HTML or Markdown, in the
+    reader's language (the archived record itself is language-neutral).
 
     It is read from the archive, so it stays readable after Temporal has deleted the history.
     """
+    reports = services.reports
+    if lang is None:
+        chosen = request.session.get(SESSION_LOCALE) if uses_session(request) else None
+        locale = reports.reader_locale(chosen or caller.locale)
+    elif (found := reports.supported_locale(lang)) is not None:
+        locale = found
+    else:
+        known = ", ".join(reports.locales())
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "lang"),
+                    "msg": f"'{lang}' is not a language the report is written in; use {known}",
+                    "type": "value_error",
+                }
+            ]
+        )
     record = await asyncio.to_thread(services.archive.read, review_id)
     if record is None:
         raise HTTPException(
@@ -200,15 +228,16 @@ async def case_report(
         )
     await services.record_access(request, caller, "view_report", review_id, "api", format)
     if format == "md":
-        body, media = services.reports.markdown(record), "text/markdown; charset=utf-8"
+        body, media = reports.markdown(record, locale), "text/markdown; charset=utf-8"
     else:
-        body, media = services.reports.html(record), "text/html; charset=utf-8"
+        body, media = reports.html(record, locale), "text/html; charset=utf-8"
     disposition = "attachment" if download else "inline"
     return Response(
         body,
         media_type=media,
         headers={
             "Content-Disposition": f'{disposition}; filename="{report_filename(record, format)}"',
+            "Content-Language": locale,
             # A case file must not linger in shared caches or the browser's back history.
             "Cache-Control": "no-store",
         },

@@ -30,7 +30,6 @@ from review.policy_files import PolicyFileError, entry_path
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import KeyRingError, load_key_ring
 from webapp import api, codec_server, pages
-from webapp.i18n import translator
 from webapp.people import load_directory
 from webapp.services import HTTP_STATUS, WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
@@ -54,7 +53,7 @@ async def build_services(settings: WebSettings) -> WebServices:
         renderer=renderer,
         settings=settings,
         archive=archive,
-        reports=CaseReportRenderer(renderer.guidelines, translator("en")),
+        reports=CaseReportRenderer(renderer.guidelines, markets=renderer.markets),
     )
 
 
