@@ -214,11 +214,16 @@ class ReportWords:
         self.fmt = fmt
         self.record = record
         self.guidelines = renderer.guidelines
+        self.markets = renderer.markets
         self.zone = renderer.markets.time_zone(record.request.account.market)
         self._own, self._base = catalog(locale), catalog(BASE_LOCALE)
         self._babel = Locale.parse(locale, sep="-")
 
     # --- writing --------------------------------------------------------------------------------
+
+    def market(self, slug: str) -> str:
+        """What people call a market, in the reader's language (its slug where unnamed)."""
+        return self.markets.name(slug, self.locale)
 
     def has(self, key: str) -> bool:
         """Whether the report has a text called ``key``."""

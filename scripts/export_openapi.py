@@ -29,6 +29,4 @@ def text() -> str:
 
 if __name__ == "__main__":
     DOCUMENT.write_text(text())
-    print(
-        f"wrote {DOCUMENT.relative_to(Path.cwd()) if DOCUMENT.is_relative_to(Path.cwd()) else DOCUMENT}"
-    )
+    print(f"wrote {DOCUMENT}")

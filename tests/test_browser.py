@@ -118,8 +118,9 @@ async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_re
     async with lead.expect_popup() as opened:
         await lead.click("#open-report")
     report = await opened.value
-    await expect(report.locator("h1")).to_have_text("Case report")
-    await expect(report.locator("body")).to_contain_text("Statement of reasons")
+    # In luis's language, as the rest of his pages.
+    await expect(report.locator("h1")).to_have_text("Informe del caso")
+    await expect(report.locator("body")).to_contain_text("Exposición de motivos")
     await expect(report.locator("body")).to_contain_text("Fare logs show repeated route inflation.")
     await report.screenshot(path=str(SCREENSHOTS / "case_report.png"), full_page=True)
 

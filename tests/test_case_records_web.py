@@ -61,7 +61,7 @@ async def test_format_md_gives_the_report_as_markdown(api: httpx.AsyncClient) ->
     answer = await api.get(review["links"]["report"], params={"format": "md"}, headers=LUIS)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/markdown")
-    assert answer.text.startswith("# Case report")
+    assert answer.text.startswith("# Informe del caso")  # in luis's language
 
 
 async def test_a_download_is_an_attachment_named_for_the_review(api: httpx.AsyncClient) -> None:
@@ -100,7 +100,7 @@ async def test_the_report_is_read_from_the_archive_after_temporal_forgot_the_rev
 
     assert answer.status_code == 200
     assert record.decision.rationale in answer.text
-    assert "Statement of reasons" in answer.text
+    assert "Exposición de motivos" in answer.text  # in ana's language
 
 
 # --- the access log -----------------------------------------------------------------------------

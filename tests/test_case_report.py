@@ -945,3 +945,13 @@ async def test_a_signed_in_reader_gets_the_language_chosen_for_the_session(
     await api.post("/language", data={"locale": "en", "csrf_token": token, "back": "/queue"})
     answer = await api.get(url)
     assert answer.headers["content-language"] == "en" and "<h1>Case report</h1>" in answer.text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_the_report_names_the_market_in_the_readers_language(fmt: str) -> None:
+    record = suspension()  # a mexico-city account
+    assert record.request.account.market == "mexico-city"
+
+    assert "Ciudad de México" in readable(record, fmt, "es-MX")
+    assert "Mexico City" in readable(record, fmt, "en")
+    assert "mexico-city" not in readable(record, fmt, "es-MX")
