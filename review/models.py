@@ -444,28 +444,28 @@ ReviewStage = Literal["second_review", "rework"]
 specialist's rework after a lead returned the decision."""
 
 
-class StageClock(StrictModel):
+class SlaClock(StrictModel):
+    """A service-level clock: when it started, when it is at risk, its deadline, and what
+    happened."""
+
+    started_at: datetime
+    at_risk_at: datetime
+    deadline: datetime
+    at_risk: bool = False
+    breached: bool = False
+    met: bool | None = Field(default=None, description="Set once what it times is done.")
+
+
+class StageClock(SlaClock):
     """The SLA clock of one stage after the first decision."""
 
     stage: ReviewStage
-    started_at: datetime
-    at_risk_at: datetime
-    deadline: datetime
-    at_risk: bool = False
-    breached: bool = False
-    met: bool | None = Field(default=None, description="Set once the stage is done.")
 
 
-class SlaState(StrictModel):
-    """The review's service-level clock."""
+class SlaState(SlaClock):
+    """The review's service-level clock, to the specialist's decision."""
 
     tier: SlaTier
-    started_at: datetime
-    at_risk_at: datetime
-    deadline: datetime
-    at_risk: bool = False
-    breached: bool = False
-    met: bool | None = Field(default=None, description="Set once the review is decided.")
     stage_hours: dict[ReviewStage, float] = Field(
         default_factory=dict,
         description="Hours the tier allows for each stage after the decision (from the policy).",

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from playwright.async_api import Browser, Page, async_playwright
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -275,3 +276,44 @@ async def api(web_services: WebServices) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_web_app(web_services))
     async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
         yield client
+
+
+# --- browser tests: Debian's Chromium through Playwright (never `playwright install`) -----------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture
+async def web_url(web_services: WebServices) -> AsyncIterator[str]:
+    """The web app served over HTTP on a free port, in the test's event loop."""
+    async with served(create_web_app(web_services)) as url:
+        yield url
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+async def sign_in(page: Page, base: str, username: str, then: str) -> None:
+    """Open ``then``, get sent to sign in, and sign in with the demo password."""
+    await page.goto(f"{base}{then}")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", "demo")
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}{then}")

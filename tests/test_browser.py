@@ -2,53 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from review.models import ReviewStatus
-from tests.conftest import review_request, served
+from tests.conftest import SCREENSHOTS, review_request, sign_in
 from tests.review_steps import wait_for_status
-from webapp.app import create_app
 from webapp.services import WebServices
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
-
-
-@pytest.fixture
-async def web_url(web_services: WebServices) -> AsyncIterator[str]:
-    """The web app served over HTTP on a free port, in the test's event loop."""
-    async with served(create_app(web_services)) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
-
-
-async def sign_in(page: Page, base: str, username: str, then: str) -> None:
-    await page.goto(f"{base}{then}")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", "demo")
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}{then}")
 
 
 async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_review(

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import TypeVar
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from demo_platform import synthetic
 from review.models import (
@@ -31,22 +30,10 @@ from review.models import (
     Telematics,
     TripDetails,
 )
-from tests.conftest import review_request, served
+from tests.conftest import SCREENSHOTS, review_request, sign_in
 from tests.review_steps import wait_for_status
 from tests.test_web_pages import signed_in, started
-from webapp.app import create_app
 from webapp.services import WebServices
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 # --- reading the page ---------------------------------------------------------------------------
 
@@ -409,22 +396,6 @@ async def test_the_cards_speak_spanish_to_a_spanish_speaker(
 # --- above the fold, in a real browser ----------------------------------------------------------
 
 
-@pytest.fixture
-async def web_url(web_services: WebServices) -> AsyncIterator[str]:
-    async with served(create_app(web_services)) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
-
-
 async def test_the_recommendation_and_the_decision_form_are_above_the_fold(
     web_url: str, web_services: WebServices, browser: Browser
 ) -> None:
@@ -434,11 +405,7 @@ async def test_the_recommendation_and_the_decision_form_are_above_the_fold(
 
     # Marco works in Spanish, the longer of the two languages; he claims the review.
     review_path = f"/reviews/{state.review_id}"
-    await page.goto(f"{web_url}{review_path}")
-    await page.fill("input[name=username]", "marco")
-    await page.fill("input[name=password]", "demo")
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{web_url}{review_path}")
+    await sign_in(page, web_url, "marco", review_path)
     await page.click("#claim")
     await page.wait_for_url(f"{web_url}{review_path}")
     await expect(page.locator("#submit-decision")).to_be_visible()

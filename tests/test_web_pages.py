@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -435,33 +437,19 @@ async def test_an_operator_retries_blocked_actioning_from_the_review_page(
     web_services: WebServices,
     demo_platform_url: str,
 ) -> None:
-    broken = review_worker(dev_env.client, accounts_url=f"{demo_platform_url}/no-such-service")
-    async with broken as worker:
-        reviews = ReviewClient(dev_env.client, worker.task_queue)
-        services = dataclasses.replace(web_services, reviews=reviews)
-        review_id = (await reviews.start(review_request())).review_id
-        await claim_and_decide(reviews, review_id)
-        state = await reviews.state(review_id)
-        for _ in range(100):
-            if state.actioning_blocked:
-                break
-            await asyncio.sleep(0.1)
-            state = await reviews.state(review_id)
-        transport = httpx.ASGITransport(app=create_app(services))
-        async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
-            token = await signed_in(client, "olga")
-            page = (await client.get(f"/reviews/{review_id}")).text
-            key = re.search(
-                r'retry-actioning">.*?name="idempotency_key" value="([^"]+)"', page, re.S
-            )
-            answer = await client.post(
-                f"/reviews/{review_id}/retry-actioning",
-                data={
-                    "csrf_token": token,
-                    "reason": "Fixed the URL.",
-                    "idempotency_key": key.group(1) if key else "",
-                },
-            )
+    blocked = blocked_review(dev_env, review_worker, web_services, demo_platform_url)
+    async with blocked as (client, reviews, review_id):
+        token = await signed_in(client, "olga")
+        page = (await client.get(f"/reviews/{review_id}")).text
+        key = re.search(r'retry-actioning">.*?name="idempotency_key" value="([^"]+)"', page, re.S)
+        answer = await client.post(
+            f"/reviews/{review_id}/retry-actioning",
+            data={
+                "csrf_token": token,
+                "reason": "Fixed the URL.",
+                "idempotency_key": key.group(1) if key else "",
+            },
+        )
         retried = await reviews.state(review_id)
 
     assert 'id="retry-actioning"' in page and "account status service answered HTTP 404" in page
@@ -513,24 +501,14 @@ async def test_a_decided_review_with_no_stage_open_shows_decided_in_time(
     web_services: WebServices,
     demo_platform_url: str,
 ) -> None:
-    broken = review_worker(dev_env.client, accounts_url=f"{demo_platform_url}/no-such-service")
-    async with broken as worker:
-        reviews = ReviewClient(dev_env.client, worker.task_queue)
-        services = dataclasses.replace(web_services, reviews=reviews)
-        review_id = (await reviews.start(review_request())).review_id
-        await claim_and_decide(reviews, review_id)  # blocked in actioning, escalated
-        for _ in range(100):
-            if (await reviews.state(review_id)).actioning_blocked:
+    blocked = blocked_review(dev_env, review_worker, web_services, demo_platform_url)
+    async with blocked as (client, _, review_id):  # blocked in actioning, escalated
+        await signed_in(client, "sofia")  # en
+        for _ in range(50):  # visibility catches up within moments
+            leads = (await client.get("/leads")).text
+            if review_id in leads:
                 break
             await asyncio.sleep(0.1)
-        transport = httpx.ASGITransport(app=create_app(services))
-        async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
-            await signed_in(client, "sofia")  # en
-            for _ in range(50):  # visibility catches up within moments
-                leads = (await client.get("/leads")).text
-                if review_id in leads:
-                    break
-                await asyncio.sleep(0.1)
 
     row = re.search(rf'<tr [^>]*data-review="{review_id}">(.*?)</tr>', leads, re.S)
     assert row is not None
@@ -599,3 +577,27 @@ async def test_a_form_problem_is_told_in_the_persons_language(
     assert refused.status_code == 422
     assert "Fundamento: este campo es obligatorio" in refused.text
     assert "Field required" not in refused.text
+
+
+@asynccontextmanager
+async def blocked_review(
+    env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    web_services: WebServices,
+    demo_platform_url: str,
+) -> AsyncIterator[tuple[httpx.AsyncClient, ReviewClient, str]]:
+    """A decided review whose account change the account service refuses (HTTP 404), so its
+    actioning is blocked and escalated; with a web app client for its worker's queue."""
+    broken = review_worker(env.client, accounts_url=f"{demo_platform_url}/no-such-service")
+    async with broken as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        review_id = (await reviews.start(review_request())).review_id
+        await claim_and_decide(reviews, review_id)
+        for _ in range(100):
+            if (await reviews.state(review_id)).actioning_blocked:
+                break
+            await asyncio.sleep(0.1)
+        services = dataclasses.replace(web_services, reviews=reviews)
+        transport = httpx.ASGITransport(app=create_app(services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
+            yield client, reviews, review_id
