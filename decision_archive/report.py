@@ -199,8 +199,10 @@ def _moment(text: str) -> datetime | None:
         return None
 
 
-class ReportWords:
-    """What one report says, in one language and one format; the templates' ``w``.
+class ReviewWords:
+    """How a review's codes read in one language and one format: categories, actions, roles,
+    sources, timeline events and the details our code writes, times in the market's zone.
+    The case report and the review page both say things through it.
 
     Every method but ``t`` returns text escaped for the format (``Markup`` or ``Markdown``), so a
     template writes it as it is; ``t`` returns the report's own words, which need no escaping
@@ -208,14 +210,13 @@ class ReportWords:
     """
 
     def __init__(
-        self, renderer: CaseReportRenderer, record: CaseRecord, locale: str, fmt: ReportFormat
+        self, renderer: CaseReportRenderer, market: str, locale: str, fmt: ReportFormat
     ) -> None:
         self.locale = locale
         self.fmt = fmt
-        self.record = record
         self.guidelines = renderer.guidelines
         self.markets = renderer.markets
-        self.zone = renderer.markets.time_zone(record.request.account.market)
+        self.zone = renderer.markets.time_zone(market)
         self._own, self._base = catalog(locale), catalog(BASE_LOCALE)
         self._babel = Locale.parse(locale, sep="-")
 
@@ -376,33 +377,6 @@ class ReportWords:
         return ClauseText(ref=ref, title=text.title, summary=text.summary, lang=lang)
 
     # --- sentences ------------------------------------------------------------------------------
-
-    def sla_outcome(self) -> Written:
-        """Whether the decision met its SLA deadline, in words."""
-        sla = self.record.sla
-        if sla.met is None:
-            parts: list[object] = [self.t("sla_no_decision")]
-        else:
-            parts = [self.t("sla_met" if sla.met else "sla_missed")]
-        if sla.breached:
-            parts.append(self.t("sla_breached"))
-        if sla.at_risk:
-            parts.append(self.say("sla_at_risk", when=self.when(sla.at_risk_at)))
-        else:
-            parts.append(self.t("sla_never_at_risk"))
-        return self.join("; ", parts)
-
-    def deviation(self) -> Written:
-        """What the decision did against the matrix recommendation, in one or two sentences."""
-        decision = self.record.decision
-        decided = self.action(decision.action, decision.suspension_days)
-        rec = self.record.recommendation
-        if rec is None:
-            return self.say("deviation_no_recommendation", decided=decided)
-        recommended = self.action(rec.action, rec.suspension_days)
-        if not decision.deviates_from_recommendation:
-            return self.say("deviation_follows", recommended=recommended)
-        return self.say("deviation_deviates", recommended=recommended, decided=decided)
 
     def reporter(self, role: str | None) -> Written:
         """Who the review was based on a report by, as the statement of reasons says it."""
@@ -579,6 +553,43 @@ class ReportWords:
             return self.say("detail_actioning_blocked", step=said_step, reason=m["reason"])
         return None
 
+
+class ReportWords(ReviewWords):
+    """What one report says, in one language and one format; the templates' ``w``."""
+
+    def __init__(
+        self, renderer: CaseReportRenderer, record: CaseRecord, locale: str, fmt: ReportFormat
+    ) -> None:
+        super().__init__(renderer, record.request.account.market, locale, fmt)
+        self.record = record
+
+    def sla_outcome(self) -> Written:
+        """Whether the decision met its SLA deadline, in words."""
+        sla = self.record.sla
+        if sla.met is None:
+            parts: list[object] = [self.t("sla_no_decision")]
+        else:
+            parts = [self.t("sla_met" if sla.met else "sla_missed")]
+        if sla.breached:
+            parts.append(self.t("sla_breached"))
+        if sla.at_risk:
+            parts.append(self.say("sla_at_risk", when=self.when(sla.at_risk_at)))
+        else:
+            parts.append(self.t("sla_never_at_risk"))
+        return self.join("; ", parts)
+
+    def deviation(self) -> Written:
+        """What the decision did against the matrix recommendation, in one or two sentences."""
+        decision = self.record.decision
+        decided = self.action(decision.action, decision.suspension_days)
+        rec = self.record.recommendation
+        if rec is None:
+            return self.say("deviation_no_recommendation", decided=decided)
+        recommended = self.action(rec.action, rec.suspension_days)
+        if not decision.deviates_from_recommendation:
+            return self.say("deviation_follows", recommended=recommended)
+        return self.say("deviation_deviates", recommended=recommended, decided=decided)
+
     def escalation(self, reason: str) -> Written:
         """An escalation reason: in words when our code wrote it (the timeline has it as a
         system escalation), as written when a person gave it."""
@@ -639,6 +650,10 @@ class CaseReportRenderer:
     def markdown(self, record: CaseRecord, locale: str = BASE_LOCALE) -> str:
         """The report as GitHub-flavoured Markdown, for a reader of ``locale``."""
         return self._render("case_report.md.j2", record, locale, "md")
+
+    def words(self, market: str, locale: str) -> ReviewWords:
+        """How a review of ``market`` reads on an HTML page in ``locale``."""
+        return ReviewWords(self, market, self.reader_locale(locale), "html")
 
     def _render(self, template: str, record: CaseRecord, locale: str, fmt: ReportFormat) -> str:
         words = ReportWords(self, record, self.reader_locale(locale), fmt)

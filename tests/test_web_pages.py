@@ -601,3 +601,35 @@ async def blocked_review(
         transport = httpx.ASGITransport(app=create_app(services))
         async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
             yield client, reviews, review_id
+
+
+async def test_the_timeline_reads_in_the_persons_language_not_in_codes(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "marco")  # es-MX
+    review_id = await started(web_services)
+
+    page = (await api.get(f"/reviews/{review_id}")).text
+    timeline = re.search(r'id="timeline">(.*?)</section>', page, re.S)
+
+    assert timeline is not None
+    entries = timeline.group(1)
+    assert (
+        "<strong>recibida</strong>" in entries and "<strong>evidencia reunida</strong>" in entries
+    )
+    assert "evidence_gathered" not in entries and "gathering_evidence" not in entries
+    assert "— Manejo peligroso (alta) desde" in entries  # the intake detail, in words
+
+
+async def test_messages_sent_say_the_kind_recipient_and_language_in_words(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await started(web_services)
+    await claim_and_decide(web_services.reviews, review_id)
+    await wait_for_status(web_services.reviews, review_id, ReviewStatus.CLOSED)
+    await signed_in(api, "marco")  # es-MX
+
+    page = (await api.get(f"/reviews/{review_id}")).text
+
+    assert "<strong>Aviso del resultado</strong>" in page
+    assert "outcome_notice" not in page

@@ -388,6 +388,7 @@ async def review_page(
         error=error,
         error_field=error_field,
         returned=returned_by_lead(state),
+        words=services.reports.words(state.request.account.market, page_locale(request, caller)),
         draft=draft,
         previews=_previews(services, state, action, days, refs),
         actions=list(EnforcementAction),
