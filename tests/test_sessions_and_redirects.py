@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import itsdangerous
 
-from tests.test_web_api import csrf_of
+from tests.test_web_api import csrf_of, post_sign_in
 from tests.test_web_pages import signed_in
 from webapp.auth import LiveSessions
 from webapp.services import WebServices
@@ -88,14 +88,6 @@ async def test_switching_language_returns_only_to_same_site_paths(
 
 
 async def test_sign_in_never_redirects_to_a_backslash_host(api: httpx.AsyncClient) -> None:
-    answer = await api.post(
-        "/sign-in",
-        data={
-            "username": "ana",
-            "password": "demo",
-            "next": "/\\evil.example",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    answer = await post_sign_in(api, "ana", next="/\\evil.example")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/queue"

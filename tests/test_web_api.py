@@ -307,15 +307,17 @@ def csrf_of(page: httpx.Response) -> str:
     return page.text.split('name="csrf_token" value="')[1].split('"')[0]
 
 
+async def post_sign_in(
+    api: httpx.AsyncClient, username: str, password: str = "demo", **fields: str
+) -> httpx.Response:
+    """Send the sign-in form as a person fills it in (with the page's CSRF token)."""
+    token = csrf_of(await api.get("/sign-in"))
+    data = {"username": username, "password": password, **fields, "csrf_token": token}
+    return await api.post("/sign-in", data=data)
+
+
 async def test_a_session_without_the_csrf_header_cannot_post(api: httpx.AsyncClient) -> None:
-    signed_in = await api.post(
-        "/sign-in",
-        data={
-            "username": "ana",
-            "password": "demo",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    signed_in = await post_sign_in(api, "ana")
     assert signed_in.status_code == 303
     token = csrf_of(await api.get("/queue"))  # signing in starts a new session and token
     review_id = await started(api)

@@ -30,7 +30,7 @@ from tests.review_steps import (
     following_recommendation,
     wait_for_status,
 )
-from tests.test_web_api import csrf_of
+from tests.test_web_api import csrf_of, post_sign_in
 from webapp.app import create_app
 from webapp.pages import time_left
 from webapp.people import load_directory
@@ -41,14 +41,7 @@ from workflows.client import ReviewClient
 
 async def signed_in(api: httpx.AsyncClient, username: str) -> str:
     """Sign in through the form; returns the session's CSRF token."""
-    answer = await api.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": "demo",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    answer = await post_sign_in(api, username)
     assert answer.status_code == 303
     return csrf_of(await api.get("/queue"))
 
@@ -66,14 +59,7 @@ async def test_an_anonymous_visitor_is_sent_to_sign_in(api: httpx.AsyncClient) -
 
 
 async def test_a_wrong_password_is_refused_in_plain_words(api: httpx.AsyncClient) -> None:
-    answer = await api.post(
-        "/sign-in",
-        data={
-            "username": "ana",
-            "password": "nope",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    answer = await post_sign_in(api, "ana", "nope")
     assert answer.status_code == 401
     assert "That username and password do not match." in answer.text
 
@@ -86,29 +72,14 @@ async def test_signing_in_without_the_form_token_is_refused(api: httpx.AsyncClie
 
 
 async def test_the_session_cookie_is_signed_and_http_only(api: httpx.AsyncClient) -> None:
-    answer = await api.post(
-        "/sign-in",
-        data={
-            "username": "ana",
-            "password": "demo",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    answer = await post_sign_in(api, "ana")
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith("dr_session=") and "httponly" in cookie.lower()
     assert "ana" not in cookie.split(";")[0]  # the value is signed data, not a readable name
 
 
 async def test_sign_in_never_redirects_off_site(api: httpx.AsyncClient) -> None:
-    answer = await api.post(
-        "/sign-in",
-        data={
-            "username": "ana",
-            "password": "demo",
-            "next": "//evil.example/",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    answer = await post_sign_in(api, "ana", next="//evil.example/")
     assert answer.headers["location"] == "/queue"
 
 
@@ -402,14 +373,7 @@ async def test_the_leads_queue_says_when_no_other_lead_can_take_a_second_review(
 
 
 async def test_a_failed_sign_in_keeps_the_username_typed(api: httpx.AsyncClient) -> None:
-    answer = await api.post(
-        "/sign-in",
-        data={
-            "username": "marco",
-            "password": "wrong",
-            "csrf_token": csrf_of(await api.get("/sign-in")),
-        },
-    )
+    answer = await post_sign_in(api, "marco", "wrong")
 
     assert answer.status_code == 401
     assert 'name="username" autocomplete="username" required value="marco"' in answer.text
