@@ -145,12 +145,14 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """Render a page with the caller, the translator and a CSRF token."""
     caller: Caller | None = context.get("caller") or current_caller(request)
     locale = page_locale(request, caller)
+    t = translator(locale)
+    services = services_of(request)
     return templates.TemplateResponse(
         request,
         template,
         {
             "caller": caller,
-            "t": translator(locale),
+            "t": t,
             "locale": locale,
             "other_locale": next((x for x in locales() if x != locale), locale),
             "csrf": csrf_token(request),
@@ -161,10 +163,10 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "now": datetime.now(UTC),
             "time_left": time_left,
             "may": lambda name: may(caller, name),
-            "tier_label": tier_label(translator(locale), services_of(request).policy),
-            "guideline_title": guideline_title(services_of(request), locale),
-            "local_time": local_time(services_of(request), locale),
-            "market_name": lambda slug: services_of(request).renderer.markets.name(slug, locale),
+            "tier_label": tier_label(t, services.policy),
+            "guideline_title": guideline_title(services, locale),
+            "local_time": local_time(services, locale),
+            "market_name": lambda slug: services.renderer.markets.name(slug, locale),
             **context,
         },
         status_code=status,
