@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer, RenderedMessage
 from review.guidelines import load_guidelines
+from review.matrix import load_matrix
 from review.models import (
     EnforcementAction,
     EvidenceSource,
@@ -23,14 +25,20 @@ from review.notices import (
 )
 
 RENDERER = MessageRenderer()
+MATRIX = load_matrix()
 LOCALES = RENDERER.locales()
 NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
 APPEAL_BY = {"en": "December 24, 2026", "es-MX": "24 de diciembre de 2026"}
 
 
 def outcome(
-    action: EnforcementAction, role: str, locale: str, **changes: object
+    action: EnforcementAction,
+    role: str,
+    locale: str,
+    category: IncidentCategory = IncidentCategory.DANGEROUS_DRIVING,
+    **changes: object,
 ) -> RenderedMessage:
+    refs = list(MATRIX.categories[category].guidelines)
     suspended = action is EnforcementAction.TEMPORARY_SUSPENSION
     reasons = (
         StatementOfReasons(
@@ -39,7 +47,7 @@ def outcome(
             account_role=role,  # type: ignore[arg-type]
             starts_at=NOW,
             ends_at=NOW + timedelta(days=7) if suspended else None,
-            category=IncidentCategory.DANGEROUS_DRIVING,
+            category=category,
             reported_at=NOW - timedelta(days=1),
             market="mexico-city",
             based_on_report_by="rider",
@@ -50,7 +58,7 @@ def outcome(
             matrix_version="2026.11.0",
             followed_recommendation=True,
             second_reviewed=True,
-            guideline_refs=["CG-DRIVING-2"],
+            guideline_refs=refs,
             appeal_deadline=NOW + timedelta(days=30),
             appeal_window_days=30,
         )
@@ -61,11 +69,11 @@ def outcome(
         review_id="review-INC-42",
         account_role=role,  # type: ignore[arg-type]
         market="mexico-city",
-        category=IncidentCategory.DANGEROUS_DRIVING,
+        category=category,
         action=action,
         suspension_days=7 if suspended else None,
         suspension_ends_at=NOW + timedelta(days=7) if suspended else None,
-        guideline_refs=["CG-DRIVING-2"],
+        guideline_refs=refs,
         interim_hold_lifted=action is EnforcementAction.NO_ACTION,
         appeal_deadline=NOW + timedelta(days=30) if action.restricts_account else None,
         reasons=reasons,
@@ -181,10 +189,10 @@ STATEMENT_OF_REASONS = {
     "es-MX": [
         "Por qué tomamos esta decisión",
         "en todas las ciudades y países donde opera la app",
-        "un reporte que hizo un usuario el 23 de noviembre de 2026",
+        "un reporte que hizo un pasajero el 23 de noviembre de 2026",
         "nunca compartimos quién hizo el reporte",
         "los detalles del viaje y los datos de velocidad y manejo registrados durante el viaje",
-        "1 falta confirmada anterior",
+        "1 incumplimiento de nuestras guías ya confirmado en tu cuenta",
         "sugirió una acción para este tipo de reporte de forma automática",
         "Una persona de nuestro equipo de seguridad revisó la evidencia y tomó esta decisión",
         "una segunda persona del equipo la verificó",
@@ -255,22 +263,26 @@ def test_a_notice_planned_before_statements_of_reasons_still_renders_its_appeal(
     assert STATEMENT_OF_REASONS[locale][0] not in body
 
 
-def hold_notice(locale: str) -> RenderedMessage:
+def hold_notice(
+    locale: str,
+    role: str = "driver",
+    category: IncidentCategory = IncidentCategory.WEAPONS,
+) -> RenderedMessage:
     return RENDERER.render(
         NoticeJob(
             review_id="review-INC-42",
-            recipient=Recipient(account_id="drv_1", role="driver", locale=locale),
+            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
             idempotency_key="review-INC-42:hold_notice",
             content=HoldNoticeContent(
                 review_id="review-INC-42",
-                account_role="driver",
+                account_role=role,  # type: ignore[arg-type]
                 market="mexico-city",
-                category=IncidentCategory.WEAPONS,
+                category=category,
                 reported_at=NOW - timedelta(days=1),
                 based_on_report_by="rider",
                 held_at=NOW,
                 decision_due_by=NOW + timedelta(hours=4),
-                guideline_refs=["CG-SAFETY-3"],
+                guideline_refs=list(MATRIX.categories[category].guidelines),
             ),
         )
     )
@@ -290,7 +302,7 @@ HOLD_NOTICE = {
         "Esto no es una decisión.",
         "está en pausa desde el 24 de noviembre de 2026, en todas las ciudades y países",
         "Buscamos decidir a más tardar el 24 de noviembre de 2026.",
-        "un reporte que hizo un usuario el 23 de noviembre de 2026 (nunca compartimos",
+        "un reporte que hizo un pasajero el 23 de noviembre de 2026 (nunca compartimos",
         "la pausa se aplicó de forma automática",
         "Ninguna persona ha tomado todavía una decisión sobre tu cuenta.",
         "Ayuda > Seguridad",
@@ -306,3 +318,204 @@ def test_an_interim_hold_states_its_reasons_and_that_no_one_has_decided(locale: 
         assert passage in body, passage
     assert load_guidelines().clause("CG-SAFETY-3").text(locale)[1].title in body
     assert message.body.rstrip().endswith("review-INC-42")
+
+
+# --- every category x action x role x locale, read as a person reads it ----------------------
+
+FINDING = {
+    "en": {
+        "physical_assault": "there was physical violence",
+        "sexual_misconduct": "there was sexual misconduct",
+        "threats_harassment": "there were threats or harassment",
+        "discrimination": "there was discrimination",
+        "dangerous_driving": "the vehicle was driven dangerously",
+        "impaired_driving": "the vehicle was driven under the influence of alcohol or drugs",
+        "weapons": "a weapon was carried or shown",
+        "fraud": "the account was used for fraud",
+        "unsafe_vehicle": "the vehicle was not in a safe condition",
+        "identity_mismatch": "someone other than the account holder was using the account",
+        "property_damage": "property was damaged",
+        "other_policy_violation": "there was conduct our community guidelines do not allow",
+    },
+    "es-MX": {
+        "physical_assault": "hubo violencia física",
+        "sexual_misconduct": "hubo conducta sexual inapropiada",
+        "threats_harassment": "hubo amenazas o acoso",
+        "discrimination": "hubo discriminación",
+        "dangerous_driving": "se manejó de forma peligrosa",
+        "impaired_driving": "se manejó bajo los efectos del alcohol o de drogas",
+        "weapons": "se portó o se mostró un arma",
+        "fraud": "la cuenta se usó para cometer fraude",
+        "unsafe_vehicle": "el vehículo no estaba en condiciones seguras",
+        "identity_mismatch": "una persona distinta a la titular estaba usando la cuenta",
+        "property_damage": "hubo daños a la propiedad",
+        "other_policy_violation": "hubo una conducta que nuestras guías comunitarias no permiten",
+    },
+}
+FOUND = {
+    "en": "We reviewed a report about a recent trip and found that {}. Our community guidelines say:",
+    "es-MX": "Revisamos un reporte sobre un viaje reciente y encontramos que {}. "
+    "Esto dicen nuestras guías comunitarias:",
+}
+TOPIC = {
+    "en": {
+        "physical_assault": "physical violence",
+        "sexual_misconduct": "sexual misconduct",
+        "threats_harassment": "threats or harassment",
+        "discrimination": "discrimination",
+        "dangerous_driving": "dangerous driving",
+        "impaired_driving": "driving under the influence of alcohol or drugs",
+        "weapons": "a weapon being carried or shown",
+        "fraud": "fraud",
+        "unsafe_vehicle": "the safety of the vehicle",
+        "identity_mismatch": "someone other than the account holder using the account",
+        "property_damage": "damage to property",
+        "other_policy_violation": "conduct our community guidelines do not allow",
+    },
+    "es-MX": {
+        "physical_assault": "violencia física",
+        "sexual_misconduct": "conducta sexual inapropiada",
+        "threats_harassment": "amenazas o acoso",
+        "discrimination": "discriminación",
+        "dangerous_driving": "manejo peligroso",
+        "impaired_driving": "manejo bajo los efectos del alcohol o de drogas",
+        "weapons": "la portación o exhibición de un arma",
+        "fraud": "fraude",
+        "unsafe_vehicle": "las condiciones de seguridad del vehículo",
+        "identity_mismatch": "el uso de la cuenta por una persona distinta a la titular",
+        "property_damage": "daños a la propiedad",
+        "other_policy_violation": "una conducta que nuestras guías comunitarias no permiten",
+    },
+}
+HELD_ABOUT = {
+    "en": "We received a report about {} on a recent trip.",
+    "es-MX": "Recibimos un reporte sobre {} en un viaje reciente.",
+}
+REMINDED_ABOUT = {
+    "en": "We reviewed a report about {} on a recent trip.",
+    "es-MX": "Revisamos un reporte sobre {} en un viaje reciente.",
+}
+PAYMENTS_KEPT = {
+    "en": "Payments you are owed for trips you have already made are not affected.",
+    "es-MX": "Los pagos que te debemos por los viajes que ya hiciste no se ven afectados.",
+}
+CATEGORIES = list(IncidentCategory)
+ROLES = ["rider", "driver"]
+FOUND_ACTIONS = [
+    EnforcementAction.WARNING,
+    EnforcementAction.TEMPORARY_SUSPENSION,
+    EnforcementAction.PERMANENT_DEACTIVATION,
+]
+
+
+def test_every_category_has_a_finding_and_a_topic_in_every_locale() -> None:
+    for table in (FINDING, TOPIC):
+        assert set(table) == set(LOCALES)
+        for locale in LOCALES:
+            assert set(table[locale]) == {c.value for c in CATEGORIES}, locale
+
+
+def prose(body: str) -> str:
+    return " ".join(body.split())
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", FOUND_ACTIONS)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_decision_against_the_account_says_what_was_found(
+    category: IncidentCategory, action: EnforcementAction, role: str, locale: str
+) -> None:
+    body = prose(outcome(action, role, locale, category).body)
+    assert FOUND[locale].format(FINDING[locale][category.value]) in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_hold_notice_says_what_the_report_is_about_without_a_finding(
+    category: IncidentCategory, role: str, locale: str
+) -> None:
+    body = prose(hold_notice(locale, role, category).body)
+    assert HELD_ABOUT[locale].format(TOPIC[locale][category.value]) in body
+    assert FINDING[locale][category.value] not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_reminder_says_what_the_report_was_about_without_a_finding(
+    category: IncidentCategory, role: str, locale: str
+) -> None:
+    body = prose(outcome(EnforcementAction.EDUCATION, role, locale, category).body)
+    assert REMINDED_ABOUT[locale].format(TOPIC[locale][category.value]) in body
+    assert FINDING[locale][category.value] not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_deactivated_driver_is_told_their_earnings_are_kept(
+    category: IncidentCategory, locale: str
+) -> None:
+    body = prose(outcome(EnforcementAction.PERMANENT_DEACTIVATION, "driver", locale, category).body)
+    assert PAYMENTS_KEPT[locale] in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("action", list(EnforcementAction))
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_rider_is_never_told_about_payments_owed(
+    category: IncidentCategory, action: EnforcementAction, locale: str
+) -> None:
+    body = prose(outcome(action, "rider", locale, category).body)
+    assert "owed" not in body and "te debemos" not in body
+
+
+# Mistakes that slot-filled sentences make: an infinitive after "hubo", a doubled word, a
+# space before punctuation, an internal code, the guidelines named twice in one sentence.
+FAULTS = [
+    (
+        r"\bhubo (?:un|una|\w+(?:ar|er|ir))\b(?! conducta)",
+        "'hubo' before an article or an infinitive",
+    ),
+    (r"\b(\w+) \1\b", "a doubled word"),
+    (r" [,.:;]", "a space before punctuation"),
+    (r"\.\.|,,|::", "doubled punctuation"),
+    (r"\b[a-z]+_[a-z_]+\b", "an internal code"),
+    (r"\bNone\b|\{\{|\{%", "a template left unfilled"),
+]
+
+
+def faults(text: str) -> list[str]:
+    found = [why for pattern, why in FAULTS if re.search(pattern, text)]
+    paragraphs = [prose(p) for p in text.split("\n\n")]
+    for sentence in (s for p in paragraphs for s in re.split(r"(?<=[.:!?])\s", p)):
+        lower = sentence.lower()
+        if lower.count("community guidelines") + lower.count("guías comunitarias") > 1:
+            found.append(f"the guidelines named twice in one sentence: {sentence!r}")
+    return found
+
+
+def test_the_fault_checks_catch_what_they_look_for() -> None:
+    assert faults("encontramos que hubo manejar bajo los efectos")
+    assert faults("encontramos que hubo un vehículo en condiciones inseguras")
+    assert faults(
+        "found that it involved a breach of our community guidelines, which goes against our community guidelines."
+    )
+    assert faults("a report about dangerous_driving")
+    assert faults("the the trip")
+    assert not faults(
+        "encontramos que hubo una conducta que nuestras guías comunitarias no permiten."
+    )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_message_about_a_category_reads_without_slot_filling_faults(
+    category: IncidentCategory, role: str, locale: str
+) -> None:
+    messages = [outcome(action, role, locale, category) for action in EnforcementAction]
+    messages.append(hold_notice(locale, role, category))
+    for message in messages:
+        assert faults(message.subject + "\n\n" + message.body) == [], message.subject
