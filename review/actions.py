@@ -85,7 +85,14 @@ class PersonAction(Generic[RequestT]):
         role = self.person_of(request).role
         if not self.may(role):
             article = "an" if str(role)[0] in "aeiou" else "a"
-            raise ReviewRuleError("forbidden", f"{article} {role} may not {self.verb}")
+            raise ReviewRuleError(
+                "forbidden",
+                "role_may_not",
+                article=article,
+                role=role,
+                verb=self.verb,
+                request=self.update,
+            )
         self.check(state, request, policy)
 
 

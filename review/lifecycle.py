@@ -58,18 +58,60 @@ class CarriedReview(StrictModel):
     policy: ReviewPolicy
 
 
+REFUSALS: dict[str, str] = {
+    "unknown_market": "unknown market '{market}'; the configured markets are {known}",
+    "reported_in_future": "must not be in the future",
+    "role_may_not": "{article} {role} may not {verb}",
+    "not_open_to_claim": "review is {status}, not open to claim",
+    "claimed_by_other": "review is claimed by {holder}",
+    "not_claimed": "review is {status}; it must be claimed first",
+    "claimed_by_other_not_you": "review is claimed by {holder}, not {person}",
+    "suspension_days_needed": "temporary_suspension needs suspension_days (1-365)",
+    "suspension_days_not_applicable": (
+        "suspension_days only applies to temporary_suspension, not {action}"
+    ),
+    "rationale_required": "a rationale is required",
+    "guideline_required": "cite at least one guideline",
+    "unknown_guidelines": "unknown guideline reference(s): {refs}",
+    "justification_required": (
+        "the matrix recommends {recommended}; a different decision needs a justification"
+    ),
+    "not_awaiting_second_review": "review is {status}, not awaiting a second review",
+    "second_reviewer_decided": "the second reviewer must be a different person from the first",
+    "closed": "review is closed",
+    "record_being_written": "the case record is being written; the review takes no more notes",
+    "too_many_notes": "the review already has {max_notes} notes, the most it keeps",
+    "nothing_to_escalate": "review is {status}; nothing left to escalate",
+    "escalation_claimed_by_other": (
+        "review is claimed by {holder}; only they or a lead can escalate it"
+    ),
+    "actioning_not_blocked": "review is {status} and its actioning is not blocked",
+    "still_being_received": "review is still being received",
+    "no_such_request": "no such request: {request}",
+    "one_request": "{request} takes one request",
+    "request_invalid": "{name}: {problem}",
+}
+"""Why a review refuses a request, by reason code, in English with named parameters. The code
+and parameters travel with the refusal, so the web app can say it in the reader's language."""
+
+
 class ReviewRuleError(Exception):
     """A request the review refuses.
 
     ``kind`` says why: ``conflict`` (the review is not in a state that takes it, HTTP 409),
     ``invalid`` (the request itself is wrong, 422) or ``forbidden`` (this person may not, 403).
-    ``field`` names the request field at fault, when there is one.
+    ``reason`` is a key of REFUSALS and ``params`` fill its wording; ``field`` names the
+    request field at fault, when there is one.
     """
 
-    def __init__(self, kind: RuleKind, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, kind: RuleKind, reason: str, field: str | None = None, **params: object
+    ) -> None:
         self.kind = kind
+        self.reason = reason
         self.field = field
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(REFUSALS[reason].format(**self.params))
 
 
 OPEN_FOR_WORK = (ReviewStatus.AWAITING_DECISION, ReviewStatus.IN_REVIEW)
@@ -88,11 +130,13 @@ def check_intake(request: ReviewRequest, now: datetime, markets: Markets) -> Non
         known = ", ".join(sorted(markets.root))
         raise ReviewRuleError(
             "invalid",
-            f"unknown market '{request.account.market}'; the configured markets are {known}",
+            "unknown_market",
             "account.market",
+            market=request.account.market,
+            known=known,
         )
     if request.reported_at > now + MAX_CLOCK_SKEW:
-        raise ReviewRuleError("invalid", "must not be in the future", "reported_at")
+        raise ReviewRuleError("invalid", "reported_in_future", "reported_at")
 
 
 def open_review(request: ReviewRequest, policy: ReviewPolicy, received_at: datetime) -> ReviewState:
@@ -170,9 +214,9 @@ def evidence_gathered(
 def check_claim(state: ReviewState, request: ClaimRequest) -> None:
     """An open review nobody else holds may be claimed."""
     if state.status not in OPEN_FOR_WORK:
-        raise ReviewRuleError("conflict", f"review is {state.status}, not open to claim")
+        raise ReviewRuleError("conflict", "not_open_to_claim", status=state.status)
     if state.assignee and state.assignee.id != request.reviewer.id:
-        raise ReviewRuleError("conflict", f"review is claimed by {state.assignee.id}")
+        raise ReviewRuleError("conflict", "claimed_by_other", holder=state.assignee.id)
 
 
 def apply_claim(state: ReviewState, request: ClaimRequest, now: datetime) -> None:
@@ -197,10 +241,12 @@ def deviates(state: ReviewState, action: EnforcementAction, days: int | None) ->
 
 def _require_assignee(state: ReviewState, reviewer: Person) -> None:
     if state.status is not ReviewStatus.IN_REVIEW:
-        raise ReviewRuleError("conflict", f"review is {state.status}; it must be claimed first")
+        raise ReviewRuleError("conflict", "not_claimed", status=state.status)
     if state.assignee is None or state.assignee.id != reviewer.id:
         holder = state.assignee.id if state.assignee else "nobody"
-        raise ReviewRuleError("conflict", f"review is claimed by {holder}, not {reviewer.id}")
+        raise ReviewRuleError(
+            "conflict", "claimed_by_other_not_you", holder=holder, person=reviewer.id
+        )
 
 
 def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewPolicy) -> None:
@@ -208,23 +254,19 @@ def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewP
     _require_assignee(state, request.reviewer)
     suspension = request.action is EnforcementAction.TEMPORARY_SUSPENSION
     if suspension and request.suspension_days is None:
-        raise ReviewRuleError(
-            "invalid", "temporary_suspension needs suspension_days (1-365)", "suspension_days"
-        )
+        raise ReviewRuleError("invalid", "suspension_days_needed", "suspension_days")
     if not suspension and request.suspension_days is not None:
         raise ReviewRuleError(
-            "invalid",
-            f"suspension_days only applies to temporary_suspension, not {request.action}",
-            "suspension_days",
+            "invalid", "suspension_days_not_applicable", "suspension_days", action=request.action
         )
     if not request.rationale.strip():
-        raise ReviewRuleError("invalid", "a rationale is required", "rationale")
+        raise ReviewRuleError("invalid", "rationale_required", "rationale")
     if not request.policy_refs:
-        raise ReviewRuleError("invalid", "cite at least one guideline", "policy_refs")
+        raise ReviewRuleError("invalid", "guideline_required", "policy_refs")
     unknown = [ref for ref in request.policy_refs if ref not in policy.guideline_refs]
     if unknown:
         raise ReviewRuleError(
-            "invalid", f"unknown guideline reference(s): {', '.join(unknown)}", "policy_refs"
+            "invalid", "unknown_guidelines", "policy_refs", refs=", ".join(unknown)
         )
     if deviates(state, request.action, request.suspension_days) and not (
         request.justification and request.justification.strip()
@@ -235,8 +277,11 @@ def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewP
             recommended += f" {rec.suspension_days} days"
         raise ReviewRuleError(
             "invalid",
-            f"the matrix recommends {recommended}; a different decision needs a justification",
+            "justification_required",
             "justification",
+            recommended=recommended,
+            action=rec.action if rec else "none",
+            days=rec.suspension_days or "" if rec else "",
         )
 
 
@@ -284,11 +329,9 @@ def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) 
 def check_second_review(state: ReviewState, request: SecondReviewRequest) -> None:
     """Only someone who did not make the decision may second-review it."""
     if state.status is not ReviewStatus.AWAITING_SECOND_REVIEW or state.decision is None:
-        raise ReviewRuleError("conflict", f"review is {state.status}, not awaiting a second review")
+        raise ReviewRuleError("conflict", "not_awaiting_second_review", status=state.status)
     if state.decision.reviewer.id == request.reviewer.id:
-        raise ReviewRuleError(
-            "forbidden", "the second reviewer must be a different person from the first"
-        )
+        raise ReviewRuleError("forbidden", "second_reviewer_decided")
 
 
 def apply_second_review(state: ReviewState, request: SecondReviewRequest, now: datetime) -> None:
@@ -316,15 +359,11 @@ def check_note(state: ReviewState, request: NoteRequest) -> None:
     """Notes can be added until the case record is being written (a note accepted later would
     never reach the record), and up to MAX_NOTES of them."""
     if state.status is ReviewStatus.CLOSED:
-        raise ReviewRuleError("conflict", "review is closed")
+        raise ReviewRuleError("conflict", "closed")
     if state.record_started_at is not None:
-        raise ReviewRuleError(
-            "conflict", "the case record is being written; the review takes no more notes"
-        )
+        raise ReviewRuleError("conflict", "record_being_written")
     if len(state.notes) >= MAX_NOTES:
-        raise ReviewRuleError(
-            "conflict", f"the review already has {MAX_NOTES} notes, the most it keeps", "text"
-        )
+        raise ReviewRuleError("conflict", "too_many_notes", "text", max_notes=MAX_NOTES)
 
 
 def apply_note(state: ReviewState, request: NoteRequest, now: datetime) -> None:
@@ -350,12 +389,10 @@ def check_escalation(state: ReviewState, request: EscalationRequest) -> None:
     escalated by that person or by a lead."""
     reviewer = request.reviewer
     if state.status in (ReviewStatus.ACTIONING, ReviewStatus.CLOSED):
-        raise ReviewRuleError("conflict", f"review is {state.status}; nothing left to escalate")
+        raise ReviewRuleError("conflict", "nothing_to_escalate", status=state.status)
     assignee = state.assignee
     if reviewer.role is not PersonRole.LEAD and assignee and assignee.id != reviewer.id:
-        raise ReviewRuleError(
-            "forbidden", f"review is claimed by {assignee.id}; only they or a lead can escalate it"
-        )
+        raise ReviewRuleError("forbidden", "escalation_claimed_by_other", holder=assignee.id)
 
 
 def escalate(state: ReviewState, reason: str, now: datetime, actor: Person | None = None) -> None:
@@ -377,9 +414,7 @@ def block_actioning(state: ReviewState, reason: str, now: datetime) -> None:
 def check_retry_actioning(state: ReviewState, request: RetryActioningRequest) -> None:
     """Actioning a service refused can be retried once it is blocked."""
     if state.actioning_blocked is None:
-        raise ReviewRuleError(
-            "conflict", f"review is {state.status} and its actioning is not blocked"
-        )
+        raise ReviewRuleError("conflict", "actioning_not_blocked", status=state.status)
 
 
 def apply_retry_actioning(

@@ -128,7 +128,21 @@ async def test_qa_cannot_claim_and_is_told_why(
     review_id = await started(web_services)
     answer = await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
     assert answer.status_code == 403
-    assert "a qa may not claim" in answer.text
+    assert "people with the QA reviewer role may not claim reviews" in answer.text
+
+
+async def test_a_claim_someone_else_holds_is_refused_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await started(web_services)
+    await web_services.reviews.act(review_id, actions.CLAIM, ClaimRequest(reviewer=MARCO))
+    token = await signed_in(api, "ana")
+
+    answer = await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+
+    assert answer.status_code == 409
+    assert "esta revisión la tomó marco" in answer.text
+    assert "claimed by" not in answer.text
 
 
 async def test_an_unknown_review_is_a_plain_404_page(api: httpx.AsyncClient) -> None:
@@ -285,6 +299,34 @@ async def test_a_refused_decision_comes_back_exactly_as_submitted_with_the_reaso
     assert "Only one report." in refused.text
     field_error = re.search(r'id="error-policy_refs">([^<]+)<', refused.text)
     assert field_error is not None and field_error.group(1) == "Guías citadas: elige al menos 1"
+
+
+async def test_a_decision_the_review_refuses_is_explained_at_the_field_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    token = await signed_in(api, "marco")
+    review_id = await started(web_services)
+    await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
+    state = await web_services.reviews.state(review_id)
+    assert state.recommendation is not None
+    other = next(a for a in ("warning", "education") if a != state.recommendation.action)
+
+    refused = await api.post(
+        f"/reviews/{review_id}/decision",
+        data={
+            "csrf_token": token,
+            "action": other,
+            "rationale": "Only one report.",
+            "policy_refs": state.recommendation.guideline_refs,
+        },
+    )
+
+    assert refused.status_code == 422
+    field_error = re.search(r'id="error-justification">([^<]+)<', refused.text)
+    assert field_error is not None
+    assert "la matriz recomienda" in field_error.group(1)
+    assert "una decisión distinta necesita una justificación" in field_error.group(1)
+    assert "_" not in field_error.group(1)  # no action code such as temporary_suspension
 
 
 async def test_a_review_returned_by_a_lead_reopens_with_the_previous_decision_and_the_comment(

@@ -30,6 +30,7 @@ from review.policy_files import PolicyFileError, entry_path
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import KeyRingError, load_key_ring
 from webapp import api, codec_server, pages
+from webapp.i18n import refusal_words
 from webapp.people import load_directory
 from webapp.services import HTTP_STATUS, WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
@@ -155,14 +156,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem(request, 422, f"invalid request: {summary}", fields)
 
     @app.exception_handler(ReviewRuleError)
-    async def rule_refused(request: Request, err: ReviewRuleError) -> Response:
-        fields = [{"field": err.field, "problem": str(err)}] if err.field else None
-        return problem(request, HTTP_STATUS[err.kind], str(err), fields)
-
     @app.exception_handler(ReviewRefused)
-    async def workflow_refused(request: Request, err: ReviewRefused) -> Response:
-        fields = [{"field": err.field, "problem": str(err)}] if err.field else None
-        return problem(request, HTTP_STATUS[err.kind], str(err), fields)
+    async def refused(request: Request, err: ReviewRuleError | ReviewRefused) -> Response:
+        # The API answers in English with the field; a page says it in the reader's language.
+        message = str(err)
+        if not _is_api(request):
+            message = refusal_words(err.reason, err.params, message, pages.page_translator(request))
+        fields = [{"field": err.field, "problem": message}] if err.field else None
+        return problem(request, HTTP_STATUS[err.kind], message, fields)
 
     @app.exception_handler(ReviewsUnavailable)
     async def unavailable(request: Request, err: ReviewsUnavailable) -> Response:

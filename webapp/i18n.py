@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -34,3 +34,33 @@ def translator(locale: str) -> Callable[[str], str]:
     """``t(key)`` in ``locale``, falling back to English, then to the key itself."""
     own, base = catalog(app_locale(locale)), catalog(BASE_LOCALE)
     return lambda key: own.get(key) or base.get(key) or key
+
+
+# Refusal parameters that are codes, and the key prefix that puts each in words.
+_CODED_PARAMS = {"status": "status_", "action": "action_", "role": "role_", "request": "verb_"}
+
+
+def refusal_words(
+    reason: str | None, params: Mapping[str, str], message: str, t: Callable[[str], str]
+) -> str:
+    """Why the review refused a request, in the reader's language: the wording of
+    ``refusal_<reason>`` with coded parameters (statuses, actions, roles, requests) in words.
+    A refusal without a code (from an older worker) keeps its English message."""
+    key = f"refusal_{reason}"
+    words = t(key) if reason else key
+    if words == key:
+        return message
+    shown = {
+        name: t(_CODED_PARAMS[name] + value) if name in _CODED_PARAMS else value
+        for name, value in params.items()
+    }
+    if shown.get("days"):
+        shown["days"] = f" {shown['days']} {t('days')}"
+    return words.format_map(_Blank(shown))
+
+
+class _Blank(dict[str, str]):
+    """Format parameters where one the words use but the refusal lacks reads as empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -41,7 +41,7 @@ from review.notices import preview_notices
 from review.policy_files import entry_path
 from webapp.access import Permission, allowed, may, refusal
 from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
-from webapp.i18n import app_locale, locales, translator
+from webapp.i18n import app_locale, locales, refusal_words, translator
 from webapp.people import Caller
 from webapp.services import (
     HTTP_STATUS,
@@ -595,7 +595,10 @@ def _form_handler(action: PersonAction[Any]) -> Any:
             field = entry_path(tuple(err.errors()[0]["loc"][:1]))
             return await review_page(request, review_id, caller, 422, reasons, data, field)
         except ReviewRefused as err:
-            message = f"{err.field}: {err}" if err.field else str(err)
+            t = page_translator(request)
+            message = refusal_words(err.reason, err.params, str(err), t)
+            if err.field:
+                message = f"{t(FIELD_LABELS.get(err.field, err.field))}: {message}"
             return await review_page(
                 request, review_id, caller, HTTP_STATUS[err.kind], message, data, err.field
             )

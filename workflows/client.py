@@ -29,7 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.steps import step_of
 from policy import configured_markets
 from review.actions import PersonAction
-from review.lifecycle import ERROR_TYPES, RuleKind, check_intake
+from review.lifecycle import ERROR_TYPES, REFUSALS, RuleKind, check_intake
 from review.markets import Markets
 from review.models import (
     Identifier,
@@ -155,12 +155,24 @@ def _answers_in_time() -> Iterator[None]:
 
 
 class ReviewRefused(Exception):
-    """The workflow refused a request; ``kind`` is conflict, invalid or forbidden."""
+    """The workflow refused a request; ``kind`` is conflict, invalid or forbidden.
 
-    def __init__(self, kind: RuleKind, message: str, field: str | None = None) -> None:
+    ``reason`` and ``params`` are the refusal's code in review.lifecycle.REFUSALS and what fills
+    its wording (None from a worker older than the codes: then only the English message)."""
+
+    def __init__(
+        self,
+        kind: RuleKind,
+        message: str,
+        field: str | None = None,
+        reason: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.field = field
+        self.reason = reason
+        self.params = params or {}
 
 
 class ReviewClient:
@@ -337,12 +349,20 @@ class ReviewClient:
             if err.status is not RPCStatusCode.NOT_FOUND:
                 raise
             await self.status(review_id)  # raises ReviewNotFound when there is no such review
-            raise ReviewRefused("conflict", "review is closed") from None
+            raise ReviewRefused("conflict", REFUSALS["closed"], reason="closed") from None
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type in _KIND_BY_TYPE:
                 details = cause.details[0] if cause.details else {}
-                field = details.get("field") if isinstance(details, dict) else None
-                raise ReviewRefused(_KIND_BY_TYPE[cause.type], cause.message, field) from None
+                if not isinstance(details, dict):
+                    details = {}
+                reason = details.get("reason")
+                raise ReviewRefused(
+                    _KIND_BY_TYPE[cause.type],
+                    cause.message,
+                    details.get("field"),
+                    reason if reason in REFUSALS else None,
+                    {str(k): str(v) for k, v in (details.get("params") or {}).items()},
+                ) from None
             raise
         return result

@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from review import actions, lifecycle
     from review.actions import PersonAction
     from review.case_record import ArchivedRecord, case_record
-    from review.lifecycle import ERROR_TYPES, CarriedReview, ReviewRuleError
+    from review.lifecycle import ERROR_TYPES, REFUSALS, CarriedReview, ReviewRuleError
     from review.matrix import ReviewPolicy
     from review.models import (
         AccountChange,
@@ -421,7 +421,10 @@ class DeactivationReview:
     def _current(self) -> ReviewState:
         if self._state is None:
             raise ApplicationError(
-                "review is still being received", type="ReviewConflict", non_retryable=True
+                REFUSALS["still_being_received"],
+                {"field": None, "reason": "still_being_received", "params": {}},
+                type=ERROR_TYPES["conflict"],
+                non_retryable=True,
             )
         return self._state
 
@@ -430,15 +433,17 @@ class DeactivationReview:
         the request is not one."""
         action = actions.BY_UPDATE.get(name)
         if action is None:
-            raise ReviewRuleError("invalid", f"no such request: {name}")
+            raise ReviewRuleError("invalid", "no_such_request", request=name)
         if len(args) != 1:
-            raise ReviewRuleError("invalid", f"{name} takes one request")
+            raise ReviewRuleError("invalid", "one_request", request=name)
         try:
             request = workflow.payload_converter().from_payload(args[0].payload, action.request)
         except ValidationError as err:
             first = err.errors()[0]
             field = entry_path(tuple(first["loc"]))
-            raise ReviewRuleError("invalid", f"{field}: {first['msg']}", field) from None
+            raise ReviewRuleError(
+                "invalid", "request_invalid", field, name=field, problem=first["msg"]
+            ) from None
         return action, request
 
     def _publish(self) -> None:
@@ -458,7 +463,10 @@ def _as_update_failure() -> Iterator[None]:
         yield
     except ReviewRuleError as err:
         raise ApplicationError(
-            str(err), {"field": err.field}, type=ERROR_TYPES[err.kind], non_retryable=True
+            str(err),
+            {"field": err.field, "reason": err.reason, "params": err.params},
+            type=ERROR_TYPES[err.kind],
+            non_retryable=True,
         ) from None
 
 
