@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.failures import failure_message
 from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
 from decision_archive.store import DecisionArchive
@@ -78,13 +79,15 @@ class EvidenceActivities:
                 else "body is not JSON"
             )
             raise ApplicationError(
-                f"{service} sent malformed data ({fields})",
+                failure_message("malformed_evidence", service=service, fields=fields),
                 type="MalformedEvidence",
                 non_retryable=True,
             ) from None
         if data.kind != query.source:
             raise ApplicationError(
-                f"{service} sent {data.kind} data", type="MalformedEvidence", non_retryable=True
+                failure_message("wrong_evidence", service=service, kind=data.kind),
+                type="MalformedEvidence",
+                non_retryable=True,
             )
         if isinstance(data, AccountHistory):
             data = await self._with_archived_decisions(data, query)

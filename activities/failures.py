@@ -16,6 +16,7 @@ Every activity runs through ``FailureInterceptor``:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -32,16 +33,55 @@ from temporalio.worker import (
 from activities.steps import step_of
 from review.policy_files import entry_path
 
+FAILURES: dict[str, str] = {
+    "connection_refused": "{service}: connection refused",
+    "timed_out": "{service}: timed out",
+    "connection_dropped": "{service}: connection dropped",
+    "network_error": "{service}: network error ({kind})",
+    "database_unavailable": "{service}: database unavailable ({kind})",
+    "off_contract": "{service}: answer does not match the contract ({fields})",
+    "cannot_retry": "{activity} failed with {kind}, which retrying cannot fix",
+    "http_status": "{service} answered HTTP {status}",
+    "malformed_evidence": "{service} sent malformed data ({fields})",
+    "wrong_evidence": "{service} sent {kind} data",
+}
+"""Every reason an activity fails with, by code, in English with named parameters. Temporal
+carries only the message, so readers get the code back with ``read_failure``."""
 
-def network_reason(err: httpx.TransportError) -> str:
+
+def failure_message(code: str, **params: object) -> str:
+    """The message of failure ``code`` with its parameters filled in."""
+    return FAILURES[code].format(**params)
+
+
+def _pattern(wording: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", wording)
+    regex = "".join(
+        f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$")
+
+
+_PATTERNS = {code: _pattern(wording) for code, wording in FAILURES.items()}
+
+
+def read_failure(message: str) -> tuple[str, dict[str, str]] | None:
+    """The code and parameters of a message ``failure_message`` wrote (None for any other)."""
+    for code, pattern in _PATTERNS.items():
+        if found := pattern.match(message):
+            return code, found.groupdict()
+    return None
+
+
+def network_failure(err: httpx.TransportError, service: str) -> str:
     """What went wrong on the wire, in a few words (never the URL: it may hold an id)."""
     if isinstance(err, httpx.ConnectError):
-        return "connection refused"
+        return failure_message("connection_refused", service=service)
     if isinstance(err, httpx.TimeoutException):
-        return "timed out"
+        return failure_message("timed_out", service=service)
     if isinstance(err, httpx.RemoteProtocolError):
-        return "connection dropped"
-    return f"network error ({type(err).__name__})"
+        return failure_message("connection_dropped", service=service)
+    return failure_message("network_error", service=service, kind=type(err).__name__)
 
 
 def failure_for(err: BaseException, activity_type: str) -> BaseException:
@@ -50,20 +90,22 @@ def failure_for(err: BaseException, activity_type: str) -> BaseException:
         return err
     service = step_of(activity_type).service
     if isinstance(err, httpx.TransportError):
-        return ApplicationError(f"{service}: {network_reason(err)}", type="ServiceUnreachable")
+        return ApplicationError(network_failure(err, service), type="ServiceUnreachable")
     if isinstance(err, OperationalError | InterfaceError):
         # The database is down, locked or restarting: worth asking again.
         return ApplicationError(
-            f"{service}: database unavailable ({type(err).__name__})", type="ServiceUnreachable"
+            failure_message("database_unavailable", service=service, kind=type(err).__name__),
+            type="ServiceUnreachable",
         )
     if isinstance(err, ValidationError):
         fields = ", ".join(sorted({entry_path(e["loc"]) or "body" for e in err.errors()}))
         return ApplicationError(
-            f"{service}: answer does not match the contract ({fields})", type="MalformedAnswer"
+            failure_message("off_contract", service=service, fields=fields),
+            type="MalformedAnswer",
         )
     # The message of an unexpected error may quote the data it choked on: name the type only.
     return ApplicationError(
-        f"{activity_type} failed with {type(err).__name__}, which retrying cannot fix",
+        failure_message("cannot_retry", activity=activity_type, kind=type(err).__name__),
         type="PermanentFailure",
         non_retryable=True,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from temporalio.exceptions import ApplicationError
 
+from activities.failures import failure_message
+
 # Answers worth asking again: the service may be overloaded, restarting or racing us.
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -17,7 +19,7 @@ def raise_for_service_status(response: httpx.Response, service: str) -> None:
     if response.is_success:
         return
     status = response.status_code
-    message = f"{service} answered HTTP {status}"
+    message = failure_message("http_status", service=service, status=status)
     if status in RETRYABLE_STATUS:
         raise ApplicationError(message, type="ServiceUnavailable")
     raise ApplicationError(message, type="ServiceRefused", non_retryable=True)

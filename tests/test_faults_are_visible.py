@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.failures import failure_for
+from activities.failures import FAILURES, failure_for, failure_message, read_failure
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import EnforcementAction, ReviewStatus
@@ -26,6 +26,26 @@ from workflows.client import RetryingStep, ReviewClient
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 SUSPENSION = {"category": "dangerous_driving", "severity": "high"}
+
+
+@pytest.mark.parametrize("code", list(FAILURES))
+def test_every_failure_reason_reads_back_as_its_code_and_parameters(code: str) -> None:
+    # Temporal carries only the message; readers word it from the code in their language.
+    params = {
+        "service": "evidence source telematics",
+        "kind": "OverflowError",
+        "fields": "account_id, status",
+        "activity": "send_notice",
+        "status": "503",
+    }
+    message = failure_message(code, **params)
+    read = read_failure(message)
+    assert read is not None and read[0] == code
+    assert read[1] == {name: params[name] for name in read[1]}
+
+
+def test_a_message_no_activity_wrote_reads_as_no_failure_reason() -> None:
+    assert read_failure("the dog ate it") is None
 
 
 def test_a_refused_connection_is_a_short_retryable_reason_naming_the_service() -> None:
