@@ -3,7 +3,9 @@
 One record renders as a standalone, printable HTML page (A4, inline CSS, no scripts or external
 resources) or as GitHub-flavoured Markdown. Both say what was reported, what was found, what the
 matrix recommended, what was decided, why, under which guideline clauses and by whom, the
-statement of reasons for a restriction, what was changed and sent, and the timeline.
+statement of reasons for a restriction, what was changed and sent, and the timeline; then, in an
+annex after the record, the notes QA and leads added once the review was closed (the record
+itself is never changed by them).
 
 A report is written in its reader's language, while the archived record stays language-neutral
 (codes, counts and UTC times): every word the report adds comes from
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -39,6 +41,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from decision_archive.store import RecordNote
 from review.case_record import CaseRecord, EvidenceSummary
 from review.guidelines import CommunityGuidelines
 from review.locales import negotiate
@@ -643,18 +646,33 @@ class CaseReportRenderer:
         app's (exact, then the same language, else English)."""
         return negotiate(requested, self.locales(), BASE_LOCALE)
 
-    def html(self, record: CaseRecord, locale: str = BASE_LOCALE) -> str:
-        """The report as a complete, printable HTML document, for a reader of ``locale``."""
-        return self._render("case_report.html.j2", record, locale, "html")
+    def html(
+        self, record: CaseRecord, locale: str = BASE_LOCALE, notes: Sequence[RecordNote] = ()
+    ) -> str:
+        """The report as a complete, printable HTML document, for a reader of ``locale``; the
+        ``notes`` added after closing, if any, in an annex."""
+        return self._render("case_report.html.j2", record, locale, "html", notes)
 
-    def markdown(self, record: CaseRecord, locale: str = BASE_LOCALE) -> str:
-        """The report as GitHub-flavoured Markdown, for a reader of ``locale``."""
-        return self._render("case_report.md.j2", record, locale, "md")
+    def markdown(
+        self, record: CaseRecord, locale: str = BASE_LOCALE, notes: Sequence[RecordNote] = ()
+    ) -> str:
+        """The report as GitHub-flavoured Markdown, for a reader of ``locale``; the ``notes``
+        added after closing, if any, in an annex."""
+        return self._render("case_report.md.j2", record, locale, "md", notes)
 
     def words(self, market: str, locale: str) -> ReviewWords:
         """How a review of ``market`` reads on an HTML page in ``locale``."""
         return ReviewWords(self, market, self.reader_locale(locale), "html")
 
-    def _render(self, template: str, record: CaseRecord, locale: str, fmt: ReportFormat) -> str:
+    def _render(
+        self,
+        template: str,
+        record: CaseRecord,
+        locale: str,
+        fmt: ReportFormat,
+        notes: Sequence[RecordNote],
+    ) -> str:
         words = ReportWords(self, record, self.reader_locale(locale), fmt)
-        return self.env.get_template(template).render(r=record, w=words, lang=words.locale)
+        return self.env.get_template(template).render(
+            r=record, w=words, lang=words.locale, notes=list(notes)
+        )

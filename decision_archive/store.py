@@ -1,13 +1,18 @@
-"""The decision archive's database: case records and the access log, through SQLAlchemy.
+"""The decision archive's database: case records, the notes added to them once closed, and the
+access log, through SQLAlchemy.
 
 SQLite under ``var/`` by default; any SQLAlchemy URL (``DR_ARCHIVE_URL``, e.g.
 ``postgresql+psycopg://...``) in production. A record is stored encrypted with the payload key
 ring (bound to its review id); only what retention, prior-violation lookups and audits need
-stays in plaintext columns: ids, market, category, action and times.
+stays in plaintext columns: ids, market, category, action and times. A record never changes
+once written: notes QA and leads add to a closed review live beside it (``record_notes``),
+their text sealed the same way (bound to the review id and the note id), only ids, the
+author, their role and the time in plaintext.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -21,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from decision_archive import schema_version
 from review.case_record import ArchivedRecord, CaseRecord
-from review.models import PriorViolation, StrictModel
+from review.models import NoteBody, Person, PersonRole, PriorViolation, StrictModel
 from temporal_runtime.encryption import KeyRing, KeyRingError
 
 DEFAULT_ARCHIVE_FILE = Path(__file__).resolve().parent.parent / "var" / "decision_archive.db"
@@ -67,6 +72,24 @@ access_log = sa.Table(
     ),
 )
 
+record_notes = sa.Table(
+    "record_notes",
+    metadata,
+    sa.Column("note_id", sa.String(64), primary_key=True),
+    sa.Column("review_id", sa.String(160), nullable=False, index=True),
+    sa.Column("author_id", sa.String(128), nullable=False),
+    sa.Column("author_role", sa.String(32), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("sealed_text", sa.LargeBinary, nullable=False),
+    # The author's Idempotency-Key (revision 0003): a retried request finds its note. NULL when
+    # none was sent, and a unique constraint treats NULLs as all different, so those never clash.
+    sa.Column("idempotency_key", sa.String(100), nullable=True),
+    sa.UniqueConstraint(
+        "review_id", "author_id", "idempotency_key", name="uq_record_notes_idempotency"
+    ),
+)
+
 ACCESS_BUCKET = [
     access_log.c.person_id,
     access_log.c.review_key,
@@ -85,13 +108,14 @@ class ArchiveSettings(BaseSettings):
     archive_url: str = f"sqlite:///{DEFAULT_ARCHIVE_FILE}"
 
 
-AccessAction = Literal["view_review", "view_report", "decode_history"]
+AccessAction = Literal["view_review", "view_report", "decode_history", "add_record_note"]
 
 
 class AccessEntry(StrictModel):
-    """A person's look at a review, its report or decoded history; as read back from the log,
-    the first of ``count`` such looks (same person, review, action, channel) in its UTC minute,
-    with that first look's time, role, client address and detail."""
+    """A person's look at a review, its report or decoded history, or a note they added to a
+    closed review's record; as read back from the log, the first of ``count`` such accesses
+    (same person, review, action, channel) in its UTC minute, with that first one's time, role,
+    client address and detail."""
 
     at: datetime
     person_id: str
@@ -102,6 +126,27 @@ class AccessEntry(StrictModel):
     client_address: str | None
     detail: str | None = None
     count: int = Field(default=1, ge=1)
+
+
+class RecordNote(StrictModel):
+    """A note QA or a lead added to a closed review's case record, as the archive keeps it."""
+
+    id: str = Field(description="The note's id in the archive.")
+    review_id: str
+    author: Person
+    at: datetime = Field(description="When the note was added.")
+    text: str
+
+
+class NoCaseRecord(LookupError):
+    """A note for a review the archive holds no case record of."""
+
+    def __init__(self, review_id: str) -> None:
+        super().__init__(
+            f"no case record for review {review_id}: it is not closed yet, or its record "
+            "was purged after its market's retention period"
+        )
+        self.review_id = review_id
 
 
 class RecordIndex(StrictModel):
@@ -119,6 +164,12 @@ class RecordIndex(StrictModel):
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _note_binding(review_id: str, note_id: str) -> bytes:
+    """What a note's sealed text is bound to: its review and itself, so it decrypts neither as
+    another note nor as a record (records are bound to the review id alone)."""
+    return f"{review_id}/notes/{note_id}".encode()
 
 
 def access_minute(at: datetime) -> datetime:
@@ -281,14 +332,104 @@ class DecisionArchive:
         ]
 
     def delete(self, review_ids: list[str]) -> int:
-        """Delete these records; returns how many were deleted."""
+        """Delete these records and the notes added to them; returns how many records were
+        deleted."""
         if not review_ids:
             return 0
         with self.engine.begin() as db:
+            db.execute(record_notes.delete().where(record_notes.c.review_id.in_(review_ids)))
             result = db.execute(
                 case_records.delete().where(case_records.c.review_id.in_(review_ids))
             )
         return int(result.rowcount)
+
+    def add_note(
+        self,
+        review_id: str,
+        author: Person,
+        note: NoteBody,
+        now: datetime,
+        idempotency_key: str | None = None,
+    ) -> RecordNote:
+        """Add a note to a closed review's case record, leaving the record itself as archived.
+
+        Raises NoCaseRecord when the archive has no record of the review. With an
+        ``idempotency_key``, the same author sending the same key for the same review again gets
+        the note the first request added (as it was then), and no second note.
+        """
+        if idempotency_key is not None:
+            found = self._note_by_key(review_id, author.id, idempotency_key)
+            if found is not None:
+                return found
+        added = RecordNote(
+            id=uuid.uuid4().hex, review_id=review_id, author=author, at=_utc(now), text=note.text
+        )
+        key_id, sealed = self._keys().encrypt(
+            added.text.encode(), bound_to=_note_binding(review_id, added.id)
+        )
+        row = {
+            "note_id": added.id,
+            "review_id": review_id,
+            "author_id": author.id,
+            "author_role": str(author.role),
+            "at": added.at,
+            "key_id": key_id,
+            "sealed_text": sealed,
+            "idempotency_key": idempotency_key,
+        }
+        try:
+            with self.engine.begin() as db:
+                # Checked in the transaction that inserts, so a note never lands without its
+                # record on a retention purge's heels.
+                has_record = sa.select(case_records.c.review_id).where(
+                    case_records.c.review_id == review_id
+                )
+                if db.execute(has_record).first() is None:
+                    raise NoCaseRecord(review_id)
+                db.execute(record_notes.insert().values(**row))
+        except IntegrityError:
+            # The same key sent twice at once: the other request's insert won.
+            if idempotency_key is not None:
+                found = self._note_by_key(review_id, author.id, idempotency_key)
+                if found is not None:
+                    return found
+            raise
+        return added
+
+    def notes(self, review_id: str) -> list[RecordNote]:
+        """The notes added to a closed review's case record, oldest first."""
+        query = (
+            sa.select(record_notes)
+            .where(record_notes.c.review_id == review_id)
+            .order_by(record_notes.c.at, record_notes.c.note_id)
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [self._note(row) for row in rows]
+
+    def _note_by_key(self, review_id: str, author_id: str, key: str) -> RecordNote | None:
+        query = sa.select(record_notes).where(
+            record_notes.c.review_id == review_id,
+            record_notes.c.author_id == author_id,
+            record_notes.c.idempotency_key == key,
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).mappings().first()
+        return None if row is None else self._note(row)
+
+    def _note(self, row: sa.RowMapping) -> RecordNote:
+        text = self._keys().decrypt(
+            row["key_id"],
+            row["sealed_text"],
+            bound_to=_note_binding(row["review_id"], row["note_id"]),
+        )
+        return RecordNote(
+            id=row["note_id"],
+            review_id=row["review_id"],
+            author=Person(id=row["author_id"], role=PersonRole(row["author_role"])),
+            at=_utc(row["at"]),
+            text=text.decode(),
+        )
 
     def record_access(self, entry: AccessEntry) -> None:
         """Note an access in the access log: the first access by a person to a review with an

@@ -1,6 +1,7 @@
 """The decision archive's schema evolves by Alembic migrations, on SQLite and PostgreSQL: the
-migrations build exactly the schema the code uses, and a database made before migrations
-existed is adopted without losing a record."""
+migrations build exactly the schema the code uses, a database made before migrations existed is
+adopted without losing a record, and the notes added to closed reviews come (and go) beside the
+records without touching them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from decision_archive import schema_version
 from decision_archive.__main__ import main as archive_command
 from decision_archive.store import AccessEntry, DecisionArchive, metadata
 from review.matrix import ReviewPolicy
+from review.models import NoteBody, Person, PersonRole
 from tests.conftest import TEST_KEYS, fresh_database
 from tests.test_decision_archive import NOW, decided_record
 
@@ -105,3 +107,49 @@ def test_the_schema_command_says_where_a_database_stands(
     assert archive_command(["schema"]) == 0
     newest = schema_version.head()
     assert capsys.readouterr().out == f"schema revision {newest}, newest {newest}\n"
+
+
+def test_revision_0003_adds_notes_beside_the_records_an_archive_at_0002_holds(
+    empty_database: str,
+    shipped_policy: tuple[ReviewPolicy, object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An archive as revision 0002 left it, holding a record.
+    def at_0002(engine: Engine) -> None:
+        with engine.begin() as connection:
+            command.upgrade(schema_version.alembic_config(connection), "0002")
+
+    with monkeypatch.context() as before:
+        before.setattr(schema_version, "upgrade", at_0002)
+        old = DecisionArchive(empty_database, TEST_KEYS)
+        record = decided_record(shipped_policy[0])
+        old.write(record, NOW)
+        assert not sa.inspect(old.engine).has_table("record_notes")
+        old.close()
+
+    archive = DecisionArchive(empty_database, TEST_KEYS)
+
+    assert archive.read(record.review_id) == record
+    assert archive.notes(record.review_id) == []
+    qa = Person(id="sofia", role=PersonRole.QA)
+    added = archive.add_note(record.review_id, qa, NoteBody(text="Sampled."), NOW)
+    assert archive.notes(record.review_id) == [added]
+    archive.close()
+
+
+def test_downgrading_0003_drops_the_notes_and_keeps_the_records(
+    empty_database: str, shipped_policy: tuple[ReviewPolicy, object]
+) -> None:
+    archive = DecisionArchive(empty_database, TEST_KEYS)
+    record = decided_record(shipped_policy[0])
+    archive.write(record, NOW)
+    qa = Person(id="sofia", role=PersonRole.QA)
+    archive.add_note(record.review_id, qa, NoteBody(text="Sampled."), NOW)
+
+    with archive.engine.begin() as connection:
+        command.downgrade(schema_version.alembic_config(connection), "0002")
+
+    assert schema_version.current(archive.engine) == "0002"
+    assert not sa.inspect(archive.engine).has_table("record_notes")
+    assert archive.read(record.review_id) == record
+    archive.close()

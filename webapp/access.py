@@ -3,8 +3,9 @@
 The workflow's lifecycle rules decide every request a person makes of a review, roles included
 (review/actions.py declares them): the web app only needs a signed-in person to pass one on.
 This table covers what the app itself serves: reading reviews, reports and the access log,
-decoding history and starting reviews, so that an intake token can start reviews and nothing
-else (HTTP 403 with the reason).
+decoding history, starting reviews and adding notes to closed reviews' case records (the
+workflow may be gone by then, so the archive, not the workflow, takes those), so that an intake
+token can start reviews and nothing else (HTTP 403 with the reason).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class Permission(StrEnum):
     DECODE_HISTORY = "decode_history"
     READ_REPORTS = "read_reports"
     READ_ACCESS_LOG = "read_access_log"
+    NOTE_CLOSED_REVIEWS = "add_notes_to_closed_reviews"
+    """Add a note to a closed review's case record, in the archive."""
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -39,6 +42,9 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     # workflows and have no need to read case files.
     Permission.READ_REPORTS: frozenset({PersonRole.SPECIALIST, PersonRole.LEAD, PersonRole.QA}),
     Permission.READ_ACCESS_LOG: frozenset({PersonRole.LEAD, PersonRole.OPERATOR}),
+    # Quality review happens after closing: QA audits decided cases and leads answer for them.
+    # Both read reports, so they see the record they annotate.
+    Permission.NOTE_CLOSED_REVIEWS: frozenset({PersonRole.QA, PersonRole.LEAD}),
 }
 INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
 

@@ -1,13 +1,16 @@
 """The v1 HTTP API (contract in DESIGN.md): intake, review reads, and people's requests.
 
-Every request a person makes goes to the workflow as an update, so a refused one comes back
-at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this person).
+Every request a person makes of a review goes to the workflow as an update, so a refused one
+comes back at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this
+person). A note on a closed review goes to the decision archive instead, beside its case record:
+the workflow may be gone by then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -16,12 +19,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from decision_archive.report import report_filename, report_locales
-from decision_archive.store import AccessEntry, RecordIndex
+from decision_archive.store import AccessEntry, NoCaseRecord, RecordIndex, RecordNote
 from review.actions import ACTIONS, PersonAction
 from review.models import (
     IDENTIFIER_PATTERN,
     SLUG_PATTERN,
     IncidentCategory,
+    NoteBody,
     ReviewRequest,
     ReviewState,
     ReviewStatus,
@@ -221,16 +225,13 @@ async def case_report(
         )
     record = await asyncio.to_thread(services.archive.read, review_id)
     if record is None:
-        raise HTTPException(
-            404,
-            f"no case record for review {review_id}: it is not closed yet, or its record "
-            "was purged after its market's retention period",
-        )
+        raise HTTPException(404, str(NoCaseRecord(review_id)))
+    notes = await asyncio.to_thread(services.archive.notes, review_id)
     await services.record_access(request, caller, "view_report", review_id, "api", format)
     if format == "md":
-        body, media = reports.markdown(record, locale), "text/markdown; charset=utf-8"
+        body, media = reports.markdown(record, locale, notes), "text/markdown; charset=utf-8"
     else:
-        body, media = reports.html(record, locale), "text/html; charset=utf-8"
+        body, media = reports.html(record, locale, notes), "text/html; charset=utf-8"
     disposition = "attachment" if download else "inline"
     return Response(
         body,
@@ -293,11 +294,14 @@ async def access_log(
     return AccessLogPage(entries=entries)
 
 
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,100}$"
+"""What an idempotency key may be, from a header or a form's hidden field."""
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        pattern=r"^[A-Za-z0-9._:-]{8,100}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description=(
             "Any unique string per action (8-100 letters, digits, '.', '_', ':', '-'). Send the "
             "same key when retrying after a timeout or a 503: the retry attaches to the first "
@@ -366,3 +370,74 @@ def _action_route(action: PersonAction[Any]) -> None:
 
 for _action in ACTIONS:
     _action_route(_action)
+
+
+# --- notes on closed reviews --------------------------------------------------------------------
+
+NO_CASE_RECORD: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The review has no case record (not closed yet, or purged)"}
+}
+
+
+class RecordNotePage(StrictModel):
+    """The notes added to a closed review's case record, oldest first."""
+
+    notes: list[RecordNote]
+
+
+@router.post(
+    "/reviews/{review_id}/record-notes",
+    status_code=201,
+    response_model=RecordNote,
+    responses=NO_CASE_RECORD,
+    summary="Add a note to a closed review",
+)
+async def add_record_note(
+    review_id: str,
+    body: NoteBody,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.NOTE_CLOSED_REVIEWS))],
+    key: IdempotencyKey = None,
+) -> RecordNote:
+    """Add a note to a closed review's case record (QA and leads); answers with the note.
+
+    The record stays as it was archived: the note goes beside it, in the case report's annex,
+    also once Temporal has deleted the review's history. A retry with the same Idempotency-Key
+    answers with the note the first request added, and adds none.
+    """
+    try:
+        note = await asyncio.to_thread(
+            services.archive.add_note,
+            review_id,
+            caller.as_person(),
+            body,
+            datetime.now(UTC),
+            key,
+        )
+    except NoCaseRecord as err:
+        raise HTTPException(404, str(err)) from None
+    await services.record_access(request, caller, "add_record_note", review_id, "api", note.id)
+    return note
+
+
+@router.get(
+    "/reviews/{review_id}/record-notes",
+    response_model=RecordNotePage,
+    responses=NO_CASE_RECORD,
+    summary="Notes added to a closed review",
+)
+async def record_notes(
+    review_id: str,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REPORTS))],
+) -> RecordNotePage:
+    """The notes added to a closed review's case record since it closed, oldest first (for
+    those who may read its report; the read is noted in the access log as part of the case
+    file)."""
+    if not await asyncio.to_thread(services.archive.has_record, review_id):
+        raise HTTPException(404, str(NoCaseRecord(review_id)))
+    notes = await asyncio.to_thread(services.archive.notes, review_id)
+    await services.record_access(request, caller, "view_report", review_id, "api", "record-notes")
+    return RecordNotePage(notes=notes)

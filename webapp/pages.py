@@ -1,7 +1,8 @@
 """Server-rendered pages for specialists and leads: sign in, queues, the review page.
 
 Pages are thin: they read through the ReviewClient and send people's requests as workflow
-updates, exactly like the API. A refused request re-renders the page with the reason.
+updates, exactly like the API; a note on a closed review goes to the decision archive, as
+through the API. A refused request re-renders the page with the reason.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from decision_archive.store import NoCaseRecord
 from review.actions import ACTIONS, CLAIM, PersonAction
 from review.matrix import ReviewPolicy
 from review.models import (
     SLUG_PATTERN,
     EnforcementAction,
     IncidentCategory,
+    NoteBody,
     PersonRole,
     ReviewState,
     ReviewStatus,
@@ -40,6 +43,7 @@ from review.models import (
 from review.notices import preview_notices
 from review.policy_files import entry_path
 from webapp.access import Permission, allowed, may, refusal
+from webapp.api import IDEMPOTENCY_KEY_PATTERN
 from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
 from webapp.i18n import app_locale, locales, refusal_words, translator
 from webapp.people import Caller
@@ -55,6 +59,7 @@ from webapp.settings import WEBAPP_DIR
 from workflows.client import ReviewFilter, ReviewRefused, ReviewSummary
 
 E = TypeVar("E", bound=StrEnum)
+M = TypeVar("M", bound=StrictModel)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=WEBAPP_DIR / "templates")
@@ -380,6 +385,12 @@ async def review_page(
     ]
     draft = decision_draft(state, submitted)
     action, days, refs = draft["action"], draft["suspension_days"], draft["policy_refs"]
+    report_link = await services.report_link(caller, state)
+    # The report link is there exactly when the review is closed, the archive holds its record
+    # and the caller reads case files: so are the notes added to it since it closed.
+    record_notes = (
+        await asyncio.to_thread(services.archive.notes, review_id) if report_link else None
+    )
     return render(
         request,
         "review.html.j2",
@@ -397,7 +408,8 @@ async def review_page(
         guideline_refs=services.policy.guideline_refs,
         severities=list(Severity),
         temporal_link=services.temporal_ui_link(review_id),
-        report_link=await services.report_link(caller, state),
+        report_link=report_link,
+        record_notes=record_notes,
         retrying=await services.reviews.retrying_steps(review_id),
     )
 
@@ -547,7 +559,7 @@ async def preview(
     )
 
 
-def _body(model: type[StrictModel], data: dict[str, Any]) -> StrictModel:
+def _body(model: type[M], data: dict[str, Any]) -> M:
     fields = {k: v for k, v in data.items() if k in model.model_fields and v not in ("", None)}
     if "policy_refs" in model.model_fields:
         fields["policy_refs"] = data.get("policy_refs_list") or []
@@ -573,6 +585,17 @@ def form_problem(error: Mapping[str, Any], t: Callable[[str], str]) -> str:
     return f"{label}: {problem}" if label else problem
 
 
+async def invalid_form(
+    request: Request, review_id: str, caller: Caller, err: ValidationError, data: dict[str, Any]
+) -> HTMLResponse:
+    """The review page again (422) with the form as submitted and its problems in the person's
+    language, next to the first field they name."""
+    t = page_translator(request)
+    reasons = "; ".join(form_problem(e, t) for e in err.errors())
+    field = entry_path(tuple(err.errors()[0]["loc"][:1]))
+    return await review_page(request, review_id, caller, 422, reasons, data, field)
+
+
 def _form_handler(action: PersonAction[Any]) -> Any:
     async def submit(request: Request, review_id: str) -> Response:
         """Check the form, send the request; re-render with the reason if refused."""
@@ -590,10 +613,7 @@ def _form_handler(action: PersonAction[Any]) -> Any:
                 update_id(action, caller, key),
             )
         except ValidationError as err:
-            t = page_translator(request)
-            reasons = "; ".join(form_problem(e, t) for e in err.errors())
-            field = entry_path(tuple(err.errors()[0]["loc"][:1]))
-            return await review_page(request, review_id, caller, 422, reasons, data, field)
+            return await invalid_form(request, review_id, caller, err, data)
         except ReviewRefused as err:
             t = page_translator(request)
             message = refusal_words(err.reason, err.params, str(err), t)
@@ -611,3 +631,32 @@ for _action in ACTIONS:
     router.add_api_route(
         f"/reviews/{{review_id}}/{_action.path}", _form_handler(_action), methods=["POST"]
     )
+
+
+@router.post("/reviews/{review_id}/record-notes")
+async def add_record_note(request: Request, review_id: str) -> Response:
+    """Add a note to a closed review's case record (QA and leads), as the API does; an empty or
+    too long note comes back with the reason next to it."""
+    caller = person(request, Permission.NOTE_CLOSED_REVIEWS)
+    data = await form(request)
+    services = services_of(request)
+    try:
+        body = _body(NoteBody, data)
+    except ValidationError as err:
+        return await invalid_form(request, review_id, caller, err, data)
+    # The form's own key makes sending it twice (a double click, a retry) add one note; a key
+    # the form would never carry is not one to keep.
+    key = str(data.get("idempotency_key") or "")
+    try:
+        note = await asyncio.to_thread(
+            services.archive.add_note,
+            review_id,
+            caller.as_person(),
+            body,
+            datetime.now(UTC),
+            key if re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) else None,
+        )
+    except NoCaseRecord as err:
+        raise PageRefused(404, str(err)) from None
+    await services.record_access(request, caller, "add_record_note", review_id, "page", note.id)
+    return _back(review_id)
