@@ -46,7 +46,7 @@ async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_re
     await expect(preview).to_have_text("Una advertencia sobre tu cuenta")
     await page.fill("#rationale", "Fare logs show repeated route inflation.")
     await page.click("#submit-decision")
-    await expect(page.locator("#form-error")).to_contain_text("justification")
+    await expect(page.locator("#form-error")).to_contain_text("necesita una justificación")
     state = await web_services.reviews.state(started.review_id)
     assert state.decision is None
 
