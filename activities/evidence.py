@@ -10,9 +10,9 @@ from pydantic import TypeAdapter, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.failures import failure_message
 from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
+from activities.steps import failure_message
 from decision_archive.store import DecisionArchive
 from review.models import (
     AccountHistory,

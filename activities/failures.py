@@ -16,7 +16,6 @@ Every activity runs through ``FailureInterceptor``:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
@@ -30,47 +29,8 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from activities.steps import step_of
+from activities.steps import failure_message, step_of
 from review.policy_files import entry_path
-
-FAILURES: dict[str, str] = {
-    "connection_refused": "{service}: connection refused",
-    "timed_out": "{service}: timed out",
-    "connection_dropped": "{service}: connection dropped",
-    "network_error": "{service}: network error ({kind})",
-    "database_unavailable": "{service}: database unavailable ({kind})",
-    "off_contract": "{service}: answer does not match the contract ({fields})",
-    "cannot_retry": "{activity} failed with {kind}, which retrying cannot fix",
-    "http_status": "{service} answered HTTP {status}",
-    "malformed_evidence": "{service} sent malformed data ({fields})",
-    "wrong_evidence": "{service} sent {kind} data",
-}
-"""Every reason an activity fails with, by code, in English with named parameters. Temporal
-carries only the message, so readers get the code back with ``read_failure``."""
-
-
-def failure_message(code: str, **params: object) -> str:
-    """The message of failure ``code`` with its parameters filled in."""
-    return FAILURES[code].format(**params)
-
-
-def _pattern(wording: str) -> re.Pattern[str]:
-    parts = re.split(r"\{(\w+)\}", wording)
-    regex = "".join(
-        f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts)
-    )
-    return re.compile(f"^{regex}$")
-
-
-_PATTERNS = {code: _pattern(wording) for code, wording in FAILURES.items()}
-
-
-def read_failure(message: str) -> tuple[str, dict[str, str]] | None:
-    """The code and parameters of a message ``failure_message`` wrote (None for any other)."""
-    for code, pattern in _PATTERNS.items():
-        if found := pattern.match(message):
-            return code, found.groupdict()
-    return None
 
 
 def network_failure(err: httpx.TransportError, service: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from temporalio.exceptions import ApplicationError
 
-from activities.failures import failure_message
+from activities.steps import failure_message
 
 # Answers worth asking again: the service may be overloaded, restarting or racing us.
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})

@@ -41,6 +41,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from activities.steps import read_failure
 from decision_archive.store import RecordNote
 from review.case_record import CaseRecord, EvidenceSummary
 from review.guidelines import CommunityGuidelines
@@ -193,6 +194,8 @@ _AT_RISK = re.compile(r"deadline " + _ISO)
 _BREACHED = re.compile(r"SLA breached: no decision by " + _ISO)
 _BLOCKED = re.compile(r"actioning blocked: (?P<step>[^:]+): (?P<reason>.*)", re.S)
 _STEP_MESSAGE = re.compile(r"(?P<kind>[a-z_]+) message")
+_EVIDENCE_SOURCE = "evidence source "
+"""How activities/evidence.py names the service behind a source ("evidence source telematics")."""
 
 
 def _moment(text: str) -> datetime | None:
@@ -339,6 +342,41 @@ class ReviewWords:
     def status(self, value: object) -> Written:
         """An account status the platform answered ("suspendida"), or the status as answered."""
         return self.esc(self._word("status", value))
+
+    def failure(self, message: str | None) -> Written:
+        """A platform service's failure reason in the reader's language ("el servicio de estado
+        de cuentas no acepta conexiones"); a reason our activities did not write, as it is."""
+        read = read_failure(message or "")
+        if read is None:
+            return self.esc(message or "")
+        code, params = read
+        service = params.get("service", "")
+        if service.startswith(_EVIDENCE_SOURCE):
+            source = self._word("source", service.removeprefix(_EVIDENCE_SOURCE))
+            params["service"] = self.t("service_evidence_source").format(source=source)
+        elif service:
+            params["service"] = self._word("service", service.replace(" ", "_"))
+        if "activity" in params:
+            params["activity"] = self._word("activity", params["activity"])
+        return self.say(f"failure_{code}", **params)
+
+    def activity(self, activity_type: str) -> Written:
+        """A step of the review by its activity type ("el cambio en la cuenta")."""
+        return self.esc(self._word("activity", activity_type))
+
+    def blocked(self, text: str | None) -> Written:
+        """Why actioning is blocked ("cambio en la cuenta: ..."), in the reader's language."""
+        step, _, reason = (text or "").partition(": ")
+        if not reason:
+            return self.failure(text)
+        return self.join(": ", [self._step(step), self.failure(reason)])
+
+    def _step(self, step: str) -> Written:
+        if step in STEP_KEYS:
+            return self.esc(self.t(STEP_KEYS[step]))
+        if (k := _STEP_MESSAGE.fullmatch(step)) and k["kind"] in MESSAGE_KINDS:
+            return self.say("step_message", kind=self.message(k["kind"]))
+        return self.esc(step)
 
     def message(self, value: object) -> Written:
         """A kind of message ("Aviso del resultado")."""
@@ -546,14 +584,11 @@ class ReviewWords:
         if (m := _BREACHED.fullmatch(text)) and (at := _moment(m["at"])):
             return self.say("detail_sla_breached", when=self.when(at))
         if m := _BLOCKED.fullmatch(text):
-            step = m["step"]
-            if step in STEP_KEYS:
-                said_step = self.esc(self.t(STEP_KEYS[step]))
-            elif (k := _STEP_MESSAGE.fullmatch(step)) and k["kind"] in MESSAGE_KINDS:
-                said_step = self.say("step_message", kind=self.message(k["kind"]))
-            else:
-                said_step = self.esc(step)
-            return self.say("detail_actioning_blocked", step=said_step, reason=m["reason"])
+            return self.say(
+                "detail_actioning_blocked",
+                step=self._step(m["step"]),
+                reason=self.failure(m["reason"]),
+            )
         return None
 
 

@@ -955,3 +955,54 @@ def test_the_report_names_the_market_in_the_readers_language(fmt: str) -> None:
     assert "Ciudad de México" in readable(record, fmt, "es-MX")
     assert "Mexico City" in readable(record, fmt, "en")
     assert "mexico-city" not in readable(record, fmt, "es-MX")
+
+
+@pytest.mark.parametrize(
+    ("message", "locale", "said"),
+    [
+        (
+            "account status service: connection refused",
+            "es-MX",
+            "el servicio de estado de cuentas no acepta conexiones",
+        ),
+        (
+            "notification gateway: timed out",
+            "en",
+            "the notification gateway did not answer in time",
+        ),
+        (
+            "evidence source telematics answered HTTP 503",
+            "es-MX",
+            "la fuente «Telemetría» respondió con el error HTTP 503",
+        ),
+        (
+            "send_notice failed with OverflowError, which retrying cannot fix",
+            "es-MX",
+            "el envío de un mensaje falló con OverflowError, y reintentar no lo resuelve",
+        ),
+        (
+            "decision archive: database unavailable (OperationalError)",
+            "en",
+            "the decision archive: the database is unavailable (OperationalError)",
+        ),
+    ],
+)
+def test_a_platform_services_failure_reads_in_the_readers_language(
+    message: str, locale: str, said: str
+) -> None:
+    words = RENDERER.words("mexico-city", locale)
+    assert str(words.failure(message)) == said
+
+
+def test_a_failure_reason_no_activity_wrote_is_shown_as_it_is_and_escaped() -> None:
+    words = RENDERER.words("mexico-city", "es-MX")
+    assert str(words.failure("<b>odd</b>")) == "&lt;b&gt;odd&lt;/b&gt;"
+
+
+def test_blocked_actioning_names_the_step_and_the_reason_in_the_readers_language() -> None:
+    words = RENDERER.words("mexico-city", "es-MX")
+    said = words.blocked("account change: account status service answered HTTP 404")
+    assert (
+        str(said)
+        == "cambio en la cuenta: el servicio de estado de cuentas respondió con el error HTTP 404"
+    )

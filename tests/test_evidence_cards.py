@@ -324,8 +324,18 @@ async def test_no_raw_json_is_left_in_the_evidence(
 @pytest.mark.parametrize(
     ("username", "title", "reason", "badge"),
     [
-        ("sofia", "Telematics", "The source answered with HTTP error 503.", "Unavailable"),
-        ("marco", "Telemetría", "La fuente respondió con el error HTTP 503.", "No disponible"),
+        (
+            "sofia",
+            "Telematics",
+            "the Telematics source answered with HTTP error 503.",
+            "Unavailable",
+        ),
+        (
+            "marco",
+            "Telemetría",
+            "la fuente «Telemetría» respondió con el error HTTP 503.",
+            "No disponible",
+        ),
     ],
 )
 async def test_an_unavailable_source_says_why_in_the_persons_language(

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.failures import FAILURES, failure_for, failure_message, read_failure
+from activities.failures import failure_for
+from activities.steps import FAILURES, failure_message, read_failure
 from notifications.rendering import TEMPLATES_DIR, MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import EnforcementAction, ReviewStatus

@@ -458,7 +458,8 @@ async def test_an_operator_retries_blocked_actioning_from_the_review_page(
         )
         retried = await reviews.state(review_id)
 
-    assert 'id="retry-actioning"' in page and "account status service answered HTTP 404" in page
+    assert 'id="retry-actioning"' in page
+    assert "account change: the account status service answered with HTTP error 404" in page
     assert answer.status_code == 303
     assert [e.actor for e in retried.timeline if e.event == "actioning_retried"] == ["olga"]
 
@@ -607,6 +608,24 @@ async def blocked_review(
         transport = httpx.ASGITransport(app=create_app(services))
         async with httpx.AsyncClient(transport=transport, base_url="http://webapp") as client:
             yield client, reviews, review_id
+
+
+async def test_why_actioning_is_blocked_reads_in_the_persons_language(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    web_services: WebServices,
+    demo_platform_url: str,
+) -> None:
+    blocked = blocked_review(dev_env, review_worker, web_services, demo_platform_url)
+    async with blocked as (client, _, review_id):
+        await signed_in(client, "luis")  # es-MX
+        page = (await client.get(f"/reviews/{review_id}")).text
+
+    panel = re.search(r'id="actioning-blocked">(.*?)</section>', page, re.S)
+    assert panel is not None
+    said = "cambio en la cuenta: el servicio de estado de cuentas respondió con el error HTTP 404"
+    assert said in panel.group(1)
+    assert "answered" not in page
 
 
 async def test_the_timeline_reads_in_the_persons_language_not_in_codes(

@@ -114,6 +114,7 @@ class RetryingStep(StrictModel):
     """A step of the review a platform service keeps refusing, retried since ``since``."""
 
     step: str
+    activity: str = Field(description="The activity type, e.g. apply_enforcement.")
     attempt: int
     since: datetime
     last_failure: str | None
@@ -276,6 +277,7 @@ class ReviewClient:
             steps.append(
                 RetryingStep(
                     step=step_of(pending.activity_type.name).name,
+                    activity=pending.activity_type.name,
                     attempt=pending.attempt,
                     since=pending.scheduled_time.ToDatetime(tzinfo=UTC),
                     last_failure=reason,
