@@ -11,6 +11,12 @@ It implements the same HTTP contracts a real deployment points the worker at:
 
 Outage switch for demos and tests: when the review id (``X-Review-Id`` header) or incident id
 contains ``outage-<source>`` (e.g. ``INC-7-outage-telematics``), that evidence source answers 503.
+
+Refusal switch for demos and tests: when the review id in the body or the account id contains
+``refuse-enforcement`` (or ``refuse-hold``), the account status service refuses the first
+request for each ``Idempotency-Key`` of that change with 423 (the account is locked), changing
+nothing; a later request with the same key goes through. The worker does not retry a 423, so
+the review's actioning is blocked until an operator retries it, and that retry succeeds.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ create table if not exists accounts (
 create table if not exists messages (
     id text primary key, idempotency_key text unique not null, received_at text not null,
     message text not null);
+create table if not exists refusals (
+    service text not null, idempotency_key text not null, refused_at text not null,
+    primary key (service, idempotency_key));
 """
 
 
@@ -68,6 +77,16 @@ class PlatformStore:
                 "insert into operations values (?, ?, ?)", (service, key, json.dumps(answer))
             )
             return answer, True
+
+    def refuse_first(self, service: str, key: str) -> bool:
+        """True the first time ``key`` asks ``service`` for a change (which is then refused),
+        False on every later attempt."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "insert or ignore into refusals values (?, ?, ?)",
+                (service, key, _now().isoformat()),
+            )
+            return cursor.rowcount == 1
 
     def set_account(self, account_id: str, status: str, until: datetime | None) -> None:
         """Record an account's new status (called inside ``once``)."""
@@ -134,6 +153,22 @@ def _evidence(source: str, build: Callable[[Request], dict[str, Any]]) -> Callab
     return endpoint
 
 
+def _refusal_switched_on(change: str, account_id: str, body: dict[str, Any]) -> bool:
+    marker = f"refuse-{change}"
+    haystack = " ".join([account_id, str(body.get("review_id", ""))]).lower()
+    return marker in haystack
+
+
+def _refused(change: str) -> Response:
+    return JSONResponse(
+        {
+            "error": f"the account is locked against changes; {change} refused (demo refusal: "
+            "the next attempt with this Idempotency-Key goes through)"
+        },
+        status_code=423,
+    )
+
+
 ENFORCED_STATUS = {
     "no_action": "active",
     "education": "active",
@@ -141,6 +176,15 @@ ENFORCED_STATUS = {
     "temporary_suspension": "suspended",
     "permanent_deactivation": "deactivated",
 }
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body when it is an object, else empty (a hold needs no body)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -157,6 +201,9 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         if key is None:
             return JSONResponse({"error": "Idempotency-Key header is required"}, status_code=400)
         account_id = request.path_params["account_id"]
+        body = await _json_object(request)
+        if _refusal_switched_on("hold", account_id, body) and db.refuse_first("holds", key):
+            return _refused("hold")
 
         def perform() -> dict[str, Any]:
             db.set_account(account_id, "on_hold", None)
@@ -174,11 +221,15 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         if key is None:
             return JSONResponse({"error": "Idempotency-Key header is required"}, status_code=400)
         account_id = request.path_params["account_id"]
-        body = await request.json()
+        body = await _json_object(request)
         action = body.get("action")
         if action not in ENFORCED_STATUS:
             return JSONResponse({"error": "action: unknown action"}, status_code=422)
         days = body.get("suspension_days")
+        if _refusal_switched_on("enforcement", account_id, body) and db.refuse_first(
+            "enforcements", key
+        ):
+            return _refused("enforcement")
 
         def perform() -> dict[str, Any]:
             status = ENFORCED_STATUS[action]
@@ -272,11 +323,33 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
     return Starlette(routes=routes)
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def readable_time(timestamp: str) -> str:
+    """An ISO timestamp as people read it, in UTC: ``2 Dec 2026, 09:42 UTC`` (the text as it
+    is when it is not a timestamp)."""
+    try:
+        at = datetime.fromisoformat(timestamp)
+    except ValueError:
+        return timestamp
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # the store writes UTC; a naive time can only be that
+    at = at.astimezone(UTC)
+    return f"{at.day} {MONTHS[at.month - 1]} {at.year}, {at:%H:%M} UTC"
+
+
+def message_count(count: int) -> str:
+    """``1 message``, ``11 messages``."""
+    return f"{count} message" if count == 1 else f"{count} messages"
+
+
 def _outbox_page(messages: list[dict[str, Any]]) -> str:
     rows = "".join(
-        f"<article><h2>{escape(m['subject'])}</h2><p class=meta>{escape(m['received_at'])} · "
-        f"to {escape(m['recipient_account_id'])} ({escape(str(m.get('recipient_role')))}) · "
-        f"{escape(m['locale'])}"
+        f"<article><h2>{escape(m['subject'])}</h2><p class=meta>"
+        f'<time datetime="{escape(m["received_at"])}">{escape(readable_time(m["received_at"]))}'
+        f"</time> · to {escape(m['recipient_account_id'])} ({escape(str(m.get('recipient_role')))})"
+        f" · {escape(m['locale'])}"
         + (f" · fallback from {escape(m['fallback_from'])}" if m.get("fallback_from") else "")
         + f" · {escape(str(m.get('review_id')))}</p><pre>{escape(m['body'])}</pre></article>"
         for m in messages
@@ -286,5 +359,6 @@ def _outbox_page(messages: list[dict[str, Any]]) -> str:
         "<style>body{font:15px system-ui;max-width:52rem;margin:2rem auto;padding:0 1rem}"
         "article{border:1px solid #ccd;border-radius:8px;padding:0 1rem;margin:1rem 0}"
         ".meta{color:#556;font-size:13px}pre{white-space:pre-wrap;font:14px/1.45 system-ui}</style>"
-        f"<h1>Demo notification outbox</h1><p>{len(messages)} message(s), newest first.</p>{rows}"
+        f"<h1>Demo notification outbox</h1><p>{message_count(len(messages))}, newest first.</p>"
+        f"{rows}"
     )

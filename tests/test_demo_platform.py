@@ -1,17 +1,38 @@
-"""The demo platform keeps the contracts' promises: idempotency keys, outages, determinism, and
-synthetic evidence that agrees with itself within and across sources."""
+"""The demo platform keeps the contracts' promises: idempotency keys, outages, refusals,
+determinism, an outbox people can read, and synthetic evidence that agrees with itself within
+and across sources."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
-from demo_platform import synthetic
-from demo_platform.app import create_app
-from review.models import AccountHistory, InAppMessages, IncidentReports, Telematics, TripDetails
+from activities.http_errors import RETRYABLE_STATUS
+from demo_platform import synthetic, texts
+from demo_platform.app import PlatformStore, create_app, readable_time
+from review import actions
+from review.models import (
+    AccountHistory,
+    EnforcementAction,
+    InAppMessages,
+    IncidentReports,
+    RetryActioningRequest,
+    ReviewRequest,
+    ReviewStatus,
+    Telematics,
+    TripDetails,
+)
+from tests.conftest import WorkerFactory
+from tests.review_steps import OLGA, claim_and_decide, wait_for_status
+from workflows.client import ReviewClient
 
 
 @pytest.fixture
@@ -71,6 +92,181 @@ async def test_the_outage_marker_takes_down_only_that_source(demo: httpx.AsyncCl
     down = await demo.get(f"/evidence/incidents/{incident}/telematics")
     up = await demo.get(f"/evidence/incidents/{incident}/reports")
     assert (down.status_code, up.status_code) == (503, 200)
+
+
+# --- the refusal switch -------------------------------------------------------------------------
+
+REFUSED_REVIEW = "review-INC-8-refuse-enforcement"
+
+
+async def enforce(
+    demo: httpx.AsyncClient, account: str, review_id: str, key: str | None = None
+) -> httpx.Response:
+    body = {
+        "review_id": review_id,
+        "action": "temporary_suspension",
+        "suspension_days": 7,
+        "release_hold": False,
+    }
+    return await demo.post(
+        f"/account-status/accounts/{account}/enforcements",
+        json=body,
+        headers={"Idempotency-Key": key or f"{review_id}:enforcement"},
+    )
+
+
+async def status_of(demo: httpx.AsyncClient, account: str) -> str:
+    return str((await demo.get(f"/account-status/accounts/{account}")).json()["status"])
+
+
+async def test_the_refusal_marker_refuses_the_first_enforcement_and_changes_nothing(
+    demo: httpx.AsyncClient,
+) -> None:
+    answer = await enforce(demo, "drv_81", REFUSED_REVIEW)
+
+    # 423 is not among the statuses the worker retries, so the review blocks for an operator.
+    assert answer.status_code == 423
+    assert answer.status_code not in RETRYABLE_STATUS
+    assert await status_of(demo, "drv_81") == "active"
+
+
+async def test_a_refused_enforcement_goes_through_when_retried_with_its_key(
+    demo: httpx.AsyncClient,
+) -> None:
+    await enforce(demo, "drv_82", REFUSED_REVIEW)
+
+    retried = await enforce(demo, "drv_82", REFUSED_REVIEW)
+    repeated = await enforce(demo, "drv_82", REFUSED_REVIEW)
+
+    assert (retried.status_code, repeated.status_code) == (201, 200)
+    assert retried.json() == repeated.json()
+    assert await status_of(demo, "drv_82") == "suspended"
+
+
+async def test_an_account_id_with_the_refusal_marker_is_refused_too(
+    demo: httpx.AsyncClient,
+) -> None:
+    answer = await enforce(demo, "drv_83-refuse-enforcement", "review-INC-9")
+    assert answer.status_code == 423
+
+
+async def test_the_refusal_marker_refuses_only_the_change_it_names(
+    demo: httpx.AsyncClient,
+) -> None:
+    headers = {"Idempotency-Key": f"{REFUSED_REVIEW}:interim_hold"}
+    hold = await demo.post(
+        "/account-status/accounts/drv_84/holds",
+        json={"review_id": REFUSED_REVIEW, "reason": "property_damage"},
+        headers=headers,
+    )
+    unmarked = await enforce(demo, "drv_85", "review-INC-10")
+    assert (hold.status_code, unmarked.status_code) == (201, 201)
+
+
+async def test_the_hold_refusal_marker_refuses_the_first_hold(demo: httpx.AsyncClient) -> None:
+    review_id = "review-INC-11-refuse-hold"
+    headers = {"Idempotency-Key": f"{review_id}:interim_hold"}
+    body = {"review_id": review_id, "reason": "physical_assault"}
+
+    first = await demo.post("/account-status/accounts/rdr_86/holds", json=body, headers=headers)
+    again = await demo.post("/account-status/accounts/rdr_86/holds", json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (423, 201)
+    assert await status_of(demo, "rdr_86") == "on_hold"
+
+
+def test_a_refusal_is_remembered_across_a_platform_restart(tmp_path: Path) -> None:
+    # make run keeps the platform's database in var/: a restart must not refuse the retry too.
+    assert PlatformStore(tmp_path / "platform.db").refuse_first("enforcements", "k") is True
+    assert PlatformStore(tmp_path / "platform.db").refuse_first("enforcements", "k") is False
+
+
+async def test_a_decided_review_the_service_refuses_is_blocked_until_an_operator_retries(
+    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
+) -> None:
+    # The demo review the README lists for this: decided, refused, retried, closed.
+    request = next(
+        ReviewRequest.model_validate_json(line)
+        for line in synthetic.DEMO_REVIEWS.read_text().splitlines()
+        if "refuse-enforcement" in line
+    )
+    async with review_worker(time_skipping_env.client) as worker:
+        reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
+        started = await reviews.start(request)
+        decided = await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
+        assert decided.decision is not None
+        assert decided.decision.action is not EnforcementAction.NO_ACTION
+        blocked = await wait_for_status(
+            reviews, started.review_id, ReviewStatus.ACTIONING, env=time_skipping_env
+        )
+        deadline = time.monotonic() + 30
+        while blocked.actioning_blocked is None:
+            assert blocked.status is ReviewStatus.ACTIONING, f"never blocked: {blocked.timeline}"
+            assert time.monotonic() < deadline, f"never blocked: {blocked.timeline}"
+            await asyncio.sleep(0.05)
+            blocked = await reviews.state(started.review_id)
+        assert "HTTP 423" in blocked.actioning_blocked, blocked.actioning_blocked
+        assert blocked.account_changes == []
+
+        await reviews.act(
+            started.review_id,
+            actions.RETRY_ACTIONING,
+            RetryActioningRequest(operator=OLGA, reason="Account unlocked."),
+        )
+        closed = await reviews.handle(started.review_id).result()
+
+    assert closed.status is ReviewStatus.CLOSED
+    assert [c.action for c in closed.account_changes] == [decided.decision.action]
+    async with httpx.AsyncClient(base_url=demo_platform_url) as platform:
+        account = await platform.get(f"/account-status/accounts/{request.account.id}")
+    assert account.json()["status"] == closed.account_changes[0].account_status
+
+
+# --- the outbox page ----------------------------------------------------------------------------
+
+
+async def outbox_page(demo: httpx.AsyncClient) -> str:
+    answer = await demo.get("/notification-gateway/messages", headers={"Accept": "text/html"})
+    assert answer.status_code == 200
+    return answer.text
+
+
+async def send(demo: httpx.AsyncClient, key: str) -> None:
+    headers = {"Idempotency-Key": key}
+    sent = await demo.post("/notification-gateway/messages", json=MESSAGE, headers=headers)
+    assert sent.status_code == 201
+
+
+async def test_the_outbox_shows_when_a_message_came_as_people_read_times(
+    demo: httpx.AsyncClient,
+) -> None:
+    await send(demo, "outbox-time")
+    listed = (await demo.get("/notification-gateway/messages", params={"json": "1"})).json()
+    received = datetime.fromisoformat(listed["messages"][0]["received_at"])
+
+    page = await outbox_page(demo)
+
+    shown = f"{received.day} {received:%b %Y}, {received:%H:%M} UTC"
+    assert f">{shown}</time>" in page
+    assert listed["messages"][0]["received_at"] not in re.sub(r'datetime="[^"]*"', "", page)
+
+
+def test_a_time_reads_as_day_month_year_hour_and_minute_in_utc() -> None:
+    assert readable_time("2026-12-02T09:42:11.461851+00:00") == "2 Dec 2026, 09:42 UTC"
+    assert readable_time("2026-12-02T03:42:11-06:00") == "2 Dec 2026, 09:42 UTC"
+
+
+async def test_the_outbox_counts_one_message_in_the_singular(demo: httpx.AsyncClient) -> None:
+    await send(demo, "outbox-one")
+    page = await outbox_page(demo)
+    assert "<p>1 message, newest first.</p>" in page
+    assert "message(s)" not in page
+
+
+async def test_the_outbox_counts_several_messages_in_the_plural(demo: httpx.AsyncClient) -> None:
+    await send(demo, "outbox-first")
+    await send(demo, "outbox-second")
+    assert "<p>2 messages, newest first.</p>" in await outbox_page(demo)
 
 
 def test_synthetic_evidence_is_the_same_for_the_same_ids() -> None:
@@ -186,39 +382,18 @@ def test_trip_average_speed_is_city_like_and_below_the_max_speed() -> None:
         assert average < telematics_of(incident).max_speed_kmh, incident
 
 
-def test_trip_goes_between_two_areas_of_one_city() -> None:
-    cities = {area: city for city, areas in synthetic.AREAS_BY_CITY.items() for area in areas}
-    for incident in INCIDENTS:
-        trip = trip_of(incident)
-        assert trip.dropoff_area is not None
-        assert trip.pickup_area != trip.dropoff_area, incident
-        assert cities[trip.pickup_area] == cities[trip.dropoff_area], incident
-
-
-def test_fare_is_in_the_trip_city_currency() -> None:
-    currency = {"mexico-city": "MXN", "san-francisco": "USD"}
-    cities = {area: city for city, areas in synthetic.AREAS_BY_CITY.items() for area in areas}
-    for incident in INCIDENTS:
-        trip = trip_of(incident)
-        assert trip.fare is not None
-        assert trip.fare.split()[0] == currency[cities[trip.pickup_area]], incident
-
-
-def test_a_longer_trip_never_costs_less_than_a_shorter_one_in_the_same_currency() -> None:
+def test_a_longer_trip_never_costs_less_than_a_shorter_one_in_the_same_market() -> None:
+    markets = {area: slug for slug, m in synthetic.MARKETS.items() for area in m.areas}
     trips = [trip_of(incident) for incident in INCIDENTS]
     priced = [
-        (t.fare.split()[0], t.distance_km, hours(t), float(t.fare.split()[1]))
+        (markets[t.pickup_area], t.distance_km, hours(t), float(t.fare.split()[1]))
         for t in trips
         if t.fare
     ]
-    for currency, distance, duration, fare in priced:
-        for other_currency, other_distance, other_duration, other_fare in priced:
-            if (
-                currency == other_currency
-                and distance >= other_distance
-                and duration >= other_duration
-            ):
-                assert fare >= other_fare, (distance, duration, fare, other_fare)
+    for market, distance, duration, fare in priced:
+        for other_market, other_distance, other_duration, other_fare in priced:
+            if market == other_market and distance >= other_distance and duration >= other_duration:
+                assert fare >= other_fare, (market, distance, duration, fare, other_fare)
 
 
 def test_statements_come_after_the_trip_in_the_order_they_were_submitted() -> None:
@@ -239,15 +414,12 @@ def test_the_first_statement_is_the_report_and_report_count_counts_the_reporters
 
 
 def test_statement_texts_fit_their_authors_role() -> None:
-    lines = {
-        "reporter": synthetic.REPORTER_LINES,
-        "reported_account": synthetic.REPORTED_ACCOUNT_LINES,
-        "witness": synthetic.WITNESS_LINES,
-    }
     for incident in INCIDENTS:
+        found = synthetic.incident(incident)
         statements = reports_of(incident).statements
         for statement in statements:
-            assert statement.text in lines[statement.author_role], (incident, statement)
+            written = synthetic.statement_lines(found, statement.author_role)
+            assert statement.text in written, (incident, statement)
         assert len({s.text for s in statements}) == len(statements), incident
 
 
@@ -263,7 +435,7 @@ def test_a_request_to_slow_down_follows_a_recorded_speeding_event() -> None:
     for incident in INCIDENTS:
         speeding = [e.at for e in telematics_of(incident).events if e.kind == "speeding"]
         for message in messages_of(incident).messages:
-            if message.text == "Please slow down.":
+            if message.text in texts.SLOW_DOWN.text.values():
                 assert speeding and min(speeding) < message.at, incident
 
 

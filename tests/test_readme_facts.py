@@ -20,7 +20,7 @@ ENGLISH = translator("en")  # the app's own words for categories
 def readme_rows() -> dict[str, list[str]]:
     """The README's demo-review table, by incident id."""
     text = (ROOT / "README.md").read_text()
-    table = text.split("Seven demo reviews cover the main paths:")[1].split("\n\n")[1]
+    table = text.split("Eight demo reviews cover the main paths:")[1].split("\n\n")[1]
     rows = [line.strip("|").split("|") for line in table.splitlines()[2:]]
     return {cells[0].strip(" `"): [c.strip() for c in cells[1:]] for cells in rows}
 
@@ -31,7 +31,7 @@ def test_the_readme_lists_every_demo_review_and_counts_them_right() -> None:
     ]
 
     assert sorted(readme_rows()) == sorted(r.incident_id for r in demo)
-    assert len(demo) == 7  # "Seven demo reviews"
+    assert len(demo) == 8  # "Eight demo reviews"
 
 
 def test_each_demo_review_is_as_the_readme_describes_it() -> None:
@@ -55,3 +55,13 @@ def test_each_demo_review_is_as_the_readme_describes_it() -> None:
         if written_in != request.account.locale:
             assert f"(`{request.account.locale}`) has no translation" in who
             assert re.search(r"falls back to English", who) and written_in == "en"
+
+
+def test_a_demo_review_the_account_service_refuses_says_its_actioning_blocks() -> None:
+    rows = readme_rows()
+    refused = [incident for incident in rows if "refuse-enforcement" in incident]
+    assert refused, "no demo review shows blocked actioning"
+    for incident in rows:
+        what = rows[incident][0]
+        says = "actioning is blocked until an operator" in what and "retry goes through" in what
+        assert says == (incident in refused), incident
