@@ -198,6 +198,17 @@ _EVIDENCE_SOURCE = "evidence source "
 """How activities/evidence.py names the service behind a source ("evidence source telematics")."""
 
 
+def said_action_key(action: str, days: object = None) -> str:
+    """The key of the text that says an action inside a sentence, with the article the language
+    puts there ("una advertencia", "la desactivación permanente", "a temporary suspension of
+    {days}"), where the ``action_`` texts name it on its own (a label, a table cell). The report's
+    and the web app's words both have these texts, under these keys; a suspension's ``days``
+    fill its ``{days}``."""
+    if days and action == EnforcementAction.TEMPORARY_SUSPENSION:
+        return "said_action_temporary_suspension_days"
+    return f"said_action_{action}"
+
+
 def _moment(text: str) -> datetime | None:
     try:
         return _aware(datetime.fromisoformat(text))
@@ -390,6 +401,12 @@ class ReviewWords:
         """An action in words, e.g. "Temporary suspension, 7 days"."""
         name = self.esc(self._word("action", EnforcementAction(action)))
         return self.say("action_days", action=name, days=self.count("days", days)) if days else name
+
+    def said_action(self, action: EnforcementAction | str, days: int | None = None) -> Written:
+        """An action as said inside a sentence, with its article: "a temporary suspension of
+        30 days", "la desactivación permanente" (``action`` names it on its own, for a cell)."""
+        key = said_action_key(EnforcementAction(action), days)
+        return self.say(key, days=self.count("days", days)) if days else self.say(key)
 
     def language(self, code: str) -> Written:
         """A locale's name in the reader's language ("español (México)"), else the code."""
@@ -619,11 +636,11 @@ class ReportWords(ReviewWords):
     def deviation(self) -> Written:
         """What the decision did against the matrix recommendation, in one or two sentences."""
         decision = self.record.decision
-        decided = self.action(decision.action, decision.suspension_days)
+        decided = self.said_action(decision.action, decision.suspension_days)
         rec = self.record.recommendation
         if rec is None:
             return self.say("deviation_no_recommendation", decided=decided)
-        recommended = self.action(rec.action, rec.suspension_days)
+        recommended = self.said_action(rec.action, rec.suspension_days)
         if not decision.deviates_from_recommendation:
             return self.say("deviation_follows", recommended=recommended)
         return self.say("deviation_deviates", recommended=recommended, decided=decided)

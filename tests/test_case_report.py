@@ -326,7 +326,7 @@ def test_a_second_review_nobody_needed_reads_not_required(fmt: str) -> None:
 def test_a_deviation_shows_the_justification_and_says_it_deviates(fmt: str) -> None:
     decision = section(deviation(), "Decision", fmt)
     assert "This decision deviates from the matrix recommendation" in decision
-    assert "recommended Temporary suspension, 7 days" in decision
+    assert "recommended a temporary suspension of 7 days" in decision
     assert "First report in three years; the speeding was brief and at night." in decision
 
 
@@ -589,7 +589,7 @@ def test_a_report_for_an_es_mx_reader_names_categories_actions_and_roles_in_span
     assert "Suspensión temporal, 30 días" in text
     assert person.format("ana", "especialista") in text
     assert person.format("luis", "líder") in text
-    assert "Conductor" in text and "Usuario" in text  # the account's and the reporter's roles
+    assert "Conductor" in text and "Pasajero" in text  # the account's and the reporter's roles
     assert "aprobada" in text and "Nivel crítico" in text
     for source in ("Detalles del viaje", "Reportes del incidente", "Telemetría"):
         assert source in text
@@ -653,7 +653,7 @@ def test_the_statement_of_reasons_reads_in_the_readers_language(fmt: str) -> Non
     assert "Suspensión temporal de la cuenta de conductor por 30 días." in text
     assert "Alcance territorial: todos los mercados donde opera la plataforma." in text
     assert "al 23 dic 2026, 13:06 hora estándar central" in text
-    assert "con base en un reporte de un usuario (sin revelar su identidad" in text
+    assert "con base en un reporte de un pasajero (sin revelar su identidad" in text
     assert "Una segunda persona revisó y aprobó la decisión." in text
     assert "apelar internamente hasta el 23 dic 2026, 13:06 hora estándar central (30 días)" in text
     assert "rdr_9" not in text
@@ -664,8 +664,8 @@ def test_a_deviation_is_explained_in_the_readers_language(fmt: str) -> None:
     decision = section(deviation(), "Decisión", fmt, "es-MX")
     assert "Esta decisión difiere de la recomendación de la matriz" in decision
     assert (
-        "la matriz recomendó Suspensión temporal, 7 días y quien revisó decidió Advertencia"
-        in decision
+        "la matriz recomendaba una suspensión temporal de 7 días y quien revisó decidió "
+        "una advertencia" in decision
     )
     assert "First report in three years; the speeding was brief and at night." in decision
 
@@ -791,14 +791,15 @@ def test_workflow_and_sla_details_are_readable_and_system_escalations_translated
     assert "ejecución bloqueada: cambio en la cuenta: account service answered 503" in rows
     assert "| pausa provisional aplicada | sistema | en pausa |" in rows
     assert "| estado: suspendida |" in rows
-    assert "Aviso del resultado para el conductor en español (México)" in rows
+    assert "Aviso del resultado, enviado al conductor en español (México)" in rows
     assert (
-        "Reporte revisado para el usuario en inglés (sin traducción a portugués (Brasil))" in rows
+        "Reporte revisado, enviado al pasajero en inglés (sin traducción a portugués (Brasil))"
+        in rows
     )
     escalations = section(record, "Cambios en la cuenta, mensajes y notas", "md", "es-MX")
     assert "- SLA vencido: sin decisión al 24 nov 2026, 10:05 hora estándar central" in escalations
     english = "\n".join(timeline_rows(record, "en"))
-    assert "Outcome notice to the driver in Spanish (Mexico)" in english
+    assert "Outcome notice, sent to the driver in Spanish (Mexico)" in english
     assert "actioning blocked: account change: account service answered 503" in english
     assert "deadline 24 Nov 2026, 10:05 Central Standard Time" in english
     assert "T19:" not in english and "T19:" not in rows  # no ISO times left

@@ -56,7 +56,7 @@ def test_a_recommended_suspension_reads_with_its_days() -> None:
         days=7,
     )
     words = refusal_words(err.reason, err.params, str(err), translator("en"))
-    assert words.startswith("the matrix recommends Temporary suspension 7 days;")
+    assert words.startswith("the matrix recommends a temporary suspension of 7 days;")
 
 
 def test_a_refusal_without_a_reason_keeps_its_english_message() -> None:

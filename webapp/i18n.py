@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
+from decision_archive.report import said_action_key
 from review.locales import negotiate
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -37,16 +38,24 @@ def translator(locale: str) -> Callable[[str], str]:
 
 
 # Refusal parameters that are codes, and the key prefix that puts each in words.
-_CODED_PARAMS = {"status": "status_", "action": "action_", "role": "role_", "request": "verb_"}
+_CODED_PARAMS = {"status": "status_", "role": "role_", "request": "verb_"}
+NO_RECOMMENDATION = "none"
+"""The ``action`` a refusal carries when the matrix recommended nothing."""
 
 
 def refusal_words(
     reason: str | None, params: Mapping[str, str], message: str, t: Callable[[str], str]
 ) -> str:
     """Why the review refused a request, in the reader's language: the wording of
-    ``refusal_<reason>`` with coded parameters (statuses, actions, roles, requests) in words.
-    A refusal without a code (from an older worker) keeps its English message."""
+    ``refusal_<reason>`` with coded parameters (statuses, roles, requests) in words, and an
+    action (with a suspension's days) as said inside a sentence ("una suspensión temporal de
+    7 días"). Where the matrix recommended nothing, ``refusal_<reason>_no_recommendation`` says
+    so when the app has it. A refusal without a code (from an older worker) keeps its English
+    message."""
     key = f"refusal_{reason}"
+    variant = f"{key}_no_recommendation"
+    if params.get("action") == NO_RECOMMENDATION and t(variant) != variant:
+        key = variant
     words = t(key) if reason else key
     if words == key:
         return message
@@ -54,8 +63,10 @@ def refusal_words(
         name: t(_CODED_PARAMS[name] + value) if name in _CODED_PARAMS else value
         for name, value in params.items()
     }
-    if shown.get("days"):
-        shown["days"] = f" {shown['days']} {t('days')}"
+    if "action" in params:
+        days = params.get("days")
+        said = t(said_action_key(params["action"], days))
+        shown["action"] = said.format_map(_Blank(days=f"{days} {t('days')}"))
     return words.format_map(_Blank(shown))
 
 
