@@ -95,6 +95,16 @@ REFUSALS: dict[str, str] = {
 and parameters travel with the refusal, so the web app can say it in the reader's language."""
 
 
+class RefusalProblem(StrictModel):
+    """One problem of a refused request: the field, the reason code (review.lifecycle.REFUSALS;
+    None from a worker older than the codes), what fills its wording, and the English message."""
+
+    field: str | None
+    reason: str | None
+    params: dict[str, str]
+    message: str
+
+
 class ReviewRuleError(Exception):
     """A request the review refuses.
 
@@ -111,7 +121,26 @@ class ReviewRuleError(Exception):
         self.reason = reason
         self.field = field
         self.params = {name: str(value) for name, value in params.items()}
-        super().__init__(REFUSALS[reason].format(**self.params))
+        self.also: list[ReviewRuleError] = []
+        """Further problems with the same request, each at its own field."""
+        self.own_message = REFUSALS[reason].format(**self.params)
+        """This problem's message alone (the exception's message holds every problem's)."""
+        super().__init__(self.own_message)
+
+    @classmethod
+    def all_of(cls, problems: list[ReviewRuleError]) -> ReviewRuleError:
+        """One refusal that carries every problem found: the first leads, the rest follow."""
+        first, *rest = problems
+        first.also = rest
+        first.args = ("; ".join(p.own_message for p in problems),)
+        return first
+
+    def problems(self) -> list[RefusalProblem]:
+        """This problem and every further one."""
+        return [
+            RefusalProblem(field=p.field, reason=p.reason, params=p.params, message=p.own_message)
+            for p in (self, *self.also)
+        ]
 
 
 OPEN_FOR_WORK = (ReviewStatus.AWAITING_DECISION, ReviewStatus.IN_REVIEW)
@@ -252,37 +281,52 @@ def _require_assignee(state: ReviewState, reviewer: Person) -> None:
 def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewPolicy) -> None:
     """A decision must come from the assignee, be complete, and justify any deviation."""
     _require_assignee(state, request.reviewer)
+    # Every problem at once, so the specialist fixes the form in one go.
+    problems: list[ReviewRuleError] = []
     suspension = request.action is EnforcementAction.TEMPORARY_SUSPENSION
-    if suspension and request.suspension_days is None:
-        raise ReviewRuleError("invalid", "suspension_days_needed", "suspension_days")
+    days_missing = suspension and request.suspension_days is None
+    if days_missing:
+        problems.append(ReviewRuleError("invalid", "suspension_days_needed", "suspension_days"))
     if not suspension and request.suspension_days is not None:
-        raise ReviewRuleError(
-            "invalid", "suspension_days_not_applicable", "suspension_days", action=request.action
+        problems.append(
+            ReviewRuleError(
+                "invalid",
+                "suspension_days_not_applicable",
+                "suspension_days",
+                action=request.action,
+            )
         )
     if not request.rationale.strip():
-        raise ReviewRuleError("invalid", "rationale_required", "rationale")
+        problems.append(ReviewRuleError("invalid", "rationale_required", "rationale"))
     if not request.policy_refs:
-        raise ReviewRuleError("invalid", "guideline_required", "policy_refs")
+        problems.append(ReviewRuleError("invalid", "guideline_required", "policy_refs"))
     unknown = [ref for ref in request.policy_refs if ref not in policy.guideline_refs]
     if unknown:
-        raise ReviewRuleError(
-            "invalid", "unknown_guidelines", "policy_refs", refs=", ".join(unknown)
+        problems.append(
+            ReviewRuleError("invalid", "unknown_guidelines", "policy_refs", refs=", ".join(unknown))
         )
-    if deviates(state, request.action, request.suspension_days) and not (
-        request.justification and request.justification.strip()
+    # A suspension without its days cannot be compared with the recommendation yet.
+    if (
+        not days_missing
+        and deviates(state, request.action, request.suspension_days)
+        and not (request.justification and request.justification.strip())
     ):
         rec = state.recommendation
         recommended = f"{rec.action}" if rec else "none"
         if rec and rec.suspension_days:
             recommended += f" {rec.suspension_days} days"
-        raise ReviewRuleError(
-            "invalid",
-            "justification_required",
-            "justification",
-            recommended=recommended,
-            action=rec.action if rec else "none",
-            days=rec.suspension_days or "" if rec else "",
+        problems.append(
+            ReviewRuleError(
+                "invalid",
+                "justification_required",
+                "justification",
+                recommended=recommended,
+                action=rec.action if rec else "none",
+                days=rec.suspension_days or "" if rec else "",
+            )
         )
+    if problems:
+        raise ReviewRuleError.all_of(problems)
 
 
 def needs_second_review(state: ReviewState, decision: Decision) -> bool:

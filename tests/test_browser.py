@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from playwright.async_api import Browser, expect
 
 from review.models import ReviewStatus
@@ -54,7 +56,7 @@ async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_re
     await page.select_option("#action", "permanent_deactivation")
     await page.fill("#rationale", "Fare logs show repeated route inflation.")
     await page.click("#submit-decision")
-    await expect(page.locator("#decision")).to_contain_text("ana")
+    await expect(page.locator("#decision")).to_contain_text("Ana Ruiz")
 
     # Luis, a lead, finds it in the leads' queue.
     lead = await browser.new_page(viewport={"width": 1400, "height": 900})
@@ -88,3 +90,60 @@ async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_re
     await expect(lead.locator("#access-log")).to_contain_text("ana")
     await expect(lead.locator("#access-log")).to_contain_text("luis")
     await lead.screenshot(path=str(SCREENSHOTS / "access_log.png"), full_page=True)
+
+
+LINES = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.bottom))).size;
+}"""
+"""How many lines an element's text takes on screen."""
+
+
+async def test_queue_values_stay_whole_on_their_line_at_1400_px(
+    web_url: str, web_services: WebServices, browser: Browser
+) -> None:
+    request = review_request(
+        incident_id=f"INC-DEMO-{uuid.uuid4().hex[:6]}-outage-telematics",
+        severity="low",  # the standard tier: "Estándar (72 h)"
+    )
+    started = await web_services.reviews.start(request)
+    await wait_for_status(web_services.reviews, started.review_id, ReviewStatus.AWAITING_DECISION)
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+
+    await sign_in(page, web_url, "ana", "/queue")  # es-MX
+    row = page.locator(f"tr[data-review='{started.review_id}']")
+    for _ in range(50):  # visibility is eventually consistent
+        if await row.count():
+            break
+        await page.wait_for_timeout(100)
+        await page.reload()
+
+    assert await row.locator("td", has_text="Estándar (72 h)").evaluate(LINES) == 1
+    assert await row.get_by_role("link", name=started.review_id).evaluate(LINES) == 1
+    assert await page.locator("th", has_text="Asignada a").evaluate(LINES) == 1
+
+
+async def test_the_queue_filters_fit_one_line_at_1400_px(web_url: str, browser: Browser) -> None:
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+
+    await sign_in(page, web_url, "ana", "/queue")  # es-MX, the longer words
+
+    first = await page.locator("form.filters label").first.bounding_box()
+    button = await page.locator("form.filters button").bounding_box()
+    assert first is not None and button is not None
+    top, bottom = first["y"], first["y"] + first["height"]
+    assert top <= button["y"] and button["y"] + button["height"] <= bottom + 1
+
+
+async def test_signing_in_with_nothing_typed_is_told_in_the_pages_language_not_the_browsers(
+    web_url: str, browser: Browser
+) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{web_url}/sign-in")
+    await page.click("#sign-in-language button")  # to Spanish
+    await expect(page.locator("h1")).to_have_text("Iniciar sesión")
+
+    await page.click("form[action='/sign-in'] button[type=submit]")
+
+    await expect(page.locator("#error-username")).to_have_text("Escribe tu usuario.")

@@ -5,16 +5,18 @@ a review, report or decoded history lands in the access log that leads and opera
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from decision_archive.store import AccessAction, AccessEntry, RecordIndex
 from review.models import EnforcementAction, Person, PersonRole
 from tests.conftest import CONVERTER
 from tests.test_decision_archive import decided_record
 from tests.test_web_api import ANA, LUIS, MARCO, claimed, decision
-from tests.test_web_pages import signed_in
+from tests.test_web_pages import select_options, signed_in
 from webapp.services import WebServices
 
 
@@ -287,10 +289,238 @@ async def test_the_case_records_page_lists_records_temporal_no_longer_has(
 
     assert page.status_code == 200
     assert f'<tr data-review="{record.review_id}">' in page.text
-    assert f'href="/api/v1/reviews/{record.review_id}/report"' in page.text
+    assert f'href="/records/{record.review_id}/report"' in page.text
 
 
 async def test_an_operator_may_not_browse_case_records(api: httpx.AsyncClient) -> None:
     await signed_in(api, "olga")
     assert (await api.get("/records")).status_code == 403
     assert 'href="/records"' not in (await api.get("/queue")).text
+
+
+# --- finding records and reading the access log, as people type and read ----------------------
+
+
+def page_rows(page: str) -> list[str]:
+    """The body rows of a page's table."""
+    body = re.search(r"<tbody>(.*?)</tbody>", page, re.S)
+    return re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S) if body else []
+
+
+def written(services: WebServices, **request: Any) -> RecordIndex:
+    """A case record in the archive, its review gone from Temporal."""
+    record = decided_record(services.policy, **request)
+    services.archive.write(record, datetime.now(UTC))
+    return services.archive.search(review_id=record.review_id)[0]
+
+
+def looked(
+    services: WebServices,
+    person_id: str,
+    action: AccessAction,
+    review_id: str | None,
+    detail: str | None = None,
+    at: datetime = datetime(2026, 12, 2, 9, 43, tzinfo=UTC),
+) -> None:
+    """An access as the app logs it."""
+    role = services.people.person(person_id)
+    assert role is not None and role.person is not None
+    services.archive.record_access(
+        AccessEntry(
+            at=at,
+            person_id=person_id,
+            role=str(role.person.role),
+            action=action,
+            review_id=review_id,
+            channel="api",
+            client_address="127.0.0.1",
+            detail=detail,
+        )
+    )
+
+
+async def test_a_report_asked_for_from_a_page_before_the_review_closes_is_a_page_not_json(
+    api: httpx.AsyncClient,
+) -> None:
+    review = await claimed(api)
+    await signed_in(api, "marco")  # es-MX
+
+    answer = await api.get(f"/records/{review['review_id']}/report")
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Esta revisión todavía no tiene informe del caso" in answer.text
+    assert f'href="/reviews/{review["review_id"]}"' in answer.text
+
+
+async def test_a_report_opened_from_a_page_is_the_archived_report(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = written(web_services, account={"id": "drv_records_3"})
+    await signed_in(api, "sofia")
+
+    answer = await api.get(
+        f"/records/{record.review_id}/report", params={"format": "md", "download": "true"}
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == (
+        f"/api/v1/reviews/{record.review_id}/report?format=md&download=true"
+    )
+
+
+async def test_the_records_market_filter_offers_every_configured_market_by_name(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "luis")  # es-MX
+    markets = web_services.renderer.markets
+
+    page = (await api.get("/records")).text
+
+    assert select_options(page, "market") == {
+        "": "Cualquiera",
+        **{slug: markets.name(slug, "es-MX") for slug in markets.root},
+    }
+
+
+async def test_a_market_typed_as_the_table_shows_it_finds_its_records(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = written(web_services, account={"id": "drv_records_4"})  # mexico-city
+    await signed_in(api, "sofia")  # en
+
+    page = (await api.get("/records", params={"market": "Mexico City"})).text
+
+    assert f'<tr data-review="{record.review_id}">' in page
+
+
+async def test_a_record_is_found_by_its_incident_id(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = written(web_services, account={"id": "drv_records_5"})
+    incident_id = record.review_id.removeprefix("review-")
+    await signed_in(api, "sofia")
+
+    page = (await api.get("/records", params={"review_id": incident_id})).text
+
+    assert [r for r in page_rows(page) if record.review_id in r]
+
+
+async def test_spaces_around_a_typed_filter_value_are_ignored(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = written(web_services, account={"id": "drv_records_6"})
+    await signed_in(api, "sofia")
+
+    page = (await api.get("/records", params={"account_id": " drv_records_6 "})).text
+
+    assert f'<tr data-review="{record.review_id}">' in page
+
+
+async def test_the_records_page_links_each_review_to_its_page(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = written(web_services, account={"id": "drv_records_7"})
+    await signed_in(api, "sofia")
+
+    page = (await api.get("/records", params={"account_id": "drv_records_7"})).text
+
+    assert f'<td><a href="/reviews/{record.review_id}">{record.review_id}</a></td>' in page
+
+
+async def test_the_filter_forms_leave_checking_typed_values_to_the_server(
+    api: httpx.AsyncClient,
+) -> None:
+    # A browser refuses a value its pattern rejects ("drv_123 ", "Ana Ruiz") in its own words.
+    await signed_in(api, "luis")
+
+    for path in ("/records", "/access-log"):
+        form = re.search(r'<form class="filters"(.*?)</form>', (await api.get(path)).text, re.S)
+        assert form is not None and "pattern=" not in form.group(1), path
+
+
+async def test_the_access_log_is_found_by_a_persons_name(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    looked(web_services, "marco", "view_review", "review-INC-log-1")
+    looked(web_services, "ana", "view_review", "review-INC-log-1")
+    await signed_in(api, "olga")
+
+    page = (await api.get("/access-log", params={"person_id": "marco díaz "})).text
+
+    rows = page_rows(page)
+    assert len(rows) == 1 and 'href="/access-log?person_id=marco"' in rows[0]
+
+
+async def test_the_access_log_is_found_by_incident_id(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    looked(web_services, "marco", "view_review", "review-INC-log-2")
+    looked(web_services, "marco", "view_review", "review-INC-log-3")
+    await signed_in(api, "olga")
+
+    page = (await api.get("/access-log", params={"review_id": "INC-log-2"})).text
+
+    rows = page_rows(page)
+    assert len(rows) == 1 and "review-INC-log-2" in rows[0]
+
+
+async def test_access_log_times_show_in_the_reviews_market_zone_utc_on_hover(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    record = written(web_services, account={"id": "drv_records_8", "market": "los-angeles"})
+    looked(web_services, "ana", "view_report", record.review_id, "html")
+    await signed_in(api, "olga")  # en
+
+    [row] = page_rows((await api.get("/access-log")).text)
+
+    assert (
+        '<time datetime="2026-12-02T09:43:00+00:00" title="2026-12-02 09:43 UTC">'
+        "2 Dec 2026, 01:43 Pacific Standard Time</time>"
+    ) in row
+
+
+async def test_access_log_times_without_a_review_show_in_utc(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    looked(web_services, "luis", "decode_history", None, "1 payload(s)")
+    await signed_in(api, "olga")  # en
+
+    [row] = page_rows((await api.get("/access-log")).text)
+
+    assert "2 Dec 2026, 09:43 Coordinated Universal Time</time>" in row
+
+
+async def test_the_access_log_says_which_format_a_report_was_read_in(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    for second in range(3):
+        looked(
+            web_services,
+            "luis",
+            "view_report",
+            "review-INC-log-4",
+            "md",
+            at=datetime(2026, 12, 2, 9, 43, second, tzinfo=UTC),
+        )
+    await signed_in(api, "luis")  # es-MX
+
+    [row] = page_rows((await api.get("/access-log")).text)
+
+    what = re.sub(r"<[^>]+>", "", row.split("</td>")[2])
+    assert " ".join(what.split()) == "Leyó el informe del caso (Markdown) ×3"
+
+
+async def test_a_note_row_in_the_access_log_reads_as_words_its_id_kept_aside(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    note_id = "3f2a9c0d4b5e4f6a8b7c9d0e1f2a3b4c"
+    looked(web_services, "sofia", "add_record_note", "review-INC-log-5", note_id)
+    await signed_in(api, "olga")  # en
+
+    [row] = page_rows((await api.get("/access-log")).text)
+
+    what = row.split("</td>")[2]
+    assert "Added a note to the closed review" in what
+    assert re.search(rf'<span class="technical[^"]*"[^>]*>[^<]*{note_id}', what)
+    assert f"· {note_id}" not in what

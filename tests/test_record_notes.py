@@ -367,9 +367,9 @@ async def test_qa_adds_a_note_from_the_review_page_and_sees_it_there(
     shown = re.findall(
         r'<p class="record-note">(.*?)</p>', (await api.get(f"/reviews/{review_id}")).text, re.S
     )
-    assert len(shown) == 1
+    assert len(shown) == 1, shown
     assert (
-        shown[0].startswith("<strong>sofia</strong> (QA reviewer) · <time") and FINDING in shown[0]
+        shown[0].startswith('<strong title="sofia">Sofía Castro</strong> (') and FINDING in shown[0]
     )
 
 

@@ -17,6 +17,7 @@ from review import actions
 from review.models import (
     ClaimRequest,
     EnforcementAction,
+    EscalationRequest,
     ReviewStatus,
     SecondReviewRequest,
     SlaTier,
@@ -128,7 +129,7 @@ async def test_qa_cannot_claim_and_is_told_why(
     review_id = await started(web_services)
     answer = await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
     assert answer.status_code == 403
-    assert "people with the QA reviewer role may not claim reviews" in answer.text
+    assert "people with the QA role may not claim reviews" in answer.text
 
 
 async def test_a_claim_someone_else_holds_is_refused_in_the_persons_language(
@@ -141,7 +142,7 @@ async def test_a_claim_someone_else_holds_is_refused_in_the_persons_language(
     answer = await api.post(f"/reviews/{review_id}/claim", data={"csrf_token": token})
 
     assert answer.status_code == 409
-    assert "esta revisión la tomó marco" in answer.text
+    assert "esta revisión la tomó Marco Díaz" in answer.text
     assert "claimed by" not in answer.text
 
 
@@ -359,7 +360,7 @@ async def test_a_review_returned_by_a_lead_reopens_with_the_previous_decision_an
     assert "Third report this month." in page and "Pattern across markets." in page
     banner = re.search(r'id="returned">(.*?)</div>', page, re.S)
     assert banner is not None
-    assert "luis" in banner.group(1) and "Check the dashcam first." in banner.group(1)
+    assert "Luis Herrera" in banner.group(1) and "Check the dashcam first." in banner.group(1)
 
 
 async def decided_by_luis_deviating(services: WebServices) -> str:
@@ -658,3 +659,181 @@ async def test_messages_sent_say_the_kind_recipient_and_language_in_words(
 
     assert "<strong>Aviso del resultado</strong>" in page
     assert "outcome_notice" not in page
+
+
+# --- queues, error pages and signing in, as a QA walkthrough found them ------------------------
+
+
+def select_options(page: str, name: str) -> dict[str, str]:
+    """A filter's choices on a page: value to shown text."""
+    select = re.search(rf'<select name="{name}">(.*?)</select>', page, re.S)
+    assert select is not None, f"no {name} filter"
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]+)</option>', select.group(1)))
+
+
+def table_row(page: str, review_id: str) -> str:
+    """The queue row of a review."""
+    row = re.search(rf'<tr [^>]*data-review="{review_id}">(.*?)</tr>', page, re.S)
+    assert row is not None, f"no row for {review_id}"
+    return row.group(1)
+
+
+async def leads_queue_with(client: httpx.AsyncClient, review_id: str) -> str:
+    """The leads' queue once it lists ``review_id`` (visibility catches up within moments)."""
+    for _ in range(100):
+        leads = (await client.get("/leads")).text
+        if review_id in leads:
+            return leads
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{review_id} never reached the leads' queue")
+
+
+async def test_the_queue_market_filter_offers_every_configured_market_in_the_persons_language(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    await signed_in(api, "marco")  # es-MX
+    markets = web_services.renderer.markets
+
+    # A filter nothing matches still offers every market, not only those in the results.
+    queue = (await api.get("/queue", params={"market": "new-york", "status": "in_review"})).text
+
+    assert select_options(queue, "market") == {
+        "": "Cualquiera",
+        **{slug: markets.name(slug, "es-MX") for slug in markets.root},
+    }
+    assert '<option value="new-york" selected>Nueva York</option>' in queue
+
+
+async def test_the_leads_queue_names_its_person_column_for_who_decided(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await decided_by_luis_deviating(web_services)
+    await signed_in(api, "elena")  # en
+
+    leads = await leads_queue_with(api, review_id)
+
+    header = re.search(r"<thead>(.*?)</thead>", leads, re.S)
+    assert header is not None
+    assert "<th>Decided by</th>" in header.group(1) and "Assignee" not in header.group(1)
+    assert "<td>luis</td>" in table_row(leads, review_id)
+
+
+async def test_an_escalated_review_in_the_leads_queue_says_why_in_the_persons_language(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    web_services: WebServices,
+    demo_platform_url: str,
+) -> None:
+    blocked = blocked_review(dev_env, review_worker, web_services, demo_platform_url)
+    async with blocked as (client, _, review_id):  # actioning blocked, so escalated
+        await signed_in(client, "luis")  # es-MX
+        leads = await leads_queue_with(client, review_id)
+
+    reasons = re.search(r'class="escalation-reasons">(.*?)</ul>', table_row(leads, review_id), re.S)
+    assert reasons is not None
+    said = "cambio en la cuenta: el servicio de estado de cuentas respondió con el error HTTP 404"
+    assert f"ejecución bloqueada: {said}" in reasons.group(1)
+    assert "actioning blocked" not in reasons.group(1)
+
+
+async def test_a_reason_a_person_gave_for_escalating_shows_in_the_leads_queue_as_written(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    review_id = await started(web_services)
+    await web_services.reviews.act(
+        review_id,
+        actions.ESCALATE,
+        EscalationRequest(reviewer=MARCO, reason="Threats against the rider <b>again</b>."),
+    )
+    await signed_in(api, "luis")  # es-MX
+
+    leads = await leads_queue_with(api, review_id)
+
+    reasons = re.search(r'class="escalation-reasons">(.*?)</ul>', table_row(leads, review_id), re.S)
+    assert reasons is not None
+    assert "Threats against the rider &lt;b&gt;again&lt;/b&gt;." in reasons.group(1)
+    assert "marco" in reasons.group(1)
+
+
+async def test_a_page_a_role_may_not_open_says_so_in_the_persons_language(
+    api: httpx.AsyncClient,
+) -> None:
+    token = await signed_in(api, "sofia")  # en, switches her pages to Spanish
+    await api.post("/language", data={"locale": "es-MX", "csrf_token": token, "back": "/queue"})
+
+    page = await api.get("/access-log")
+
+    assert page.status_code == 403
+    assert "<h1>No tienes permiso</h1>" in page.text
+    assert "Tu rol (calidad) no te permite leer el registro de accesos." in page.text
+    assert "Algo salió mal" not in page.text and "may not" not in page.text
+
+
+async def test_an_operator_is_told_in_english_that_case_records_are_not_for_their_role(
+    api: httpx.AsyncClient,
+) -> None:
+    await signed_in(api, "olga")  # en
+
+    page = await api.get("/records")
+
+    assert page.status_code == 403
+    assert "<h1>You do not have access</h1>" in page.text
+    assert "Your role (operator) does not let you read case records and their reports." in (
+        page.text
+    )
+    assert "Something went wrong" not in page.text
+
+
+async def test_a_page_not_found_is_titled_so_in_the_persons_language(
+    api: httpx.AsyncClient,
+) -> None:
+    await signed_in(api, "ana")  # es-MX
+
+    page = await api.get("/reviews/review-INC-missing")
+
+    assert page.status_code == 404
+    assert "<h1>No se encontró</h1>" in page.text
+    assert "No hay nada en esta dirección" in page.text
+    assert "Algo salió mal" not in page.text
+
+
+async def test_the_sign_in_form_leaves_checking_its_fields_to_the_server(
+    api: httpx.AsyncClient,
+) -> None:
+    page = (await api.get("/sign-in")).text
+
+    # A browser's own message would be in the browser's language, not the page's.
+    assert re.search(r'<form method="post" action="/sign-in" novalidate>', page)
+
+
+async def test_signing_in_without_a_password_says_so_at_the_field_in_the_pages_language(
+    api: httpx.AsyncClient,
+) -> None:
+    page = await api.get("/sign-in")
+    await api.post(
+        "/language", data={"locale": "es-MX", "csrf_token": csrf_of(page), "back": "/sign-in"}
+    )
+
+    answer = await api.post(
+        "/sign-in",
+        data={"csrf_token": csrf_of(await api.get("/sign-in")), "username": "ana", "password": ""},
+    )
+
+    assert answer.status_code == 422
+    error = re.search(r'id="error-password"[^>]*>([^<]+)<', answer.text)
+    assert error is not None and error.group(1) == "Escribe tu contraseña."
+    assert 'aria-describedby="error-password"' in answer.text
+    assert 'value="ana"' in answer.text  # the username stays typed
+    assert 'id="error-username"' not in answer.text
+
+
+async def test_signing_in_with_nothing_typed_asks_for_the_username(
+    api: httpx.AsyncClient,
+) -> None:
+    token = csrf_of(await api.get("/sign-in"))
+
+    answer = await api.post("/sign-in", data={"csrf_token": token, "username": " ", "password": ""})
+
+    assert answer.status_code == 422
+    error = re.search(r'id="error-username"[^>]*>([^<]+)<', answer.text)
+    assert error is not None and error.group(1) == "Type your username."

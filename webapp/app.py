@@ -158,12 +158,18 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewRuleError)
     @app.exception_handler(ReviewRefused)
     async def refused(request: Request, err: ReviewRuleError | ReviewRefused) -> Response:
-        # The API answers in English with the field; a page says it in the reader's language.
-        message = str(err)
+        # The API answers in English with every field at fault; a page says it in the
+        # reader's language.
+        problems = err.problems()
         if not _is_api(request):
-            message = refusal_words(err.reason, err.params, message, pages.page_translator(request))
-        fields = [{"field": err.field, "problem": message}] if err.field else None
-        return problem(request, HTTP_STATUS[err.kind], message, fields)
+            t = pages.page_translator(request)
+            problems = [
+                p.model_copy(update={"message": refusal_words(p.reason, p.params, p.message, t)})
+                for p in problems
+            ]
+        message = "; ".join(p.message for p in problems)
+        fields = [{"field": p.field, "problem": p.message} for p in problems if p.field]
+        return problem(request, HTTP_STATUS[err.kind], message, fields or None)
 
     @app.exception_handler(ReviewsUnavailable)
     async def unavailable(request: Request, err: ReviewsUnavailable) -> Response:

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from starlette.requests import Request
 
+from webapp.drafts import FORM_DRAFTS
 from webapp.people import Caller, PeopleDirectory
 
 SESSION_PERSON = "person"
@@ -114,6 +115,7 @@ def end_session(request: Request) -> None:
     session_id = request.session.get(SESSION_ID)
     if isinstance(session_id, str):
         LIVE_SESSIONS.end(session_id)
+        FORM_DRAFTS.drop_session(session_id)
     request.session.clear()
 
 

@@ -11,6 +11,7 @@ import asyncio
 import math
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -21,13 +22,16 @@ from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import ValidationError
+from temporalio.service import RPCError
 
-from decision_archive.store import NoCaseRecord
-from review.actions import ACTIONS, CLAIM, PersonAction
+from decision_archive.store import AccessEntry, NoCaseRecord
+from review import lifecycle
+from review.actions import ACTIONS, CLAIM, DECIDE, PersonAction
 from review.matrix import ReviewPolicy
 from review.models import (
+    IDENTIFIER_PATTERN,
     SLUG_PATTERN,
     EnforcementAction,
     IncidentCategory,
@@ -37,14 +41,25 @@ from review.models import (
     ReviewStatus,
     SecondReview,
     Severity,
+    SlaClock,
     SlaTier,
     StrictModel,
+    TimelineEntry,
+    review_id_for,
 )
 from review.notices import preview_notices
 from review.policy_files import entry_path
-from webapp.access import Permission, allowed, may, refusal
+from webapp.access import Permission, allowed, may
 from webapp.api import IDEMPOTENCY_KEY_PATTERN
-from webapp.auth import SESSION_LOCALE, csrf_token, csrf_valid, end_session, start_session
+from webapp.auth import (
+    SESSION_ID,
+    SESSION_LOCALE,
+    csrf_token,
+    csrf_valid,
+    end_session,
+    start_session,
+)
+from webapp.drafts import FORM_DRAFTS
 from webapp.i18n import app_locale, locales, refusal_words, translator
 from webapp.people import Caller
 from webapp.services import (
@@ -56,7 +71,15 @@ from webapp.services import (
     update_id,
 )
 from webapp.settings import WEBAPP_DIR
-from workflows.client import ReviewFilter, ReviewRefused, ReviewSummary
+from workflows import search_attributes
+from workflows.client import (
+    QUERY_TIMEOUT,
+    ReviewFilter,
+    ReviewNotFound,
+    ReviewRefused,
+    ReviewSummary,
+    ReviewsUnavailable,
+)
 
 E = TypeVar("E", bound=StrEnum)
 M = TypeVar("M", bound=StrictModel)
@@ -65,6 +88,10 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=WEBAPP_DIR / "templates")
 
 LEADS_STATUSES = [ReviewStatus.AWAITING_SECOND_REVIEW]
+DECIDED_STATUSES = frozenset(
+    {ReviewStatus.AWAITING_SECOND_REVIEW, ReviewStatus.ACTIONING, ReviewStatus.CLOSED}
+)
+"""Statuses in which a review's assignee is the person who decided it."""
 
 
 class PageRefused(Exception):
@@ -106,14 +133,19 @@ def guideline_title(services: WebServices, locale: str) -> Callable[[str], str]:
     return lambda ref: services.renderer.guidelines.clause(ref).text(locale)[1].title
 
 
-def local_time(services: WebServices, locale: str) -> Callable[[datetime, str], Markup]:
+def local_time(services: WebServices, locale: str) -> Callable[..., Markup]:
     """``local_time(moment, market)``: the moment in the market's time zone, the zone named in
-    the page's language ("1 dic 2026, 09:00 hora estándar central"), UTC on hover."""
+    the page's language ("1 dic 2026, 09:00 hora estándar central"), UTC on hover;
+    ``local_time(moment, market, day_only=True)`` for a day whose time means nothing (a member
+    since, a past decision): "22 ene 2025"."""
 
-    def shown(moment: datetime, market: str) -> Markup:
+    def shown(moment: datetime, market: str, day_only: bool = False) -> Markup:
         zone = services.renderer.markets.time_zone(market)
         text = format_datetime(
-            moment, "d MMM y, HH:mm zzzz", tzinfo=zone, locale=locale.replace("-", "_")
+            moment,
+            "d MMM y" if day_only else "d MMM y, HH:mm zzzz",
+            tzinfo=zone,
+            locale=locale.replace("-", "_"),
         )
         utc = moment.astimezone(UTC)
         return Markup('<time datetime="{}" title="{}">{}</time>').format(
@@ -179,10 +211,42 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 
 def error_page(
-    request: Request, status: int, message: str, fields: list[Any] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    fields: list[Any] | None = None,
+    said: str | None = None,
+    link: tuple[str, str] | None = None,
 ) -> HTMLResponse:
-    """An error in plain words, never a stack trace."""
-    return render(request, "error.html.j2", status, message=message, fields=fields or [])
+    """An error in plain words, never a stack trace, titled for what happened in the page's
+    language ("No tienes permiso", "No se encontró"). ``said`` tells the person what happened in
+    their language when ``message`` is the server's own (English) words, which then show as a
+    technical detail; a page not found says so in their language by itself. ``link`` is
+    where to go next, as (path, words)."""
+    t = page_translator(request)
+    title = t(f"error_title_{status}")
+    if title == f"error_title_{status}":
+        title = t("error_title")
+    if said is None and status == 404:
+        said = t("not_found_hint")
+    return render(
+        request,
+        "error.html.j2",
+        status,
+        title=title,
+        said=said,
+        message=message,
+        fields=fields or [],
+        link=link,
+    )
+
+
+def forbidden_words(request: Request, caller: Caller, permission: Permission) -> str:
+    """Why ``caller`` may not open a page, in the page's language: "Tu rol (revisión de
+    calidad) no te permite leer el registro de accesos."."""
+    t = translator(page_locale(request, caller))
+    role = t(f"role_{caller.person.role}") if caller.person else t("role_intake")
+    return t("forbidden").format(role=role, what=t(f"permission_{permission.value}"))
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
@@ -196,7 +260,7 @@ def person(request: Request, permission: Permission = Permission.READ_REVIEWS) -
     if caller is None:
         raise PageRefused(401, "sign in first")
     if not allowed(caller, permission):
-        raise PageRefused(403, refusal(caller, permission))
+        raise PageRefused(403, forbidden_words(request, caller, permission))
     return caller
 
 
@@ -223,6 +287,10 @@ def same_site_path(target: str, fallback: str = "/queue") -> str:
     return fallback if parts.scheme or parts.netloc else target
 
 
+SESSION_DONE = "done"
+"""The request a person's last form sent, which the next page confirms ("Revisión tomada.")."""
+
+
 def _back(review_id: str) -> RedirectResponse:
     return RedirectResponse(f"/reviews/{review_id}", status_code=303)
 
@@ -232,7 +300,10 @@ def _back(review_id: str) -> RedirectResponse:
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request, next: str = "/queue") -> Response:
-    return render(request, "sign_in.html.j2", next=same_site_path(next), failed=False)
+    """The sign-in form, back to ``next`` (a path on this site) once signed in."""
+    return render(
+        request, "sign_in.html.j2", next=same_site_path(next), failed=False, field_errors={}
+    )
 
 
 @router.post("/sign-in")
@@ -240,10 +311,36 @@ async def sign_in(request: Request) -> Response:
     data = await form(request)
     target = same_site_path(str(data.get("next") or "/queue"))
     services = services_of(request)
-    caller = services.people.sign_in(str(data.get("username", "")), str(data.get("password", "")))
+    username = str(data.get("username", "")).strip()[:128]  # typed once is enough
+    password = str(data.get("password", ""))
+    # The form leaves checking to the server (novalidate): a browser's own "Please fill out
+    # this field." is in the browser's language, not the page's.
+    missing = {
+        field: page_translator(request)(f"sign_in_missing_{field}")
+        for field, value in (("username", username), ("password", password))
+        if not value
+    }
+    if missing:
+        return render(
+            request,
+            "sign_in.html.j2",
+            422,
+            next=target,
+            failed=False,
+            username=username,
+            field_errors=missing,
+        )
+    caller = services.people.sign_in(username, password)
     if caller is None:
-        username = str(data.get("username", ""))[:128]  # typed once is enough
-        return render(request, "sign_in.html.j2", 401, next=target, failed=True, username=username)
+        return render(
+            request,
+            "sign_in.html.j2",
+            401,
+            next=target,
+            failed=True,
+            username=username,
+            field_errors={},
+        )
     lifetime = timedelta(hours=services.settings.session_hours)
     start_session(request, caller.name, lifetime)
     return RedirectResponse(target, status_code=303)
@@ -324,9 +421,51 @@ async def queue(
         tiers=list(SlaTier),
         categories=list(IncidentCategory),
         statuses=[s for s in ReviewStatus if s is not ReviewStatus.CLOSED],
-        markets=sorted({r.market for r in reviews} | ({market} if market else set())),
+        markets=market_choices(services, page_locale(request, caller), market),
         can_claim=may(caller, CLAIM.update),
     )
+
+
+def folded(text: str) -> str:
+    """Text as people type it to find something: any case, accents optional, spaces trimmed
+    ("marco diaz" finds "Marco Díaz")."""
+    plain = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+def market_choices(services: WebServices, locale: str, chosen: str | None = None) -> list[str]:
+    """Every market the policy in force lists, in order of its name in ``locale``; ``chosen``
+    too when it lists no such market, so a filter still shows what it filters by."""
+    markets = services.renderer.markets
+    slugs = set(markets.root) | ({chosen} if chosen else set())
+    return sorted(slugs, key=lambda slug: folded(markets.name(slug, locale)))
+
+
+async def escalation_reasons(
+    services: WebServices, reviews: list[ReviewSummary], locale: str
+) -> dict[str, list[Markup]]:
+    """Why each review was escalated: in the person's language where our code wrote the reason
+    (the SLA breached, actioning blocked), as written and by whom where a person gave it. The
+    queue lists no reasons, so each review is read; one that cannot be read now keeps just its
+    badge rather than failing the whole queue."""
+
+    async def why(review: ReviewSummary) -> list[Markup]:
+        try:
+            state = await services.reviews.state(review.review_id)
+        except (ReviewNotFound, ReviewsUnavailable, ReviewRefused, RPCError):
+            return []  # e.g. its worker is down: "no poller seen for task queue recently"
+        words = services.reports.words(review.market, locale)
+        return [_escalation(words.detail(e), e) for e in state.timeline if e.event == "escalated"]
+
+    escalated = [r for r in reviews if r.escalated]
+    found = await asyncio.gather(*(why(r) for r in escalated))
+    return {r.review_id: reasons for r, reasons in zip(escalated, found, strict=True)}
+
+
+def _escalation(said: object, entry: TimelineEntry) -> Markup:
+    if entry.actor is None:
+        return Markup(said)
+    return Markup('{} <span class="muted">— {}</span>').format(said, entry.actor)
 
 
 @router.get("/leads")
@@ -356,6 +495,12 @@ async def leads_queue(request: Request) -> Response:
         filters=None,
         can_claim=False,
         no_second_reviewer=stuck,
+        # Here a decided review's assignee is the person who decided it: say so.
+        person_column="decided_by",
+        decided_statuses=DECIDED_STATUSES,
+        escalation_reasons=await escalation_reasons(
+            services, reviews, page_locale(request, caller)
+        ),
     )
 
 
@@ -369,12 +514,17 @@ async def review_page(
     status: int = 200,
     error: str | None = None,
     submitted: dict[str, Any] | None = None,
-    error_field: str | None = None,
+    field_errors: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    """The review page, optionally with an error (next to ``error_field`` when it names one)
-    and the form exactly as the person submitted it."""
+    """The review page, optionally with an error (and each field's problem next to it) and the
+    form exactly as the person submitted it: just now, or before they reloaded the page or
+    switched language."""
     services = services_of(request)
     state = await services.reviews.state(review_id)
+    session_id = request.session.get(SESSION_ID)
+    if submitted is None and isinstance(session_id, str) and state.status is ReviewStatus.IN_REVIEW:
+        submitted = FORM_DRAFTS.draft(session_id, review_id, DECIDE.path)
+    done = request.session.pop(SESSION_DONE, None)
     await services.record_access(request, caller, "view_review", review_id, "page")
     others = [
         r
@@ -385,7 +535,14 @@ async def review_page(
     ]
     draft = decision_draft(state, submitted)
     action, days, refs = draft["action"], draft["suspension_days"], draft["policy_refs"]
-    report_link = await services.report_link(caller, state)
+    if state.status is ReviewStatus.AWAITING_SECOND_REVIEW and state.decision is not None:
+        # The lead reads the messages the decision under review would send.
+        d = state.decision
+        action, days, refs = d.action, d.suspension_days, list(d.policy_refs)
+    previews, preview_hints = _previews(services, state, action, days, refs)
+    report_link = (
+        case_report_page_path(review_id) if await services.report_link(caller, state) else None
+    )
     # The report link is there exactly when the review is closed, the archive holds its record
     # and the caller reads case files: so are the notes added to it since it closed.
     record_notes = (
@@ -399,11 +556,15 @@ async def review_page(
         review=state,
         others=others,
         error=error,
-        error_field=error_field,
+        field_errors=field_errors or {},
+        done=done,
+        name_of=person_name(services),
+        clock=shown_clock(state),
         returned=returned_by_lead(state),
         words=services.reports.words(state.request.account.market, page_locale(request, caller)),
         draft=draft,
-        previews=_previews(services, state, action, days, refs),
+        previews=previews,
+        preview_hints=preview_hints,
         actions=list(EnforcementAction),
         guideline_refs=services.policy.guideline_refs,
         severities=list(Severity),
@@ -412,6 +573,15 @@ async def review_page(
         record_notes=record_notes,
         retrying=await services.reviews.retrying_steps(review_id),
     )
+
+
+def shown_clock(state: ReviewState) -> tuple[str, SlaClock]:
+    """The SLA clock a review's page leads with, and what it times: the running second review
+    or rework once decided (as the queues count down), else the decision's."""
+    stage = lifecycle.open_stage(state)
+    if stage is not None:
+        return stage.stage, stage
+    return "decision", state.sla
 
 
 def returned_by_lead(state: ReviewState) -> SecondReview | None:
@@ -470,18 +640,23 @@ def _previews(
     action: EnforcementAction | None,
     days: int | None,
     refs: list[str],
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The messages a decision would send, and why some cannot be shown yet (a suspension
+    without its days, no guideline cited) or are not sent at all (nothing to the account)."""
     if action is None:
-        return []
+        return [], []
     if action is not EnforcementAction.TEMPORARY_SUSPENSION:
         days = None
     elif days is None:
-        return []
-    known = [r for r in refs if r in services.policy.guideline_refs] or (
-        state.recommendation.guideline_refs if state.recommendation else []
-    )
+        return [], ["needs_days"]
+    known = [r for r in refs if r in services.policy.guideline_refs]
+    if not known:
+        return [], ["needs_guideline"]
     jobs = preview_notices(state, action, days, known, services.policy, datetime.now(UTC))
-    return [{"job": job, "message": services.renderer.render(job)} for job in jobs]
+    previews = [{"job": job, "message": services.renderer.render(job)} for job in jobs]
+    account = state.request.account.id
+    hints = [] if any(j.recipient.account_id == account for j in jobs) else ["none_to_account"]
+    return previews, hints
 
 
 @router.get("/reviews/{review_id}")
@@ -499,23 +674,73 @@ async def case_records_page(
     account_id: str | None = None,
     market: str | None = None,
 ) -> Response:
+    """Closed reviews' case records, most recently closed first, found as people type: a review
+    by its id or its incident's, a market by its slug or its name, spaces around a value
+    ignored."""
     caller = person(request, Permission.READ_REPORTS)
     services = services_of(request)
+    review_id, account_id = (review_id or "").strip(), (account_id or "").strip()
+    chosen_market = market_slug(services, market or "")
     records = await asyncio.to_thread(
-        services.archive.search, review_id or None, account_id or None, market or None, 200
+        services.archive.search,
+        typed_review_id(review_id) or None,
+        account_id or None,
+        chosen_market or None,
+        200,
     )
     return render(
         request,
         "records.html.j2",
         caller=caller,
         records=records,
-        report_path=report_path,
-        filters={
-            "review_id": review_id or "",
-            "account_id": account_id or "",
-            "market": market or "",
-        },
+        report_path=case_report_page_path,
+        markets=market_choices(services, page_locale(request, caller), chosen_market),
+        filters={"review_id": review_id, "account_id": account_id, "market": chosen_market},
     )
+
+
+def typed_review_id(typed: str) -> str:
+    """The review a filter names: its id, or the id of the review of the incident typed
+    ("INC-DEMO-1001" is "review-INC-DEMO-1001"); empty stays empty."""
+    prefix = review_id_for("")
+    return typed if not typed or typed.startswith(prefix) else review_id_for(typed)
+
+
+def market_slug(services: WebServices, typed: str) -> str:
+    """The market a filter names: its slug, or its name in any language (any case, accents
+    optional: "Mexico City", "ciudad de mexico"); else what was typed, trimmed."""
+    wanted = folded(typed)
+    for slug, market in services.renderer.markets.root.items():
+        if wanted in {folded(slug), *(folded(name) for name in market.names.values())}:
+            return slug
+    return typed.strip()
+
+
+def case_report_page_path(review_id: str) -> str:
+    """Where a page links a closed review's case report: a page address, so that a browser
+    never lands on the API's JSON (``?format=md`` for Markdown, as the report itself)."""
+    return f"/records/{review_id}/report"
+
+
+@router.get("/records/{review_id}/report")
+async def case_report_page(request: Request, review_id: str) -> Response:
+    """A case report opened from a page: handed over to the report (HTML or Markdown, as the
+    query asks) once the archive holds its record; else a page in the person's language saying
+    the review has none yet, with the way to its page."""
+    person(request, Permission.READ_REPORTS)
+    services = services_of(request)
+    known = re.fullmatch(IDENTIFIER_PATTERN, review_id) is not None
+    if not known or not await asyncio.to_thread(services.archive.has_record, review_id):
+        t = page_translator(request)
+        return error_page(
+            request,
+            404,
+            str(NoCaseRecord(review_id)),
+            said=t("no_report_yet"),
+            link=(f"/reviews/{quote(review_id)}", t("open_review_page")),
+        )
+    query = request.url.query
+    return RedirectResponse(report_path(review_id) + (f"?{query}" if query else ""), 303)
 
 
 # --- access log ---------------------------------------------------------------------------------
@@ -525,18 +750,116 @@ async def case_records_page(
 async def access_log_page(
     request: Request, review_id: str | None = None, person_id: str | None = None
 ) -> Response:
+    """Who looked at what, newest first: a review found by its id or its incident's, a person
+    by their id or name; times in the review's market's zone (UTC for a row without one)."""
     caller = person(request, Permission.READ_ACCESS_LOG)
     services = services_of(request)
+    review_id, person_id = (review_id or "").strip(), (person_id or "").strip()
     entries = await asyncio.to_thread(
-        services.archive.access_log, review_id or None, person_id or None, 500
+        services.archive.access_log,
+        typed_review_id(review_id) or None,
+        typed_person_id(services, person_id) or None,
+        500,
     )
     return render(
         request,
         "access_log.html.j2",
         caller=caller,
         entries=entries,
-        filters={"review_id": review_id or "", "person_id": person_id or ""},
+        markets=await review_markets(services, {e.review_id for e in entries if e.review_id}),
+        access_what=access_what(page_translator(request)),
+        filters={"review_id": review_id, "person_id": person_id},
     )
+
+
+def typed_person_id(services: WebServices, typed: str) -> str:
+    """The person a filter names: their id or their name in the people directory (any case,
+    accents optional: "Ana Ruiz", "marco diaz"); else what was typed."""
+    wanted = folded(typed)
+    for person_id, entry in services.people.directory.people.items():
+        if wanted in (folded(person_id), folded(entry.display_name)):
+            return person_id
+    return typed
+
+
+async def review_markets(services: WebServices, review_ids: set[str]) -> dict[str, str]:
+    """The market of each review: from its case record once closed (also when Temporal has
+    forgotten it), else from the workflow's search attributes. A review neither knows (or
+    Temporal too slow to say) is left out: its times show in UTC rather than hold up the log."""
+
+    def archived() -> dict[str, str]:
+        return {
+            found.review_id: found.market
+            for review_id in review_ids
+            for found in services.archive.search(review_id=review_id, limit=1)
+        }
+
+    markets = await asyncio.to_thread(archived)
+    asking = asyncio.Semaphore(8)  # the log spans many reviews; don't ask Temporal all at once
+
+    async def described(review_id: str) -> None:
+        async with asking:
+            try:
+                description = await services.reviews.handle(review_id).describe(
+                    rpc_timeout=QUERY_TIMEOUT
+                )
+            except RPCError:
+                return  # not found, or Temporal is unwell: its times show in UTC
+        market = description.typed_search_attributes.get(search_attributes.MARKET)
+        if market:
+            markets[review_id] = market
+
+    asked = [asyncio.create_task(described(r)) for r in sorted(review_ids - markets.keys())]
+    if asked:
+        # One wait for them all, however many reviews the log spans.
+        _, late = await asyncio.wait(asked, timeout=QUERY_TIMEOUT.total_seconds())
+        for task in late:
+            task.cancel()
+    return markets
+
+
+# The requests whose answer is a view of the review (the API's ``after``), by the words of
+# their buttons.
+ACCESS_AFTER = {
+    "claim": "claim",
+    "decision": "decide",
+    "second-review": "second_review",
+    "notes": "add_note",
+    "request-more-info": "request_more_info",
+    "escalate": "escalate",
+    "retry-actioning": "retry_actioning",
+}
+_PAYLOADS = re.compile(r"(?P<n>\d+) payload\(s\)")
+"""How the codec endpoint notes a decode (webapp/codec_server.py)."""
+
+
+def access_what(t: Callable[[str], str]) -> Callable[[AccessEntry], Markup]:
+    """``access_what(entry)``: what an access log row's person did, in words: the report's
+    format ("Leyó el informe del caso (Markdown)"), the request a view answered, how many
+    payloads were decoded; an id (a note's) or a detail the app has no words for aside, in a
+    technical span."""
+
+    def said(entry: AccessEntry) -> Markup:
+        what = t(f"access_{entry.action}")
+        detail = entry.detail
+        if not detail:
+            return escape(what)
+        if entry.action == "view_report" and detail in ("md", "html"):
+            return Markup("{} ({})").format(what, t(f"access_format_{detail}"))
+        if entry.action == "view_report" and detail == "record-notes":
+            return escape(t("access_view_record_notes"))
+        if entry.action == "view_review" and detail in ACCESS_AFTER:
+            request = t("access_after").format(request=t(ACCESS_AFTER[detail]))
+            return Markup("{} ({})").format(what, request)
+        if entry.action == "decode_history" and (m := _PAYLOADS.fullmatch(detail)):
+            n = int(m["n"])
+            payloads = t("access_payloads_one" if n == 1 else "access_payloads_other")
+            return Markup("{} ({})").format(what, payloads.format(n=n))
+        return Markup('{} <span class="technical muted" title="{}">{}</span>').format(
+            what, t("ev_technical_detail"), detail
+        )
+
+    return said
 
 
 @router.get("/reviews/{review_id}/preview")
@@ -551,11 +874,14 @@ async def preview(
     services = services_of(request)
     state = await services.reviews.state(review_id)
     refs = [r for r in policy_refs.split(",") if r]
+    previews, hints = _previews(services, state, action, _int(suspension_days), refs)
     return render(
         request,
         "_preview.html.j2",
         caller=caller,
-        previews=_previews(services, state, action, _int(suspension_days), refs),
+        previews=previews,
+        preview_hints=hints,
+        words=services.reports.words(state.request.account.market, page_locale(request, caller)),
     )
 
 
@@ -591,9 +917,43 @@ async def invalid_form(
     """The review page again (422) with the form as submitted and its problems in the person's
     language, next to the first field they name."""
     t = page_translator(request)
-    reasons = "; ".join(form_problem(e, t) for e in err.errors())
-    field = entry_path(tuple(err.errors()[0]["loc"][:1]))
-    return await review_page(request, review_id, caller, 422, reasons, data, field)
+    field_errors: dict[str, str] = {}
+    for e in err.errors():
+        field = entry_path(tuple(e["loc"][:1]))
+        said = form_problem(e, t)
+        field_errors[field] = f"{field_errors[field]}; {said}" if field in field_errors else said
+    reasons = "; ".join(field_errors.values())
+    return await review_page(request, review_id, caller, 422, reasons, data, field_errors)
+
+
+def refused_form_words(request: Request, err: ReviewRefused) -> tuple[str, dict[str, str]]:
+    """Every problem of a refused request in the person's language: all of them together, and
+    each one that names a field, by field. People read names, not ids ("la tomó Ana Ruiz")."""
+    t = page_translator(request)
+    name_of = person_name(services_of(request))
+    said: list[str] = []
+    field_errors: dict[str, str] = {}
+    for problem in err.problems():
+        params = {
+            name: name_of(value) if name in ("holder", "person") else value
+            for name, value in problem.params.items()
+        }
+        words = refusal_words(problem.reason, params, problem.message, t)
+        if problem.field:
+            words = f"{t(FIELD_LABELS.get(problem.field, problem.field))}: {words}"
+            field_errors[problem.field] = words
+        said.append(words)
+    return "; ".join(said), field_errors
+
+
+def person_name(services: WebServices) -> Callable[[str], str]:
+    """A person's display name from the directory, or their id when it has none for them."""
+
+    def name(person_id: str) -> str:
+        found = services.people.person(person_id)
+        return found.display_name if found is not None and found.display_name else person_id
+
+    return name
 
 
 def _form_handler(action: PersonAction[Any]) -> Any:
@@ -603,6 +963,9 @@ def _form_handler(action: PersonAction[Any]) -> Any:
         data = await form(request)
         data["policy_refs_list"] = (await request.form()).getlist("policy_refs")
         services = services_of(request)
+        session_id = str(request.session.get(SESSION_ID) or "")
+        keeps_draft = action is DECIDE and bool(session_id)
+        draft = {k: v for k, v in data.items() if k != "csrf_token"}
         try:
             body = _body(action.body, data) if action.body else None
             key = str(data.get("idempotency_key") or "") or None
@@ -613,15 +976,19 @@ def _form_handler(action: PersonAction[Any]) -> Any:
                 update_id(action, caller, key),
             )
         except ValidationError as err:
+            if keeps_draft:
+                FORM_DRAFTS.keep(session_id, review_id, action.path, draft)
             return await invalid_form(request, review_id, caller, err, data)
         except ReviewRefused as err:
-            t = page_translator(request)
-            message = refusal_words(err.reason, err.params, str(err), t)
-            if err.field:
-                message = f"{t(FIELD_LABELS.get(err.field, err.field))}: {message}"
+            if keeps_draft:
+                FORM_DRAFTS.keep(session_id, review_id, action.path, draft)
+            message, field_errors = refused_form_words(request, err)
             return await review_page(
-                request, review_id, caller, HTTP_STATUS[err.kind], message, data, err.field
+                request, review_id, caller, HTTP_STATUS[err.kind], message, data, field_errors
             )
+        if keeps_draft:
+            FORM_DRAFTS.drop(session_id, review_id, action.path)
+        request.session[SESSION_DONE] = action.update
         return _back(review_id)
 
     return submit

@@ -11,7 +11,7 @@ import builtins
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import Field
 from temporalio.client import (
@@ -29,7 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.steps import step_of
 from policy import configured_markets
 from review.actions import PersonAction
-from review.lifecycle import ERROR_TYPES, REFUSALS, RuleKind, check_intake
+from review.lifecycle import ERROR_TYPES, REFUSALS, RefusalProblem, RuleKind, check_intake
 from review.markets import Markets
 from review.models import (
     Identifier,
@@ -159,7 +159,8 @@ class ReviewRefused(Exception):
     """The workflow refused a request; ``kind`` is conflict, invalid or forbidden.
 
     ``reason`` and ``params`` are the refusal's code in review.lifecycle.REFUSALS and what fills
-    its wording (None from a worker older than the codes: then only the English message)."""
+    its wording (None from a worker older than the codes: then only the English message);
+    ``also`` holds further problems of the same request."""
 
     def __init__(
         self,
@@ -168,12 +169,33 @@ class ReviewRefused(Exception):
         field: str | None = None,
         reason: str | None = None,
         params: dict[str, str] | None = None,
+        also: list[RefusalProblem] | None = None,
+        own_message: str | None = None,
     ) -> None:
         super().__init__(message)
+        self.own_message = own_message or message
         self.kind = kind
         self.field = field
         self.reason = reason
         self.params = params or {}
+        self.also = also or []
+
+    def problems(self) -> list[RefusalProblem]:
+        """This problem and every further one."""
+        first = RefusalProblem(
+            field=self.field, reason=self.reason, params=self.params, message=self.own_message
+        )
+        return [first, *self.also]
+
+
+def _refusal(details: dict[str, Any]) -> RefusalProblem:
+    reason = details.get("reason")
+    return RefusalProblem(
+        field=details.get("field"),
+        reason=reason if reason in REFUSALS else None,
+        params={str(k): str(v) for k, v in (details.get("params") or {}).items()},
+        message=str(details.get("message") or ""),
+    )
 
 
 class ReviewClient:
@@ -358,13 +380,15 @@ class ReviewClient:
                 details = cause.details[0] if cause.details else {}
                 if not isinstance(details, dict):
                     details = {}
-                reason = details.get("reason")
+                first = _refusal(details)
                 raise ReviewRefused(
                     _KIND_BY_TYPE[cause.type],
                     cause.message,
-                    details.get("field"),
-                    reason if reason in REFUSALS else None,
-                    {str(k): str(v) for k, v in (details.get("params") or {}).items()},
+                    first.field,
+                    first.reason,
+                    first.params,
+                    also=[_refusal(p) for p in details.get("also") or [] if isinstance(p, dict)],
+                    own_message=first.message or cause.message,
                 ) from None
             raise
         return result

@@ -464,7 +464,21 @@ def _as_update_failure() -> Iterator[None]:
     except ReviewRuleError as err:
         raise ApplicationError(
             str(err),
-            {"field": err.field, "reason": err.reason, "params": err.params},
+            {
+                "field": err.field,
+                "reason": err.reason,
+                "params": err.params,
+                "message": err.own_message,
+                "also": [
+                    {
+                        "field": p.field,
+                        "reason": p.reason,
+                        "params": p.params,
+                        "message": p.own_message,
+                    }
+                    for p in err.also
+                ],
+            },
             type=ERROR_TYPES[err.kind],
             non_retryable=True,
         ) from None
