@@ -90,6 +90,31 @@ record_notes = sa.Table(
     ),
 )
 
+review_summaries = sa.Table(
+    "review_summaries",
+    metadata,
+    # The read model (revision 0004): one row per review, the latest summary the workflow
+    # published. ``version`` orders publications: a stale write never overwrites a newer one.
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("tier_rank", sa.Integer, nullable=False),
+    sa.Column("sla_deadline", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("market", sa.String(64), nullable=False),
+    sa.Column("account_id", sa.String(128), nullable=False, index=True),
+    sa.Column("assignee_id", sa.String(128), nullable=True),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("escalated", sa.Boolean, nullable=False),
+    sa.Column("appeal_state", sa.String(32), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The queue: a status, most urgent tier first, soonest deadline, then id (keyset pages).
+    sa.Index("ix_review_summaries_queue", "status", "tier_rank", "sla_deadline", "review_id"),
+    sa.Index("ix_review_summaries_deadline", "sla_deadline", "review_id"),
+)
+
 ACCESS_BUCKET = [
     access_log.c.person_id,
     access_log.c.review_key,
