@@ -326,6 +326,16 @@ class DecisionArchive:
         )
         return self._find(where, case_records.c.closed_at.desc(), limit)
 
+    def markets(self, review_ids: set[str]) -> dict[str, str]:
+        """The market of each of these reviews the archive holds a record of, in one query."""
+        if not review_ids:
+            return {}
+        query = sa.select(case_records.c.review_id, case_records.c.market).where(
+            case_records.c.review_id.in_(sorted(review_ids))
+        )
+        with self.engine.connect() as db:
+            return {review_id: market for review_id, market in db.execute(query)}
+
     def _find(
         self, where: sa.ColumnElement[bool], order: sa.UnaryExpression[object], limit: int | None
     ) -> list[RecordIndex]:

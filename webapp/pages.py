@@ -787,14 +787,7 @@ async def review_markets(services: WebServices, review_ids: set[str]) -> dict[st
     forgotten it), else from the workflow's search attributes. A review neither knows (or
     Temporal too slow to say) is left out: its times show in UTC rather than hold up the log."""
 
-    def archived() -> dict[str, str]:
-        return {
-            found.review_id: found.market
-            for review_id in review_ids
-            for found in services.archive.search(review_id=review_id, limit=1)
-        }
-
-    markets = await asyncio.to_thread(archived)
+    markets = await asyncio.to_thread(services.archive.markets, review_ids)
     asking = asyncio.Semaphore(8)  # the log spans many reviews; don't ask Temporal all at once
 
     async def described(review_id: str) -> None:
