@@ -10,7 +10,7 @@ Nothing here does I/O or reads a clock: callers pass ``now``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from review.markets import Markets
 from review.matrix import ReviewPolicy
@@ -95,6 +95,10 @@ REFUSALS: dict[str, str] = {
 and parameters travel with the refusal, so the web app can say it in the reader's language."""
 
 
+NO_RECOMMENDATION = "none"
+"""The ``action`` a justification refusal carries when the matrix recommended nothing."""
+
+
 class RefusalProblem(StrictModel):
     """One problem of a refused request: the field, the reason code (review.lifecycle.REFUSALS;
     None from a worker older than the codes), what fills its wording, and the English message."""
@@ -141,6 +145,12 @@ class ReviewRuleError(Exception):
             RefusalProblem(field=p.field, reason=p.reason, params=p.params, message=p.own_message)
             for p in (self, *self.also)
         ]
+
+    def details(self) -> dict[str, Any]:
+        """What a refusal carries to the caller beside its message: the first problem's field,
+        reason, parameters and message, and ``also`` every further problem's."""
+        first, *rest = self.problems()
+        return first.model_dump() | {"also": [p.model_dump() for p in rest]}
 
 
 OPEN_FOR_WORK = (ReviewStatus.AWAITING_DECISION, ReviewStatus.IN_REVIEW)
@@ -312,7 +322,7 @@ def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewP
         and not (request.justification and request.justification.strip())
     ):
         rec = state.recommendation
-        recommended = f"{rec.action}" if rec else "none"
+        recommended = f"{rec.action}" if rec else NO_RECOMMENDATION
         if rec and rec.suspension_days:
             recommended += f" {rec.suspension_days} days"
         problems.append(
@@ -321,7 +331,7 @@ def check_decision(state: ReviewState, request: DecisionRequest, policy: ReviewP
                 "justification_required",
                 "justification",
                 recommended=recommended,
-                action=rec.action if rec else "none",
+                action=rec.action if rec else NO_RECOMMENDATION,
                 days=rec.suspension_days or "" if rec else "",
             )
         )

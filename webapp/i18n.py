@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from decision_archive.report import said_action_key
+from review.lifecycle import NO_RECOMMENDATION
 from review.locales import negotiate
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -39,8 +40,6 @@ def translator(locale: str) -> Callable[[str], str]:
 
 # Refusal parameters that are codes, and the key prefix that puts each in words.
 _CODED_PARAMS = {"status": "status_", "role": "role_", "request": "verb_"}
-NO_RECOMMENDATION = "none"
-"""The ``action`` a refusal carries when the matrix recommended nothing."""
 
 
 def refusal_words(

@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from review import actions, lifecycle
     from review.actions import PersonAction
     from review.case_record import ArchivedRecord, case_record
-    from review.lifecycle import ERROR_TYPES, REFUSALS, CarriedReview, ReviewRuleError
+    from review.lifecycle import ERROR_TYPES, CarriedReview, ReviewRuleError
     from review.matrix import ReviewPolicy
     from review.models import (
         AccountChange,
@@ -420,11 +420,9 @@ class DeactivationReview:
 
     def _current(self) -> ReviewState:
         if self._state is None:
+            refused = ReviewRuleError("conflict", "still_being_received")
             raise ApplicationError(
-                REFUSALS["still_being_received"],
-                {"field": None, "reason": "still_being_received", "params": {}},
-                type=ERROR_TYPES["conflict"],
-                non_retryable=True,
+                str(refused), refused.details(), type=ERROR_TYPES["conflict"], non_retryable=True
             )
         return self._state
 
@@ -463,24 +461,7 @@ def _as_update_failure() -> Iterator[None]:
         yield
     except ReviewRuleError as err:
         raise ApplicationError(
-            str(err),
-            {
-                "field": err.field,
-                "reason": err.reason,
-                "params": err.params,
-                "message": err.own_message,
-                "also": [
-                    {
-                        "field": p.field,
-                        "reason": p.reason,
-                        "params": p.params,
-                        "message": p.own_message,
-                    }
-                    for p in err.also
-                ],
-            },
-            type=ERROR_TYPES[err.kind],
-            non_retryable=True,
+            str(err), err.details(), type=ERROR_TYPES[err.kind], non_retryable=True
         ) from None
 
 
