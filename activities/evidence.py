@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
-from activities.steps import failure_message
+from activities.steps import EVIDENCE_SERVICE, failure_message
 from decision_archive.store import DecisionArchive
 from review.models import (
     AccountHistory,
@@ -59,7 +59,7 @@ class EvidenceActivities:
         Transient failures raise so Temporal retries; a malformed answer or a refusal raises a
         non-retryable error, and the workflow records the source as unavailable.
         """
-        service = f"evidence source {query.source}"
+        service = f"{EVIDENCE_SERVICE}{query.source}"
         url = self.endpoints.evidence_url(query.source) + evidence_path(query)
         response = await self.http.get(
             url,

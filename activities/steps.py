@@ -27,6 +27,11 @@ STEPS = {
 }
 
 
+EVIDENCE_SERVICE = STEPS["gather_evidence"].service + " "
+"""How the service behind one evidence source is named: this, then the source ("evidence source
+telematics")."""
+
+
 def step_of(activity_type: str) -> Step:
     """The step an activity type is, or the type itself for one this table does not know."""
     return STEPS.get(activity_type, Step(activity_type, activity_type))

@@ -41,7 +41,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from activities.steps import read_failure
+from activities.steps import EVIDENCE_SERVICE, read_failure
 from decision_archive.store import RecordNote
 from review.case_record import CaseRecord, EvidenceSummary
 from review.guidelines import CommunityGuidelines
@@ -194,8 +194,6 @@ _AT_RISK = re.compile(r"deadline " + _ISO)
 _BREACHED = re.compile(r"SLA breached: no decision by " + _ISO)
 _BLOCKED = re.compile(r"actioning blocked: (?P<step>[^:]+): (?P<reason>.*)", re.S)
 _STEP_MESSAGE = re.compile(r"(?P<kind>[a-z_]+) message")
-_EVIDENCE_SOURCE = "evidence source "
-"""How activities/evidence.py names the service behind a source ("evidence source telematics")."""
 
 
 def said_action_key(action: str, days: object = None) -> str:
@@ -362,8 +360,8 @@ class ReviewWords:
             return self.esc(message or "")
         code, params = read
         service = params.get("service", "")
-        if service.startswith(_EVIDENCE_SOURCE):
-            source = self._word("source", service.removeprefix(_EVIDENCE_SOURCE))
+        if service.startswith(EVIDENCE_SERVICE):
+            source = self._word("source", service.removeprefix(EVIDENCE_SERVICE))
             params["service"] = self.t("service_evidence_source").format(source=source)
         elif service:
             params["service"] = self._word("service", service.replace(" ", "_"))
