@@ -32,7 +32,9 @@ from activities.failures import FailureInterceptor
 from activities.notifications import NotificationActivities
 from activities.platform import PlatformEndpoints
 from activities.policy import PolicyActivities
+from activities.read_model import ReadModelActivities
 from activities.records import RecordActivities
+from decision_archive.read_model import ReviewReadModel
 from decision_archive.store import DecisionArchive
 from notifications.rendering import MessageRenderer
 from observability.redaction import configure_logging
@@ -71,6 +73,7 @@ def build_worker(
     accounts = AccountActivities(endpoints, http)
     notices = NotificationActivities(endpoints, http, renderer)
     records = RecordActivities(archive)
+    read_model = ReadModelActivities(ReviewReadModel.of(archive))
     return Worker(
         client,
         task_queue=task_queue,
@@ -82,6 +85,7 @@ def build_worker(
             accounts.apply_enforcement,
             notices.send_notice,
             records.archive_case_record,
+            read_model.publish_review,
         ],
         deployment_config=deployment_config,
         # Every activity failure reaches Temporal short and classified (activities/failures.py).

@@ -1,47 +1,102 @@
 """The read model of open and closed reviews: one summary per review in the archive's database,
-written by the workflow as the review changes and read by the queues.
+and the review's latest full view beside it, written by the workflow as the review changes and
+read by the queues and the review pages.
 
 A publication carries the review's ``version`` (one more for each change): writing is an upsert
 that keeps the row with the higher version, so publications retried or delivered out of order
 never roll a review back. Queue pages are keyset pages in the queue's order (most urgent tier,
 soonest deadline, review id), so a page costs the same at row 10 or row 100,000.
+
+A review whose code publishes nothing (it started on a build from before the read model) is
+mirrored from Temporal visibility instead (``mirror``): its row says ``source = visibility``, a
+publication by a workflow always replaces such a row, and the mirror never replaces a published
+one.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import Field, ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from decision_archive.store import review_summaries
-from review.models import ReviewStatus, Severity, SlaTier, StrictModel
+from decision_archive.store import DecisionArchive, review_summaries, review_views
+from review import lifecycle
+from review.models import (
+    IncidentCategory,
+    ReviewState,
+    ReviewStatus,
+    Severity,
+    SlaTier,
+    StrictModel,
+)
+from temporal_runtime.encryption import KeyRing, KeyRingError
 
 TIER_RANK = {SlaTier.CRITICAL: 0, SlaTier.HIGH: 1, SlaTier.STANDARD: 2}
 """The queue's order of tiers: the most urgent first."""
 
+OPEN_STATUSES: list[ReviewStatus] = [s for s in ReviewStatus if s is not ReviewStatus.CLOSED]
+
+Source = Literal["workflow", "visibility"]
+
+# Model fields whose column has another name (the API's names predate the table).
+_COLUMN_OF = {"sla_tier": "tier", "assignee": "assignee_id"}
+_FIELD_OF = {column: field for field, column in _COLUMN_OF.items()}
+
 
 class ReviewSummary(StrictModel):
-    """What the queues know about a review, as its workflow last published it."""
+    """A review as a queue row: what its workflow last published (or, for a review whose code
+    publishes nothing, what Temporal visibility says)."""
 
     review_id: str
     version: int = Field(ge=0, description="One more for each change of the review.")
     status: ReviewStatus
-    tier: SlaTier
-    sla_deadline: datetime
-    category: str
+    category: IncidentCategory
     severity: Severity
-    market: str
-    account_id: str
-    assignee_id: str | None = None
+    sla_tier: SlaTier
+    sla_deadline: datetime = Field(description="The deadline people work to now.")
+    sla_state: str = Field(description="on_track, at_risk, breached; met or missed once decided.")
+    assignee: str | None = None
     lease_until: datetime | None = None
+    account_id: str
+    market: str
     escalated: bool = False
     appeal_state: str | None = None
+    started_at: datetime | None = None
     updated_at: datetime
+
+
+def queue_order(summary: ReviewSummary) -> tuple[int, datetime, str]:
+    """Where a review stands in a queue: most urgent tier, soonest deadline, then id (the order
+    ``ReviewReadModel.page`` sorts by, for lists merged in memory)."""
+    return TIER_RANK[summary.sla_tier], summary.sla_deadline, summary.review_id
+
+
+def summary_of(state: ReviewState, now: datetime) -> ReviewSummary:
+    """The summary of a review's state, as published at ``now``."""
+    return ReviewSummary(
+        review_id=state.review_id,
+        version=state.version,
+        status=state.status,
+        category=state.request.category,
+        severity=state.request.severity,
+        sla_tier=state.sla.tier,
+        sla_deadline=lifecycle.sla_deadline(state),
+        sla_state=lifecycle.sla_state(state),
+        assignee=state.assignee.id if state.assignee else None,
+        account_id=state.request.account.id,
+        market=state.request.account.market,
+        escalated=state.escalated,
+        started_at=state.received_at,
+        updated_at=now,
+    )
 
 
 class QueueCursor(StrictModel):
@@ -51,16 +106,41 @@ class QueueCursor(StrictModel):
     sla_deadline: datetime
     review_id: str
 
+    def token(self) -> str:
+        """The cursor as an opaque, URL-safe string (the API's ``after``)."""
+        raw = f"{self.tier_rank}|{_utc(self.sla_deadline).isoformat()}|{self.review_id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str) -> QueueCursor:
+        """The cursor a ``token`` stands for; ValueError saying why when it stands for none."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            rank, deadline, review_id = raw.split("|", 2)
+            return cls.model_validate(
+                {"tier_rank": int(rank), "sla_deadline": deadline, "review_id": review_id}
+            )
+        except (binascii.Error, UnicodeDecodeError, ValueError, ValidationError):
+            raise ValueError("not a cursor this queue gave out") from None
+
 
 class QueueQuery(StrictModel):
     """Which reviews a queue shows; empty means any."""
 
     statuses: list[ReviewStatus] = Field(default_factory=list)
+    open_only: bool = Field(default=False, description="With no statuses: every open one.")
     tier: SlaTier | None = None
-    category: str | None = None
+    category: IncidentCategory | None = None
     market: str | None = None
     account_id: str | None = None
-    assignee_id: str | None = None
+    assignee: str | None = None
+    escalated: bool | None = None
+
+    def shown_statuses(self) -> list[ReviewStatus]:
+        """The statuses this query shows."""
+        if self.statuses:
+            return list(self.statuses)
+        return OPEN_STATUSES if self.open_only else list(ReviewStatus)
 
 
 class QueuePage(StrictModel):
@@ -71,59 +151,108 @@ class QueuePage(StrictModel):
     counts: dict[str, dict[str, int]] = Field(
         description="Reviews matching the query's other filters, by status, then by tier."
     )
+    total: int = Field(description="Reviews matching the whole query, on every page.")
 
 
 class ReviewReadModel:
-    """Review summaries in the archive's database (SQLite or PostgreSQL)."""
+    """Review summaries and sealed views in the archive's database (SQLite or PostgreSQL).
 
-    def __init__(self, engine: Engine) -> None:
+    Without ``keys`` it reads and writes summaries only, not views."""
+
+    def __init__(self, engine: Engine, keys: KeyRing | None = None) -> None:
         self.engine = engine
+        self.keys = keys
 
-    def publish(self, summary: ReviewSummary) -> bool:
-        """Write ``summary`` unless the row already holds this version or a newer one; whether
-        it was written."""
-        # SQLite keeps no zone: every moment is written in UTC and read back as UTC.
-        row = {k: _utc(v) for k, v in summary.model_dump().items()}
-        row["tier_rank"] = TIER_RANK[summary.tier]
+    @classmethod
+    def of(cls, archive: DecisionArchive) -> ReviewReadModel:
+        """The read model in the archive's database, sealed with the archive's keys."""
+        return cls(archive.engine, archive.keys)
+
+    def publish(self, summary: ReviewSummary, view: ReviewState | None = None) -> bool:
+        """Write ``summary`` (and the full ``view`` it summarises, sealed) unless the row already
+        holds this version or a newer one; whether it was written."""
         table = review_summaries
-        newer = table.c.version < sa.literal(summary.version)
+        sealed = self._sealed(view) if view is not None else None
+        replaces = sa.or_(
+            table.c.version < sa.literal(summary.version), table.c.source == "visibility"
+        )
         with self.engine.begin() as db:
-            if db.dialect.name in ("sqlite", "postgresql"):
-                insert = (sqlite if db.dialect.name == "sqlite" else postgresql).insert(table)
-                statement = insert.values(**row).on_conflict_do_update(
-                    index_elements=[table.c.review_id],
-                    set_={k: insert.excluded[k] for k in row if k != "review_id"},
-                    where=newer,
-                )
-                # A row comes back only when it was inserted or updated (rowcount is not
-                # reliable for ON CONFLICT on every driver).
-                return db.execute(statement.returning(table.c.review_id)).first() is not None
-            # Any other database: update a newer version, else insert if there is none.
-            updated = db.execute(
-                table.update().where(table.c.review_id == summary.review_id, newer).values(**row)
-            )
-            if updated.rowcount:
-                return True
-            exists = db.execute(
-                sa.select(table.c.review_id).where(table.c.review_id == summary.review_id)
-            ).first()
-            if exists:
+            if not _upsert(db, _row(summary, "workflow"), replaces):
                 return False
-            db.execute(table.insert().values(**row))
-            return True
+            if sealed is not None:
+                key_id, blob = sealed
+                view_row = {
+                    "review_id": summary.review_id,
+                    "version": summary.version,
+                    "key_id": key_id,
+                    "sealed_view": blob,
+                }
+                _upsert(db, view_row, review_views.c.version < sa.literal(summary.version))
+        return True
+
+    def mirror(self, summary: ReviewSummary) -> bool:
+        """Write a summary read from Temporal visibility, for a review whose code publishes
+        nothing; a row its workflow published stays. Whether it was written."""
+        table = review_summaries
+        with self.engine.begin() as db:
+            return _upsert(db, _row(summary, "visibility"), table.c.source == "visibility")
 
     def summary(self, review_id: str) -> ReviewSummary | None:
-        """The latest published summary of one review."""
+        """The latest summary of one review."""
+        found = self.summaries([review_id])
+        return found.get(review_id)
+
+    def summaries(self, review_ids: Iterable[str]) -> dict[str, ReviewSummary]:
+        """The latest summaries of these reviews, by id (absent ones left out)."""
+        ids = list(review_ids)
+        if not ids:
+            return {}
+        table = review_summaries
         with self.engine.connect() as db:
-            row = db.execute(
-                sa.select(review_summaries).where(review_summaries.c.review_id == review_id)
-            ).first()
-        return _summary(row._mapping) if row else None
+            rows = db.execute(sa.select(table).where(table.c.review_id.in_(ids)))
+            return {s.review_id: s for s in (_summary(r._mapping) for r in rows)}
+
+    def sources(self, review_ids: Iterable[str]) -> dict[str, tuple[int, Source]]:
+        """Each row's version and who wrote it, by review id."""
+        ids = list(review_ids)
+        table = review_summaries
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(table.c.review_id, table.c.version, table.c.source).where(
+                    table.c.review_id.in_(ids)
+                )
+            )
+            return {r.review_id: (r.version, r.source) for r in rows}
+
+    def view(self, review_id: str) -> ReviewState | None:
+        """The latest published view of one review (None when none was published)."""
+        return self.views([review_id]).get(review_id)
+
+    def views(self, review_ids: Iterable[str]) -> dict[str, ReviewState]:
+        """The latest published views of these reviews, by id (absent ones left out)."""
+        ids = list(review_ids)
+        if not ids:
+            return {}
+        keys = self._keys()
+        query = sa.select(review_views).where(review_views.c.review_id.in_(ids))
+        with self.engine.connect() as db:
+            rows = list(db.execute(query))
+        return {
+            row.review_id: ReviewState.model_validate_json(
+                keys.decrypt(row.key_id, row.sealed_view, bound_to=_view_binding(row.review_id))
+            )
+            for row in rows
+        }
 
     def page(
-        self, query: QueueQuery, after: QueueCursor | None = None, limit: int = 50
+        self,
+        query: QueueQuery,
+        after: QueueCursor | None = None,
+        limit: int = 50,
+        offset: int = 0,
     ) -> QueuePage:
-        """A page of the queue in its order, after ``after`` (keyset: no offset scans)."""
+        """A page of the queue in its order, after ``after`` (keyset: no scan of the rows
+        before it; ``offset`` skips rows, for callers that still count pages)."""
         table = review_summaries
         conditions = _conditions(query)
         if after is not None:
@@ -141,10 +270,12 @@ class ReviewReadModel:
             .where(*conditions)
             .order_by(table.c.tier_rank, table.c.sla_deadline, table.c.review_id)
             .limit(limit + 1)
+            .offset(offset)
         )
+        others = query.model_copy(update={"statuses": [], "open_only": False, "tier": None})
         counted = (
             sa.select(table.c.status, table.c.tier, sa.func.count())
-            .where(*_conditions(query.model_copy(update={"statuses": [], "tier": None})))
+            .where(*_conditions(others))
             .group_by(table.c.status, table.c.tier)
         )
         with self.engine.connect() as db:
@@ -156,16 +287,74 @@ class ReviewReadModel:
         last = reviews[-1] if len(rows) > limit else None
         cursor = (
             QueueCursor(
-                tier_rank=TIER_RANK[last.tier],
+                tier_rank=TIER_RANK[last.sla_tier],
                 sla_deadline=last.sla_deadline,
                 review_id=last.review_id,
             )
             if last
             else None
         )
-        return QueuePage(
-            reviews=reviews, next=cursor, counts={s: dict(c) for s, c in counts.items()}
+        shown = {str(s) for s in query.shown_statuses()}
+        total = sum(
+            n
+            for status, tiers in counts.items()
+            if status in shown
+            for tier, n in tiers.items()
+            if query.tier is None or tier == str(query.tier)
         )
+        return QueuePage(
+            reviews=reviews,
+            next=cursor,
+            counts={s: dict(c) for s, c in counts.items()},
+            total=total,
+        )
+
+    def _sealed(self, view: ReviewState) -> tuple[str, bytes]:
+        return self._keys().encrypt(
+            view.model_dump_json().encode(), bound_to=_view_binding(view.review_id)
+        )
+
+    def _keys(self) -> KeyRing:
+        if self.keys is None:
+            raise KeyRingError("the read model was opened without encryption keys")
+        return self.keys
+
+
+def _view_binding(review_id: str) -> bytes:
+    """What a sealed view is bound to: its review, and being a view (never a case record)."""
+    return b"view:" + review_id.encode()
+
+
+def _row(summary: ReviewSummary, source: Source) -> dict[str, Any]:
+    # SQLite keeps no zone: every moment is written in UTC and read back as UTC.
+    row = {_COLUMN_OF.get(k, k): _utc(v) for k, v in summary.model_dump().items()}
+    row["tier_rank"] = TIER_RANK[summary.sla_tier]
+    row["source"] = source
+    return row
+
+
+def _upsert(db: Connection, row: dict[str, Any], replaces: sa.ColumnElement[bool]) -> bool:
+    """Insert ``row``, or update the one with its key where ``replaces`` holds; whether a row
+    was written."""
+    table = review_views if "sealed_view" in row else review_summaries
+    if db.dialect.name in ("sqlite", "postgresql"):
+        insert = (sqlite if db.dialect.name == "sqlite" else postgresql).insert(table)
+        statement = insert.values(**row).on_conflict_do_update(
+            index_elements=[table.c.review_id],
+            set_={k: insert.excluded[k] for k in row if k != "review_id"},
+            where=replaces,
+        )
+        # A row comes back only when it was inserted or updated (rowcount is not reliable for
+        # ON CONFLICT on every driver).
+        return db.execute(statement.returning(table.c.review_id)).first() is not None
+    # Any other database: update where it replaces, else insert if there is none.
+    key = table.c.review_id == row["review_id"]
+    if db.execute(table.update().where(key, replaces).values(**row)).rowcount:
+        return True
+    if db.execute(sa.select(table.c.review_id).where(key)).first():
+        return False
+    db.execute(table.insert().values(**row))
+    return True
 
 
 def _conditions(query: QueueQuery) -> list[sa.ColumnElement[bool]]:
@@ -173,16 +362,19 @@ def _conditions(query: QueueQuery) -> list[sa.ColumnElement[bool]]:
     found: list[sa.ColumnElement[bool]] = []
     if query.statuses:
         found.append(table.c.status.in_([str(s) for s in query.statuses]))
+    elif query.open_only:
+        found.append(table.c.status != str(ReviewStatus.CLOSED))
     if query.tier is not None:
         found.append(table.c.tier == str(query.tier))
     for column, value in (
         (table.c.category, query.category),
         (table.c.market, query.market),
         (table.c.account_id, query.account_id),
-        (table.c.assignee_id, query.assignee_id),
+        (table.c.assignee_id, query.assignee),
+        (table.c.escalated, query.escalated),
     ):
         if value is not None:
-            found.append(column == value)
+            found.append(column == (str(value) if isinstance(value, str) else value))
     return found
 
 
@@ -191,8 +383,9 @@ def _utc(value: Any) -> Any:
 
 
 def _summary(row: object) -> ReviewSummary:
-    values = dict(row)  # type: ignore[call-overload]
+    values = {_FIELD_OF.get(k, k): v for k, v in dict(row).items()}  # type: ignore[call-overload]
     values.pop("tier_rank", None)
+    values.pop("source", None)
     for name, value in values.items():
         if isinstance(value, datetime) and value.tzinfo is None:
             values[name] = value.replace(tzinfo=UTC)

@@ -110,9 +110,26 @@ review_summaries = sa.Table(
     sa.Column("escalated", sa.Boolean, nullable=False),
     sa.Column("appeal_state", sa.String(32), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Revision 0005: the running clock's state, when the review started, and who wrote the row
+    # ("workflow", or "visibility" for a review whose code publishes nothing).
+    sa.Column("sla_state", sa.String(16), nullable=False, server_default="on_track"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("source", sa.String(16), nullable=False, server_default="workflow"),
+    sa.Index("ix_review_summaries_assignee", "assignee_id"),
     # The queue: a status, most urgent tier first, soonest deadline, then id (keyset pages).
     sa.Index("ix_review_summaries_queue", "status", "tier_rank", "sla_deadline", "review_id"),
     sa.Index("ix_review_summaries_deadline", "sla_deadline", "review_id"),
+)
+
+review_views = sa.Table(
+    "review_views",
+    metadata,
+    # Revision 0005: the latest full view of each review, sealed like a record and bound to the
+    # review id, so a review's page reads while its worker is down.
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("sealed_view", sa.LargeBinary, nullable=False),
 )
 
 ACCESS_BUCKET = [
@@ -367,12 +384,13 @@ class DecisionArchive:
         ]
 
     def delete(self, review_ids: list[str]) -> int:
-        """Delete these records and the notes added to them; returns how many records were
-        deleted."""
+        """Delete these records, the notes added to them and their reviews' read-model rows;
+        returns how many records were deleted."""
         if not review_ids:
             return 0
         with self.engine.begin() as db:
-            db.execute(record_notes.delete().where(record_notes.c.review_id.in_(review_ids)))
+            for table in (record_notes, review_summaries, review_views):
+                db.execute(table.delete().where(table.c.review_id.in_(review_ids)))
             result = db.execute(
                 case_records.delete().where(case_records.c.review_id.in_(review_ids))
             )

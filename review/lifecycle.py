@@ -509,6 +509,25 @@ def open_stage(state: ReviewState) -> StageClock | None:
     return last if last is not None and last.met is None else None
 
 
+def sla_state(state: ReviewState) -> str:
+    """The running clock's ``on_track``, ``at_risk`` or ``breached`` (a second review's or
+    rework's once decided, when one is open), or ``met``/``missed`` once decided."""
+    stage = open_stage(state)
+    clock = stage if stage is not None else state.sla
+    if stage is None and state.sla.met is not None:
+        return "met" if state.sla.met else "missed"
+    if clock.breached:
+        return "breached"
+    return "at_risk" if clock.at_risk else "on_track"
+
+
+def sla_deadline(state: ReviewState) -> datetime:
+    """The deadline people work to now: an open second review's or rework's, else the
+    decision's."""
+    stage = open_stage(state)
+    return stage.deadline if stage is not None else state.sla.deadline
+
+
 def _start_stage(state: ReviewState, stage: ReviewStage, now: datetime) -> None:
     clock = state.sla.start_stage(stage, now)
     if clock is not None:

@@ -633,6 +633,11 @@ class ReviewState(StrictModel):
         description="When the case record began to be written: from then on nothing is added.",
     )
     closed_at: datetime | None = None
+    version: int = Field(
+        default=0,
+        ge=0,
+        description="One more for each change of the review; orders what it publishes.",
+    )
 
 
 class ReviewAck(StrictModel):
@@ -644,3 +649,8 @@ class ReviewAck(StrictModel):
     review_id: str
     status: ReviewStatus
     accepted: str = Field(description="The update that was accepted, e.g. 'add_note'.")
+    version: int | None = Field(
+        default=None,
+        description="The review's version after the change (None from older workers): a read "
+        "of the published view at this version or later sees it.",
+    )

@@ -123,31 +123,31 @@ async def main(reviews: int) -> None:
                         await asyncio.gather(*(client.start(request(n)) for n in batch))
                     print(f"started {reviews} reviews in {time.perf_counter() - began:.1f} s")
                     waiting = ReviewFilter(status=[ReviewStatus.AWAITING_DECISION])
-                    while len(await client.list(waiting)) < reviews:  # noqa: ASYNC110
+                    while len(await client.visible(waiting)) < reviews:  # noqa: ASYNC110
                         await asyncio.sleep(2)
                     print(f"all awaiting a decision after {time.perf_counter() - began:.1f} s")
 
                     await timed(
                         "whole open queue, sorted by deadline",
                         5,
-                        lambda: client.list(ReviewFilter()),
+                        lambda: client.visible(ReviewFilter()),
                     )
                     await timed(
                         "critical tier only",
                         5,
-                        lambda: client.list(ReviewFilter(tier=SlaTier.CRITICAL)),
+                        lambda: client.visible(ReviewFilter(tier=SlaTier.CRITICAL)),
                     )
                     await timed(
                         "one market + category",
                         5,
-                        lambda: client.list(
+                        lambda: client.visible(
                             ReviewFilter(
                                 market="monterrey", category=IncidentCategory.THREATS_HARASSMENT
                             )
                         ),
                     )
                     await timed(
-                        "one account", 5, lambda: client.list(ReviewFilter(account_id="drv_7"))
+                        "one account", 5, lambda: client.visible(ReviewFilter(account_id="drv_7"))
                     )
         finally:
             await env.shutdown()

@@ -28,6 +28,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.platform import PlatformEndpoints
+from decision_archive.read_model import ReviewReadModel
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
@@ -260,7 +261,9 @@ async def web_services(
     policy, renderer = shipped_policy
     async with review_worker(dev_env.client) as worker:
         yield WebServices(
-            reviews=ReviewClient(dev_env.client, worker.task_queue),
+            reviews=ReviewClient(
+                dev_env.client, worker.task_queue, read_model=ReviewReadModel.of(archive)
+            ),
             people=load_directory(DEMO_PEOPLE_FILE, demo_mode=True),
             policy=policy,
             renderer=renderer,

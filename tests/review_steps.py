@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
+from decision_archive.read_model import ReviewSummary
 from review import actions
 from review.models import (
     ClaimRequest,
@@ -94,3 +96,21 @@ async def claim_and_decide(
         )
     await reviews.act(review_id, actions.DECIDE, decision)
     return await reviews.state(review_id)
+
+
+def queued(n: int, **changes: object) -> ReviewSummary:
+    """A review summary as a workflow would publish it, for filling a queue."""
+    fields: dict[str, object] = {
+        "review_id": f"review-INC-PAGE-{n:03}",
+        "version": 1,
+        "status": ReviewStatus.AWAITING_DECISION,
+        "category": "dangerous_driving",
+        "severity": "high",
+        "sla_tier": "high",
+        "sla_deadline": datetime(2026, 12, 3, tzinfo=UTC) + timedelta(minutes=n),
+        "sla_state": "on_track",
+        "account_id": f"drv_page_{n}",
+        "market": "mexico-city",
+        "updated_at": datetime(2026, 12, 2, tzinfo=UTC),
+    }
+    return ReviewSummary.model_validate(fields | changes)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from decision_archive.read_model import ReviewReadModel
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from notifications.rendering import MessageRenderer
@@ -140,7 +141,9 @@ async def operator_stack(
     policy, renderer = shipped_policy
     async with dev_server() as env:
         services = WebServices(
-            reviews=ReviewClient(env.client, "readme-operator"),
+            reviews=ReviewClient(
+                env.client, "readme-operator", read_model=ReviewReadModel.of(archive)
+            ),
             people=load_directory(DEMO_PEOPLE_FILE, demo_mode=True),
             policy=policy,
             renderer=renderer,

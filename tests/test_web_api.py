@@ -9,6 +9,8 @@ import httpx
 
 from review.models import ReviewStatus
 from tests.conftest import review_request
+from tests.review_steps import queued
+from webapp.services import WebServices
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 ANA = {"Authorization": "Bearer demo-ana-token"}
@@ -146,12 +148,14 @@ async def test_an_unknown_review_is_404(api: httpx.AsyncClient) -> None:
     assert answer.status_code == 404
 
 
-async def test_the_list_is_filtered_and_ordered_by_sla_deadline(api: httpx.AsyncClient) -> None:
+async def test_the_list_is_filtered_and_puts_the_most_urgent_tier_first(
+    api: httpx.AsyncClient,
+) -> None:
     market = "chicago"
     standard = await started(api, category="fraud", severity="low", account={"market": market})
     critical = await started(api, category="weapons", severity="high", account={"market": market})
     found: list[str] = []
-    for _ in range(100):  # visibility is eventually consistent
+    for _ in range(100):  # until both are opened and published
         answer = await api.get("/api/v1/reviews", params={"market": market}, headers=ANA)
         found = [r["review_id"] for r in answer.json()["reviews"]]
         if len(found) >= 2:
@@ -162,6 +166,43 @@ async def test_the_list_is_filtered_and_ordered_by_sla_deadline(api: httpx.Async
         "/api/v1/reviews", params={"market": market, "tier": "critical"}, headers=ANA
     )
     assert [r["review_id"] for r in only_critical.json()["reviews"]] == [critical]
+
+
+async def test_the_list_pages_by_cursor_with_totals_and_counts(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    read_model = web_services.reviews.read_model
+    assert read_model is not None
+    for n in range(5):
+        read_model.publish(queued(n, market="chicago"))
+    read_model.publish(queued(9, market="chicago", status=ReviewStatus.IN_REVIEW))
+    waiting = {"market": "chicago", "status": "awaiting_decision", "page_size": 2}
+
+    seen: list[str] = []
+    answer = await api.get("/api/v1/reviews", params=waiting, headers=ANA)
+    while True:
+        body = answer.json()
+        assert (body["total"], body["page_size"]) == (5, 2)
+        seen += [r["review_id"] for r in body["reviews"]]
+        if body["next"] is None:
+            break
+        answer = await api.get(
+            "/api/v1/reviews", params=waiting | {"after": body["next"]}, headers=ANA
+        )
+
+    assert seen == [f"review-INC-PAGE-{n:03}" for n in range(5)]
+    assert body["counts"] == {"awaiting_decision": {"high": 5}, "in_review": {"high": 1}}
+
+
+async def test_a_cursor_the_list_never_gave_out_is_422_naming_after(
+    api: httpx.AsyncClient,
+) -> None:
+    answer = await api.get("/api/v1/reviews", params={"after": "bogus"}, headers=ANA)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0] == {
+        "field": "after",
+        "problem": "not a cursor this queue gave out",
+    }
 
 
 async def test_a_bad_filter_is_422(api: httpx.AsyncClient) -> None:

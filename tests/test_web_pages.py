@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,11 +30,12 @@ from tests.review_steps import (
     MARCO,
     claim_and_decide,
     following_recommendation,
+    queued,
     wait_for_status,
 )
 from tests.test_web_api import csrf_of, post_sign_in
 from webapp.app import create_app
-from webapp.pages import time_left
+from webapp.pages import QUEUE_PAGE_SIZE, time_left
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
@@ -598,7 +600,9 @@ async def blocked_review(
     actioning is blocked and escalated; with a web app client for its worker's queue."""
     broken = review_worker(env.client, accounts_url=f"{demo_platform_url}/no-such-service")
     async with broken as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
+        reviews = ReviewClient(
+            env.client, worker.task_queue, read_model=web_services.reviews.read_model
+        )
         review_id = (await reviews.start(review_request())).review_id
         await claim_and_decide(reviews, review_id)
         for _ in range(100):
@@ -837,3 +841,37 @@ async def test_signing_in_with_nothing_typed_asks_for_the_username(
     assert answer.status_code == 422
     error = re.search(r'id="error-username"[^>]*>([^<]+)<', answer.text)
     assert error is not None and error.group(1) == "Type your username."
+
+
+async def test_the_queue_lists_a_page_at_a_time_and_links_the_next(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    read_model = web_services.reviews.read_model
+    assert read_model is not None
+    for n in range(QUEUE_PAGE_SIZE + 5):
+        read_model.publish(queued(n))
+    await signed_in(api, "ana")
+
+    first = await api.get("/queue", params={"market": "mexico-city"})
+    rows = re.findall(r'data-review="(review-INC-PAGE-\d+)"', first.text)
+    assert rows == [f"review-INC-PAGE-{n:03}" for n in range(QUEUE_PAGE_SIZE)]
+    assert f"({QUEUE_PAGE_SIZE + 5})" in first.text
+    link = re.search(r'<a href="([^"]+)" id="queue-next">', first.text)
+    assert link is not None and 'id="queue-first"' not in first.text
+
+    second = await api.get(html.unescape(link.group(1)))
+    rows = re.findall(r'data-review="(review-INC-PAGE-\d+)"', second.text)
+    assert rows == [f"review-INC-PAGE-{n:03}" for n in range(QUEUE_PAGE_SIZE, QUEUE_PAGE_SIZE + 5)]
+    assert 'id="queue-next"' not in second.text
+    first_link = re.search(r'<a href="([^"]+)" id="queue-first">', second.text)
+    assert first_link is not None
+    assert "market=mexico-city" in html.unescape(first_link.group(1))
+
+
+async def test_a_queue_page_link_that_was_never_given_out_is_refused_saying_so(
+    api: httpx.AsyncClient,
+) -> None:
+    await signed_in(api, "sofia")
+    answer = await api.get("/queue", params={"after": "not-a-cursor"})
+    assert answer.status_code == 422
+    assert "This queue page link is not valid any more" in answer.text

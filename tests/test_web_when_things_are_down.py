@@ -1,4 +1,5 @@
-"""With the worker or Temporal down, the web app answers at once with 503 and Retry-After, and a
+"""With the worker or Temporal down, the web app reads what the read model holds (the queues, the
+review as last published) and answers anything else at once with 503 and Retry-After, and a
 person's retried action, sent with the same idempotency key, attaches to the first one and
 learns its real outcome instead of acting twice."""
 
@@ -37,7 +38,11 @@ async def no_worker(
     web_services: WebServices,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, ReviewClient]]:
     """The web app on a task queue no worker polls (the worker is down)."""
-    reviews = ReviewClient(web_services.reviews.client, f"down-{uuid.uuid4().hex[:8]}")
+    reviews = ReviewClient(
+        web_services.reviews.client,
+        f"down-{uuid.uuid4().hex[:8]}",
+        read_model=web_services.reviews.read_model,
+    )
     async for client in client_for(dataclasses.replace(web_services, reviews=reviews)):
         yield client, reviews
 
@@ -99,7 +104,31 @@ async def test_an_idempotency_key_that_is_not_a_token_is_422_naming_the_header(
     assert answer.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-async def test_with_temporal_down_every_call_is_503_at_once(web_services: WebServices) -> None:
+async def test_a_published_review_reads_while_its_worker_is_down(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    no_worker: tuple[httpx.AsyncClient, ReviewClient],
+) -> None:
+    api, reviews = no_worker
+    started = await reviews.start(review_request())
+    async with review_worker(dev_env.client, reviews.task_queue):
+        await wait_for_status(reviews, started.review_id, ReviewStatus.AWAITING_DECISION)
+    # The worker is down now: the read model still has the review as it was published.
+
+    began = time.monotonic()
+    answer = await api.get(f"/api/v1/reviews/{started.review_id}", headers=ANA)
+    queue = await api.get("/api/v1/reviews", headers=ANA)
+
+    assert answer.status_code == 200
+    assert answer.json()["status"] == ReviewStatus.AWAITING_DECISION
+    assert answer.json()["request"]["incident_id"] == started.incident_id
+    assert started.review_id in [r["review_id"] for r in queue.json()["reviews"]]
+    assert time.monotonic() - began < 1
+
+
+async def test_with_temporal_down_the_queue_answers_and_every_other_call_is_503_at_once(
+    web_services: WebServices,
+) -> None:
     server = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"), data_converter=CONVERTER, ui=False
     )
@@ -109,11 +138,14 @@ async def test_with_temporal_down_every_call_is_503_at_once(web_services: WebSer
         data_converter=CONVERTER,
         retry_config=PERSON_FACING_RETRY,  # as the web app connects
     )
-    services = dataclasses.replace(web_services, reviews=ReviewClient(client))
+    services = dataclasses.replace(
+        web_services, reviews=ReviewClient(client, read_model=web_services.reviews.read_model)
+    )
     await server.shutdown()  # the web app connected, then Temporal went away
     async for api in client_for(services):
+        queue = await api.get("/api/v1/reviews", headers=ANA)
+        assert queue.status_code == 200  # from the read model
         for method, path in (
-            ("GET", "/api/v1/reviews"),
             ("GET", "/api/v1/reviews/review-INC-1"),
             ("POST", "/api/v1/reviews/review-INC-1/claim"),
         ):

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
+from decision_archive.read_model import QueueCursor, QueueQuery, ReviewSummary
 from decision_archive.report import report_filename, report_locales
 from decision_archive.store import AccessEntry, NoCaseRecord, RecordIndex, RecordNote
 from review.actions import ACTIONS, PersonAction
@@ -36,7 +37,7 @@ from webapp.access import Permission
 from webapp.auth import SESSION_LOCALE, uses_session
 from webapp.people import Caller
 from webapp.services import WebServices, authorize, report_path, services_of, update_id
-from workflows.client import RetryingStep, ReviewFilter, ReviewSummary
+from workflows.client import RetryingStep
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
 
@@ -72,12 +73,20 @@ class ReviewView(ReviewState):
 
 
 class ReviewPage(StrictModel):
-    """A page of a queue, soonest SLA deadline first."""
+    """A page of a queue: most urgent tier first, then the soonest SLA deadline."""
 
     reviews: list[ReviewSummary]
-    total: int
-    page: int
+    total: int = Field(description="Reviews matching the filters, on every page.")
+    page: int = Field(description="The page number asked for (1 when paging by ``after``).")
     page_size: int
+    next: str | None = Field(
+        default=None,
+        description="Pass as ``after`` for the next page (None on the last): it costs the "
+        "same at any depth, unlike ``page``.",
+    )
+    counts: dict[str, dict[str, int]] = Field(
+        description="Reviews matching the other filters, by status and then by SLA tier."
+    )
 
 
 def links(services: WebServices, review_id: str, report: str | None = None) -> ReviewLinks:
@@ -132,10 +141,13 @@ async def list_reviews(
     escalated: bool | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    after: Annotated[str | None, Query(max_length=400)] = None,
 ) -> ReviewPage:
-    """Open reviews (or those with ``status``), filtered, soonest SLA deadline first."""
-    which = ReviewFilter(
-        status=status or [],
+    """Open reviews (or those with ``status``), filtered, most urgent tier first, then the
+    soonest SLA deadline. Page with ``after`` (the last page's ``next``) or ``page``."""
+    which = QueueQuery(
+        statuses=status or [],
+        open_only=True,
         tier=tier,
         category=category,
         market=market,
@@ -143,10 +155,23 @@ async def list_reviews(
         assignee=assignee,
         escalated=escalated,
     )
-    found = await services.reviews.list(which)
-    start = (page - 1) * page_size
+    cursor = None
+    if after is not None:
+        try:
+            cursor = QueueCursor.parse(after)
+        except ValueError as err:
+            raise RequestValidationError(
+                [{"loc": ("query", "after"), "msg": str(err), "type": "value_error"}]
+            ) from None
+    offset = 0 if cursor else (page - 1) * page_size
+    found = await services.reviews.queue(which, cursor, limit=page_size, offset=offset)
     return ReviewPage(
-        reviews=found[start : start + page_size], total=len(found), page=page, page_size=page_size
+        reviews=found.reviews,
+        total=found.total,
+        page=1 if cursor else page,
+        page_size=page_size,
+        next=found.next.token() if found.next else None,
+        counts=found.counts,
     )
 
 
@@ -322,14 +347,15 @@ async def act(
     key: str | None,
 ) -> ReviewView:
     """Send a person's request to the review; answer with the review as it now is."""
-    await services.reviews.act(
+    ack = await services.reviews.act(
         review_id,
         action,
         action.request_for(caller.as_person(), body),
         update_id(action, caller, key),
     )
-    # The update answers with a small acknowledgement; the review itself is read as usual.
-    state = await services.reviews.state(review_id)
+    # The update answers with a small acknowledgement; the review itself is read as usual, at
+    # the version the change made or later.
+    state = await services.reviews.state(review_id, at_least=ack.version)
     return await view(request, services, caller, state, after=action.path)
 
 

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from decision_archive.read_model import ReviewReadModel
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from observability.redaction import configure_logging
@@ -48,7 +49,9 @@ async def build_services(settings: WebSettings) -> WebServices:
     archive = DecisionArchive.from_settings(keys)
     client = await connect(retry_config=PERSON_FACING_RETRY)
     return WebServices(
-        reviews=ReviewClient(client, markets=renderer.markets),
+        reviews=ReviewClient(
+            client, markets=renderer.markets, read_model=ReviewReadModel.of(archive)
+        ),
         people=people,
         policy=policy,
         renderer=renderer,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from temporalio.service import RPCError
 
+from decision_archive.read_model import QueueCursor, QueueQuery, ReviewSummary, queue_order
 from decision_archive.store import AccessEntry, NoCaseRecord
 from review import lifecycle
 from review.actions import ACTIONS, CLAIM, DECIDE, PersonAction
@@ -74,10 +75,8 @@ from webapp.settings import WEBAPP_DIR
 from workflows import search_attributes
 from workflows.client import (
     QUERY_TIMEOUT,
-    ReviewFilter,
     ReviewNotFound,
     ReviewRefused,
-    ReviewSummary,
     ReviewsUnavailable,
 )
 
@@ -388,8 +387,11 @@ async def queue(
     market: str | None = None,
     status: str | None = None,
     mine: bool = False,
+    after: str | None = None,
 ) -> Response:
-    """Open reviews, soonest SLA deadline first; a filter left at "any" (empty) filters nothing."""
+    """Open reviews, most urgent tier first, then the soonest SLA deadline, a page at a time
+    (``after``: where the previous page ended); a filter left at "any" (empty) filters
+    nothing."""
     caller = person(request)
     services = services_of(request)
     chosen_tier = _chosen(SlaTier, tier, "tier", request)
@@ -397,20 +399,32 @@ async def queue(
     chosen_status = _chosen(ReviewStatus, status, "status", request)
     if market and not re.fullmatch(SLUG_PATTERN, market):
         raise PageRefused(422, f"{page_translator(request)('filter_market')}: ({market})")
-    which = ReviewFilter(
-        status=[chosen_status] if chosen_status else [],
+    which = QueueQuery(
+        statuses=[chosen_status] if chosen_status else [],
+        open_only=True,
         tier=chosen_tier,
         category=chosen_category,
         market=market or None,
         assignee=caller.name if mine else None,
     )
-    reviews = await services.reviews.list(which)
+    cursor = None
+    if after:
+        try:
+            cursor = QueueCursor.parse(after)
+        except ValueError:
+            raise PageRefused(422, page_translator(request)("queue_page_unknown")) from None
+    page = await services.reviews.queue(which, cursor, limit=QUEUE_PAGE_SIZE)
+    shown = {"tier": tier, "category": category, "market": market, "status": status}
+    shown["mine"] = "true" if mine else None
     return render(
         request,
         "queue.html.j2",
         caller=caller,
         title_key="queue_title",
-        reviews=reviews,
+        reviews=page.reviews,
+        total=page.total,
+        next_page=_queue_link(shown, page.next) if page.next else None,
+        first_page=_queue_link(shown) if cursor else None,
         filters={
             "tier": chosen_tier,
             "category": chosen_category,
@@ -424,6 +438,16 @@ async def queue(
         markets=market_choices(services, page_locale(request, caller), market),
         can_claim=may(caller, CLAIM.update),
     )
+
+
+QUEUE_PAGE_SIZE = 50
+"""Reviews a queue page lists; the rest are a "next page" away."""
+
+
+def _queue_link(filters: Mapping[str, str | None], after: QueueCursor | None = None) -> str:
+    """The queue with these filters, from its first page or after ``after``."""
+    chosen = {k: v for k, v in filters.items() if v}
+    return "/queue?" + urlencode(chosen | ({"after": after.token()} if after else {}))
 
 
 def folded(text: str) -> str:
@@ -446,18 +470,22 @@ async def escalation_reasons(
 ) -> dict[str, list[Markup]]:
     """Why each review was escalated: in the person's language where our code wrote the reason
     (the SLA breached, actioning blocked), as written and by whom where a person gave it. The
-    queue lists no reasons, so each review is read; one that cannot be read now keeps just its
-    badge rather than failing the whole queue."""
+    reasons are in the reviews' published views, read at once; a review with none (its code
+    publishes nothing) is read from its workflow, and one that cannot be read now keeps just
+    its badge rather than failing the whole queue."""
+    escalated = [r for r in reviews if r.escalated]
+    views = await services.reviews.published([r.review_id for r in escalated])
 
     async def why(review: ReviewSummary) -> list[Markup]:
-        try:
-            state = await services.reviews.state(review.review_id)
-        except (ReviewNotFound, ReviewsUnavailable, ReviewRefused, RPCError):
-            return []  # e.g. its worker is down: "no poller seen for task queue recently"
+        state = views.get(review.review_id)
+        if state is None:
+            try:
+                state = await services.reviews.state(review.review_id)
+            except (ReviewNotFound, ReviewsUnavailable, ReviewRefused, RPCError):
+                return []  # e.g. its worker is down: "no poller seen for task queue recently"
         words = services.reports.words(review.market, locale)
         return [_escalation(words.detail(e), e) for e in state.timeline if e.event == "escalated"]
 
-    escalated = [r for r in reviews if r.escalated]
     found = await asyncio.gather(*(why(r) for r in escalated))
     return {r.review_id: reasons for r, reasons in zip(escalated, found, strict=True)}
 
@@ -468,16 +496,21 @@ def _escalation(said: object, entry: TimelineEntry) -> Markup:
     return Markup('{} <span class="muted">— {}</span>').format(said, entry.actor)
 
 
+LEADS_LIMIT = 200
+"""The leads' queue lists this many of each kind (second reviews, escalations), most urgent
+first."""
+
+
 @router.get("/leads")
 async def leads_queue(request: Request) -> Response:
     caller = person(request)
     services = services_of(request)
-    waiting = await services.reviews.list(ReviewFilter(status=LEADS_STATUSES))
-    escalated = await services.reviews.list(ReviewFilter(escalated=True))
-    seen: dict[str, ReviewSummary] = {r.review_id: r for r in waiting + escalated}
-    reviews = sorted(
-        seen.values(), key=lambda r: r.sla_deadline or datetime.max.replace(tzinfo=UTC)
+    waiting = await services.reviews.queue(QueueQuery(statuses=LEADS_STATUSES), limit=LEADS_LIMIT)
+    escalated = await services.reviews.queue(
+        QueueQuery(open_only=True, escalated=True), limit=LEADS_LIMIT
     )
+    seen = {r.review_id: r for r in waiting.reviews + escalated.reviews}
+    reviews = sorted(seen.values(), key=queue_order)
     leads = services.people.ids_with_role(PersonRole.LEAD)
     # The four-eyes rule: the person who decided cannot second-review it. Say so when nobody
     # else could, instead of leaving the review waiting for no one.
@@ -506,6 +539,9 @@ async def leads_queue(request: Request) -> Response:
 
 # --- the review page ----------------------------------------------------------------------------
 
+OTHERS_LIMIT = 50
+"""How many of the account's other reviews the page lists, most urgent first."""
+
 
 async def review_page(
     request: Request,
@@ -526,13 +562,10 @@ async def review_page(
         submitted = FORM_DRAFTS.draft(session_id, review_id, DECIDE.path)
     done = request.session.pop(SESSION_DONE, None)
     await services.record_access(request, caller, "view_review", review_id, "page")
-    others = [
-        r
-        for r in await services.reviews.list(
-            ReviewFilter(account_id=state.request.account.id, open_only=False)
-        )
-        if r.review_id != review_id
-    ]
+    of_account = await services.reviews.queue(
+        QueueQuery(account_id=state.request.account.id), limit=OTHERS_LIMIT + 1
+    )
+    others = [r for r in of_account.reviews if r.review_id != review_id][:OTHERS_LIMIT]
     draft = decision_draft(state, submitted)
     action, days, refs = draft["action"], draft["suspension_days"], draft["policy_refs"]
     if state.status is ReviewStatus.AWAITING_SECOND_REVIEW and state.decision is not None:

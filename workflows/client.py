@@ -27,6 +27,13 @@ from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlread
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.steps import step_of
+from decision_archive.read_model import (
+    QueueCursor,
+    QueuePage,
+    QueueQuery,
+    ReviewReadModel,
+    ReviewSummary,
+)
 from policy import configured_markets
 from review.actions import PersonAction
 from review.lifecycle import ERROR_TYPES, REFUSALS, RefusalProblem, RuleKind, check_intake
@@ -38,6 +45,7 @@ from review.models import (
     ReviewRequest,
     ReviewState,
     ReviewStatus,
+    Severity,
     SlaTier,
     Slug,
     StrictModel,
@@ -59,8 +67,9 @@ class StartedReview(StrictModel):
 
 
 class ReviewFilter(StrictModel):
-    """Which reviews a queue shows; every value is a validated enum or identifier, so the
-    visibility query built from it cannot be injected into."""
+    """Which reviews a visibility listing shows (the operators' view, and the read model's
+    mirror and check); every value is a validated enum or identifier, so the visibility query
+    built from it cannot be injected into."""
 
     status: list[ReviewStatus] = Field(default_factory=list)
     open_only: bool = True
@@ -91,23 +100,6 @@ class ReviewFilter(StrictModel):
         if self.escalated is not None:
             clauses.append(f"{search_attributes.ESCALATED.name} = {str(self.escalated).lower()}")
         return " AND ".join(clauses)
-
-
-class ReviewSummary(StrictModel):
-    """A review as a queue row, read from search attributes alone (no query per review)."""
-
-    review_id: str
-    status: ReviewStatus
-    category: IncidentCategory
-    severity: str
-    sla_tier: SlaTier | None
-    sla_deadline: datetime | None
-    sla_state: str | None
-    assignee: str | None
-    account_id: str
-    market: str
-    escalated: bool
-    started_at: datetime
 
 
 class RetryingStep(StrictModel):
@@ -202,12 +194,19 @@ class ReviewClient:
     """Reviews as seen from outside the worker."""
 
     def __init__(
-        self, client: Client, task_queue: str = TASK_QUEUE, markets: Markets | None = None
+        self,
+        client: Client,
+        task_queue: str = TASK_QUEUE,
+        markets: Markets | None = None,
+        read_model: ReviewReadModel | None = None,
     ) -> None:
-        """``markets``: the policy's markets intake accepts (default: the configured file)."""
+        """``markets``: the policy's markets intake accepts (default: the configured file).
+        ``read_model``: where queues and reviews are read (without it, queues cannot be read
+        and a review is read from its workflow)."""
         self.client = client
         self.task_queue = task_queue
         self.markets = markets if markets is not None else configured_markets()
+        self.read_model = read_model
 
     async def start(self, request: ReviewRequest, now: datetime | None = None) -> StartedReview:
         """Start the review of an incident, or find the one already started for it."""
@@ -239,43 +238,67 @@ class ReviewClient:
                 rpc_timeout=QUERY_TIMEOUT,
             )
 
-    async def list(self, which: ReviewFilter, limit: int = 10_000) -> list[ReviewSummary]:
-        """Matching reviews, soonest SLA deadline first (sorted here: visibility cannot)."""
-        with _answers_in_time():
-            return await self._list(which, limit)
+    async def queue(
+        self,
+        query: QueueQuery,
+        after: QueueCursor | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> QueuePage:
+        """A page of a queue from the read model: most urgent tier first, then the soonest
+        deadline (see ReviewReadModel.page)."""
+        return await asyncio.to_thread(self._read_model().page, query, after, limit, offset)
 
-    async def _list(self, which: ReviewFilter, limit: int) -> builtins.list[ReviewSummary]:
+    async def visible(
+        self, which: ReviewFilter, limit: int = 100_000
+    ) -> builtins.list[ReviewSummary]:
+        """Matching reviews as Temporal visibility lists them (its search attributes), soonest
+        deadline first: what operators see, and what the read model is checked against. A
+        review visibility knows no tier or deadline of yet is left out."""
+        with _answers_in_time():
+            return await self._visible(which, limit)
+
+    async def _visible(self, which: ReviewFilter, limit: int) -> builtins.list[ReviewSummary]:
         found: list[ReviewSummary] = []
         listing = self.client.list_workflows(
             which.visibility_query(), limit=limit, rpc_timeout=QUERY_TIMEOUT
         )
+        now = datetime.now(UTC)
         async for execution in listing:
             attrs = execution.typed_search_attributes
             status = attrs.get(search_attributes.REVIEW_STATUS)
             category = attrs.get(search_attributes.INCIDENT_CATEGORY)
             account_id = attrs.get(search_attributes.ACCOUNT_ID)
-            if status is None or category is None or account_id is None:
-                continue  # not a review started through intake
             tier = attrs.get(search_attributes.SLA_TIER)
+            deadline = attrs.get(search_attributes.SLA_DEADLINE)
+            severity = attrs.get(search_attributes.INCIDENT_SEVERITY)
+            if not (status and category and account_id and tier and deadline and severity):
+                continue  # not a review started through intake, or not opened yet
             found.append(
                 ReviewSummary(
                     review_id=execution.id,
+                    version=0,
                     status=ReviewStatus(status),
                     category=IncidentCategory(category),
-                    severity=attrs.get(search_attributes.INCIDENT_SEVERITY) or "",
-                    sla_tier=SlaTier(tier) if tier else None,
-                    sla_deadline=attrs.get(search_attributes.SLA_DEADLINE),
-                    sla_state=attrs.get(search_attributes.SLA_STATE),
+                    severity=Severity(severity),
+                    sla_tier=SlaTier(tier),
+                    sla_deadline=deadline,
+                    sla_state=attrs.get(search_attributes.SLA_STATE) or "on_track",
                     assignee=attrs.get(search_attributes.ASSIGNEE),
                     account_id=account_id,
                     market=attrs.get(search_attributes.MARKET) or "",
                     escalated=bool(attrs.get(search_attributes.ESCALATED)),
                     started_at=execution.start_time,
+                    updated_at=now,
                 )
             )
-        far = datetime.max.replace(tzinfo=UTC)
-        found.sort(key=lambda r: (r.sla_deadline or far, r.review_id))
+        found.sort(key=lambda r: (r.sla_deadline, r.review_id))
         return found
+
+    def _read_model(self) -> ReviewReadModel:
+        if self.read_model is None:
+            raise RuntimeError("this review client was made without a read model")
+        return self.read_model
 
     async def status(self, review_id: str) -> ReviewStatus:
         """The review's status from its search attributes (works from the first moment)."""
@@ -320,8 +343,28 @@ class ReviewClient:
         """The workflow handle of a review."""
         return self.client.get_workflow_handle_for(DeactivationReview.run, review_id)
 
-    async def state(self, review_id: str) -> ReviewState:
-        """The review's current state."""
+    async def state(self, review_id: str, at_least: int | None = None) -> ReviewState:
+        """The review as last published to the read model (at ``at_least`` or later), else
+        as its workflow answers now. With its worker down, the published view still answers."""
+        view = None
+        if self.read_model is not None:
+            view = await asyncio.to_thread(self.read_model.view, review_id)
+            if view is not None and (at_least is None or view.version >= at_least):
+                return view
+        try:
+            return await self.current_state(review_id)
+        except ReviewsUnavailable:
+            if view is None:
+                raise
+            return view  # older than asked for, but what is known while the worker is down
+
+    async def published(self, review_ids: builtins.list[str]) -> dict[str, ReviewState]:
+        """The latest published views of these reviews, read at once (those with none left
+        out)."""
+        return await asyncio.to_thread(self._read_model().views, review_ids)
+
+    async def current_state(self, review_id: str) -> ReviewState:
+        """The review as its workflow answers now (a query: needs its worker)."""
         try:
             # The SDK retries a query that timed out: bound the whole wait.
             return await asyncio.wait_for(

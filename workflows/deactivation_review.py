@@ -16,6 +16,9 @@ The story, in order:
 7. Write the case record to the decision archive, which outlives this history; then close,
    returning the full case.
 
+Each change of the review is published, in order, to the read model the queues and the review's
+page read (a local activity beside the search attributes operators query).
+
 A review that waits long enough for its history to grow past what Temporal suggests continues
 as a new run of itself, carrying its state and policy. Every change to the commands this code
 issues sits behind a new ``workflow.patched`` id, so reviews started on older code still replay
@@ -41,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.evidence import EvidenceActivities
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities
+    from activities.read_model import ReadModelActivities, ReviewPublication
     from activities.records import RecordActivities
     from activities.steps import STEPS
     from review import actions, lifecycle
@@ -82,6 +86,13 @@ SERVICE_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
 )
+# The read model: a local write in the worker, retried quickly while the database is away.
+PUBLISH_TIMEOUT = timedelta(seconds=10)
+PUBLISH_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
 
 
 @workflow.defn
@@ -94,11 +105,19 @@ class DeactivationReview:
         self._hold_notice: asyncio.Task[None] | None = None
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
+        self._publishes = False
+        self._publisher: asyncio.Task[None] | None = None
+        self._published = 0
 
     @workflow.run
     async def run(self, review: ReviewRequest | CarriedReview) -> ReviewState:
         """Work the review to its end and return the closed case. It starts from the intake
         request, or from the review so far when it continues from an earlier run."""
+        # Reviews started since the read model exists publish each change to it; older ones
+        # are mirrored from visibility (decision_archive/read_model.py).
+        self._publishes = workflow.patched("publish-read-model")
+        if self._publishes:
+            self._publisher = asyncio.create_task(self._keep_read_model())
         if isinstance(review, ReviewRequest):
             request = review
             self._policy = await workflow.execute_activity_method(
@@ -118,6 +137,7 @@ class DeactivationReview:
             self._policy, state = review.policy, review.state
             request = state.request
             self._state = state
+            self._published = state.version  # the earlier run published it before continuing
             self._watch_clocks()
 
         policy = self._policy
@@ -139,7 +159,9 @@ class DeactivationReview:
                 continue
             # Waiting for people while the history grew long: go on in a fresh run.
             if workflow.patched("continue-as-new-when-suggested"):
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() and self._all_published()
+                )
                 self._stop_clocks()
                 workflow.continue_as_new(CarriedReview(state=state, policy=policy))
             self._continuing_refused = True  # a review from before this code: it goes on here
@@ -156,7 +178,11 @@ class DeactivationReview:
         lifecycle.close(state, closed_at)
         self._publish()
         self._stop_clocks()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._all_published()
+        )
+        if self._publisher is not None:
+            self._publisher.cancel()
         return state
 
     def _history_too_long(self) -> bool:
@@ -166,6 +192,29 @@ class DeactivationReview:
             and workflow.info().is_continue_as_new_suggested()
             and (self._hold_notice is None or self._hold_notice.done())
         )
+
+    # --- the read model -------------------------------------------------------------------------
+
+    async def _keep_read_model(self) -> None:
+        """Publish the review after each change, in order. Changes made while a publication is
+        on its way go out together in the next one, carrying the newest version."""
+        while True:
+            await workflow.wait_condition(
+                lambda: self._state is not None and self._state.version > self._published
+            )
+            state = self._current()
+            version = state.version
+            await workflow.execute_local_activity_method(
+                ReadModelActivities.publish_review,
+                ReviewPublication(state=state, changed_at=workflow.now()),
+                start_to_close_timeout=PUBLISH_TIMEOUT,
+                retry_policy=PUBLISH_RETRY,
+                summary="read model",
+            )
+            self._published = version
+
+    def _all_published(self) -> bool:
+        return not self._publishes or self._current().version <= self._published
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -405,7 +454,12 @@ class DeactivationReview:
         action.apply(self._current(), request, workflow.now())
         self._publish()
         state = self._current()
-        return ReviewAck(review_id=state.review_id, status=state.status, accepted=action.update)
+        return ReviewAck(
+            review_id=state.review_id,
+            status=state.status,
+            accepted=action.update,
+            version=state.version if self._publishes else None,
+        )
 
     @act.validator
     def _validate(self, name: str, args: Sequence[RawValue]) -> None:
@@ -445,8 +499,10 @@ class DeactivationReview:
         return action, request
 
     def _publish(self) -> None:
-        """Keep the review's search attributes current, upserting only values that changed
-        (reviews from before that rule upsert every value, as they did)."""
+        """Count a change of the review (the read model publisher sends it) and keep its search
+        attributes current, upserting only values that changed (reviews from before that rule
+        upsert every value, as they did)."""
+        self._current().version += 1
         updates = search_attributes.for_state(self._current())
         if workflow.patched("search-attributes-on-change"):
             updates = search_attributes.changed(workflow.info().typed_search_attributes, updates)

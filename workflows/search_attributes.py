@@ -6,7 +6,6 @@ summaries or statements.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -91,35 +90,16 @@ def at_intake(request: ReviewRequest) -> TypedSearchAttributes:
     return TypedSearchAttributes(pairs)
 
 
-def sla_state(state: ReviewState) -> str:
-    """The running clock's ``on_track``, ``at_risk`` or ``breached`` (a second review's or
-    rework's once decided, when one is open), or ``met``/``missed`` once decided."""
-    stage = lifecycle.open_stage(state)
-    clock = stage if stage is not None else state.sla
-    if stage is None and state.sla.met is not None:
-        return "met" if state.sla.met else "missed"
-    if clock.breached:
-        return "breached"
-    return "at_risk" if clock.at_risk else "on_track"
-
-
-def sla_deadline(state: ReviewState) -> datetime:
-    """The deadline people work to now: an open second review's or rework's, else the
-    decision's."""
-    stage = lifecycle.open_stage(state)
-    return stage.deadline if stage is not None else state.sla.deadline
-
-
 def for_state(state: ReviewState) -> list[SearchAttributeUpdate[Any]]:
     """Every attribute's value for the review's current state."""
-    deadline = sla_deadline(state)
+    deadline = lifecycle.sla_deadline(state)
     return [
         REVIEW_STATUS.value_set(str(state.status)),
         INCIDENT_CATEGORY.value_set(str(state.request.category)),
         INCIDENT_SEVERITY.value_set(str(state.request.severity)),
         SLA_TIER.value_set(str(state.sla.tier)),
         SLA_DEADLINE.value_set(deadline),
-        SLA_STATE.value_set(sla_state(state)),
+        SLA_STATE.value_set(lifecycle.sla_state(state)),
         ASSIGNEE.value_set(state.assignee.id) if state.assignee else ASSIGNEE.value_unset(),
         ACCOUNT_ID.value_set(state.request.account.id),
         MARKET.value_set(state.request.account.market),
