@@ -44,7 +44,9 @@ from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
 from temporal_runtime.deployment import DeploymentSettings
 from temporal_runtime.encryption import KeyRingError, load_key_ring
+from workflows.client import ReviewClient
 from workflows.deactivation_review import DeactivationReview
+from workflows.read_model_sync import keep_mirroring
 
 log = logging.getLogger("deactivation_review.worker")
 
@@ -159,8 +161,16 @@ async def main() -> int:
                 policy.matrix.version,
                 archive.engine.url.render_as_string(hide_password=True),
             )
+            # Reviews on builds from before the read model publish nothing: mirror them.
+            read_model = ReviewReadModel.of(archive)
+            mirror = asyncio.create_task(
+                keep_mirroring(
+                    ReviewClient(client, worker.task_queue, read_model=read_model), read_model
+                )
+            )
             await stop.wait()
             log.info("stopping")
+            mirror.cancel()
     return 0
 
 

@@ -17,6 +17,7 @@ from pydantic import Field
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
@@ -79,6 +80,7 @@ class ReviewFilter(StrictModel):
     account_id: Identifier | None = None
     assignee: Identifier | None = None
     escalated: bool | None = None
+    task_queue: Identifier | None = None
 
     def visibility_query(self) -> str:
         """The Temporal visibility query (no ORDER BY: the dev server's SQLite rejects it)."""
@@ -99,6 +101,8 @@ class ReviewFilter(StrictModel):
                 clauses.append(f"{key.name} = '{value}'")
         if self.escalated is not None:
             clauses.append(f"{search_attributes.ESCALATED.name} = {str(self.escalated).lower()}")
+        if self.task_queue is not None:
+            clauses.append(f"TaskQueue = '{self.task_queue}'")
         return " AND ".join(clauses)
 
 
@@ -265,6 +269,8 @@ class ReviewClient:
         )
         now = datetime.now(UTC)
         async for execution in listing:
+            if execution.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
+                continue  # an earlier run of a review that goes on in a later one
             attrs = execution.typed_search_attributes
             status = attrs.get(search_attributes.REVIEW_STATUS)
             category = attrs.get(search_attributes.INCIDENT_CATEGORY)
