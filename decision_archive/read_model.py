@@ -34,6 +34,7 @@ from review.models import (
     ReviewState,
     ReviewStatus,
     Severity,
+    Skills,
     SlaTier,
     StrictModel,
 )
@@ -67,6 +68,7 @@ class ReviewSummary(StrictModel):
     lease_until: datetime | None = None
     account_id: str
     market: str
+    locale: str | None = Field(default=None, description="The account's (None where unknown).")
     escalated: bool = False
     appeal_state: str | None = None
     started_at: datetime | None = None
@@ -91,8 +93,10 @@ def summary_of(state: ReviewState, now: datetime) -> ReviewSummary:
         sla_deadline=lifecycle.sla_deadline(state),
         sla_state=lifecycle.sla_state(state),
         assignee=state.assignee.id if state.assignee else None,
+        lease_until=state.lease_until,
         account_id=state.request.account.id,
         market=state.request.account.market,
+        locale=state.request.account.locale,
         escalated=state.escalated,
         started_at=state.received_at,
         updated_at=now,
@@ -135,6 +139,12 @@ class QueueQuery(StrictModel):
     account_id: str | None = None
     assignee: str | None = None
     escalated: bool | None = None
+    unassigned: bool = Field(default=False, description="Only reviews nobody holds.")
+    skills: Skills | None = Field(
+        default=None,
+        description="Only reviews a person with these skills can work (an account whose "
+        "language is unknown matches any).",
+    )
 
     def shown_statuses(self) -> list[ReviewStatus]:
         """The statuses this query shows."""
@@ -375,6 +385,16 @@ def _conditions(query: QueueQuery) -> list[sa.ColumnElement[bool]]:
     ):
         if value is not None:
             found.append(column == (str(value) if isinstance(value, str) else value))
+    if query.unassigned:
+        found.append(table.c.assignee_id.is_(None))
+    skills = query.skills
+    if skills is not None:
+        if skills.languages:
+            found.append(sa.or_(table.c.locale.in_(skills.languages), table.c.locale.is_(None)))
+        if skills.markets:
+            found.append(table.c.market.in_(skills.markets))
+        if skills.categories:
+            found.append(table.c.category.in_([str(c) for c in skills.categories]))
     return found
 
 

@@ -48,6 +48,7 @@ from review.guidelines import CommunityGuidelines
 from review.locales import negotiate
 from review.markets import Markets, load_markets
 from review.models import (
+    IDENTIFIER_PATTERN,
     EnforcementAction,
     EvidenceSource,
     IncidentCategory,
@@ -562,6 +563,11 @@ class ReviewWords:
                     return None
                 action = self._action_days(m["action"], m["days"])
                 return self.say("detail_deviates", action=action) if m["deviates"] else action
+            case "claim_released" | "claim_held" | "reassigned" | "claim_expired":
+                # The person whose claim it was, or who takes it: an id our code wrote.
+                if not re.fullmatch(IDENTIFIER_PATTERN, text):
+                    return None
+                return self.say(f"detail_{event}", person=self.code(text))
             case "interim_hold_placed":
                 return self.status(text) if re.fullmatch(r"[a-z_]+", text) else None
             case "account_actioned":

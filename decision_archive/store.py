@@ -114,6 +114,7 @@ review_summaries = sa.Table(
     # ("workflow", or "visibility" for a review whose code publishes nothing).
     sa.Column("sla_state", sa.String(16), nullable=False, server_default="on_track"),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("locale", sa.String(16), nullable=True),
     sa.Column("source", sa.String(16), nullable=False, server_default="workflow"),
     sa.Index("ix_review_summaries_assignee", "assignee_id"),
     # The queue: a status, most urgent tier first, soonest deadline, then id (keyset pages).

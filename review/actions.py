@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from pydantic import ValidationError
+
 from review import lifecycle
 from review.lifecycle import ReviewRuleError
 from review.matrix import ReviewPolicy
@@ -30,6 +32,8 @@ from review.models import (
     Person,
     PersonRole,
     ReasonBody,
+    ReassignBody,
+    ReassignRequest,
     RetryActioningRequest,
     ReviewState,
     SecondReviewBody,
@@ -64,10 +68,34 @@ class PersonAction(Generic[RequestT]):
     """Who may ask at all; the lifecycle check decides the rest."""
     check: Callable[[ReviewState, RequestT, ReviewPolicy], None]
     apply: Callable[[ReviewState, RequestT, datetime], None]
+    named_people: tuple[str, ...] = ()
+    """Body fields that name a person by id; the request holds that person (id and role) as
+    the people directory knows them."""
 
-    def request_for(self, person: Person, body: StrictModel | None) -> RequestT:
-        """The workflow request for ``person`` submitting ``body``."""
+    def request_for(
+        self,
+        person: Person,
+        body: StrictModel | None,
+        people: Callable[[str], Person | None] = lambda _: None,
+    ) -> RequestT:
+        """The workflow request for ``person`` submitting ``body``; ``people`` finds the people
+        the body names (ValidationError naming the field when it finds nobody)."""
         fields: dict[str, Any] = body.model_dump() if body is not None else {}
+        for name in self.named_people:
+            named = people(fields[name])
+            if named is None:
+                raise ValidationError.from_exception_data(
+                    self.request.__name__,
+                    [
+                        {
+                            "type": "value_error",
+                            "loc": (name,),
+                            "input": fields[name],
+                            "ctx": {"error": ValueError("no such person")},
+                        }
+                    ],
+                )
+            fields[name] = named
         return self.request.model_validate({**fields, self.person_field: person})
 
     def person_of(self, request: RequestT) -> Person:
@@ -189,6 +217,59 @@ RETRY_ACTIONING: PersonAction[RetryActioningRequest] = PersonAction(
     apply=lifecycle.apply_retry_actioning,
 )
 
+EXTEND_CLAIM: PersonAction[ClaimRequest] = PersonAction(
+    update="extend_claim",
+    path="extend-claim",
+    verb="extend claims",
+    summary="Keep working: the claim's lease runs again from now (the page sends this).",
+    request=ClaimRequest,
+    body=None,
+    person_field="reviewer",
+    roles=DECIDERS,
+    check=lambda state, request, _: lifecycle.check_extend_claim(state, request),
+    apply=lifecycle.apply_extend_claim,
+)
+
+RELEASE_CLAIM: PersonAction[ClaimRequest] = PersonAction(
+    update="release_claim",
+    path="release",
+    verb="release claims",
+    summary="Give the review back to the queue (its assignee, or a lead).",
+    request=ClaimRequest,
+    body=None,
+    person_field="reviewer",
+    roles=DECIDERS,
+    check=lambda state, request, _: lifecycle.check_release_claim(state, request),
+    apply=lifecycle.apply_release_claim,
+)
+
+HOLD_CLAIM: PersonAction[ClaimRequest] = PersonAction(
+    update="hold_claim",
+    path="hold",
+    verb="hold claims",
+    summary="A lead keeps the claim with its assignee past the lease.",
+    request=ClaimRequest,
+    body=None,
+    person_field="reviewer",
+    roles=frozenset({PersonRole.LEAD}),
+    check=lambda state, request, _: lifecycle.check_hold_claim(state, request),
+    apply=lifecycle.apply_hold_claim,
+)
+
+REASSIGN: PersonAction[ReassignRequest] = PersonAction(
+    update="reassign",
+    path="reassign",
+    verb="reassign reviews",
+    summary="A lead gives an open review to a specialist or lead (``to``: their id).",
+    request=ReassignRequest,
+    body=ReassignBody,
+    person_field="lead",
+    roles=frozenset({PersonRole.LEAD}),
+    check=lambda state, request, _: lifecycle.check_reassign(state, request),
+    apply=lifecycle.apply_reassign,
+    named_people=("to",),
+)
+
 ACTIONS: tuple[PersonAction[Any], ...] = (
     CLAIM,
     DECIDE,
@@ -197,6 +278,10 @@ ACTIONS: tuple[PersonAction[Any], ...] = (
     REQUEST_MORE_INFO,
     ESCALATE,
     RETRY_ACTIONING,
+    EXTEND_CLAIM,
+    RELEASE_CLAIM,
+    HOLD_CLAIM,
+    REASSIGN,
 )
 
 BY_UPDATE: dict[str, PersonAction[Any]] = {a.update: a for a in ACTIONS}

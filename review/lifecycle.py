@@ -27,6 +27,7 @@ from review.models import (
     NoteRequest,
     Person,
     PersonRole,
+    ReassignRequest,
     RetryActioningRequest,
     ReviewRequest,
     ReviewStage,
@@ -63,6 +64,9 @@ REFUSALS: dict[str, str] = {
     "reported_in_future": "must not be in the future",
     "role_may_not": "{article} {role} may not {verb}",
     "not_open_to_claim": "review is {status}, not open to claim",
+    "not_open_to_reassign": "review is {status}; only an open review can be reassigned",
+    "reassign_to_decider": "{person} is {article} {role}; only a specialist or a lead can take it",
+    "release_claimed_by_other": "review is claimed by {holder}; only they or a lead can release it",
     "claimed_by_other": "review is claimed by {holder}",
     "not_claimed": "review is {status}; it must be claimed first",
     "claimed_by_other_not_you": "review is claimed by {holder}, not {person}",
@@ -220,6 +224,7 @@ def record(
 def start_gathering(state: ReviewState, now: datetime) -> None:
     """The review is (again) gathering evidence."""
     state.status = ReviewStatus.GATHERING_EVIDENCE
+    state.lease_until = None  # nothing to work on while the evidence comes in
     record(state, now, "gathering_evidence")
 
 
@@ -245,6 +250,7 @@ def evidence_gathered(
     days = f" {rec.suspension_days} days" if rec.suspension_days else ""
     record(state, now, "recommended", detail=f"{rec.action}{days} by rule {rec.rule_id}")
     state.status = ReviewStatus.IN_REVIEW if state.assignee else ReviewStatus.AWAITING_DECISION
+    _lease(state, now)
 
 
 # --- claim --------------------------------------------------------------------------------------
@@ -259,12 +265,110 @@ def check_claim(state: ReviewState, request: ClaimRequest) -> None:
 
 
 def apply_claim(state: ReviewState, request: ClaimRequest, now: datetime) -> None:
-    """Assign the review to the claimant (claiming one's own review again changes nothing)."""
+    """Assign the review to the claimant, with a fresh lease (claiming one's own review again
+    only renews the lease)."""
     if state.assignee == request.reviewer:
+        _lease(state, now)
         return
     state.assignee = request.reviewer
     state.status = ReviewStatus.IN_REVIEW
+    state.lease_held_by = None
+    _lease(state, now)
     record(state, now, "claimed", request.reviewer)
+
+
+def check_extend_claim(state: ReviewState, request: ClaimRequest) -> None:
+    """The assignee extends their claim while they work."""
+    _require_assignee(state, request.reviewer)
+
+
+def apply_extend_claim(state: ReviewState, request: ClaimRequest, now: datetime) -> None:
+    """The lease runs again from now (a held claim has none to extend)."""
+    _lease(state, now)
+
+
+def check_release_claim(state: ReviewState, request: ClaimRequest) -> None:
+    """A claimed review is released by its assignee, or by a lead."""
+    if state.status is not ReviewStatus.IN_REVIEW or state.assignee is None:
+        raise ReviewRuleError("conflict", "not_claimed", status=state.status)
+    person = request.reviewer
+    if person.role is not PersonRole.LEAD and state.assignee.id != person.id:
+        raise ReviewRuleError("forbidden", "release_claimed_by_other", holder=state.assignee.id)
+
+
+def apply_release_claim(state: ReviewState, request: ClaimRequest, now: datetime) -> None:
+    """Back to the queue, unassigned; the timeline says whose claim it was."""
+    previous = state.assignee
+    _unassign(state)
+    record(state, now, "claim_released", request.reviewer, previous.id if previous else None)
+
+
+def check_hold_claim(state: ReviewState, request: ClaimRequest) -> None:
+    """A lead can hold a claimed review for its assignee past the lease."""
+    if state.status is not ReviewStatus.IN_REVIEW or state.assignee is None:
+        raise ReviewRuleError("conflict", "not_claimed", status=state.status)
+
+
+def apply_hold_claim(state: ReviewState, request: ClaimRequest, now: datetime) -> None:
+    """The claim no longer lapses: it stays with the assignee until they decide or release it,
+    or a lead reassigns it."""
+    state.lease_held_by = request.reviewer
+    _lease(state, now)
+    record(
+        state, now, "claim_held", request.reviewer, state.assignee.id if state.assignee else None
+    )
+
+
+def check_reassign(state: ReviewState, request: ReassignRequest) -> None:
+    """A lead gives an open review to a specialist or another lead."""
+    if state.status not in OPEN_FOR_WORK:
+        raise ReviewRuleError("conflict", "not_open_to_reassign", status=state.status)
+    to = request.to
+    if to.role not in (PersonRole.SPECIALIST, PersonRole.LEAD):
+        article = "an" if str(to.role)[0] in "aeiou" else "a"
+        raise ReviewRuleError(
+            "invalid", "reassign_to_decider", "to", person=to.id, article=article, role=to.role
+        )
+
+
+def apply_reassign(state: ReviewState, request: ReassignRequest, now: datetime) -> None:
+    """The review is the new person's, with a fresh lease."""
+    state.assignee = request.to
+    state.status = ReviewStatus.IN_REVIEW
+    state.lease_held_by = None
+    _lease(state, now)
+    record(state, now, "reassigned", request.lead, request.to.id)
+
+
+def expire_lease(state: ReviewState, now: datetime) -> None:
+    """The claim lapsed without activity: back to the queue, and the timeline says so."""
+    previous = state.assignee
+    _unassign(state)
+    record(state, now, "claim_expired", detail=previous.id if previous else None)
+
+
+def lease_running(state: ReviewState) -> datetime | None:
+    """When the running lease ends (None when none is running)."""
+    return state.lease_until if state.status is ReviewStatus.IN_REVIEW else None
+
+
+def _lease(state: ReviewState, now: datetime) -> None:
+    """Start the lease afresh where one runs: a claimed review in review, not held by a lead,
+    opened since claims are leases; else no lease."""
+    runs = (
+        state.lease_minutes is not None
+        and state.status is ReviewStatus.IN_REVIEW
+        and state.assignee is not None
+        and state.lease_held_by is None
+    )
+    state.lease_until = now + timedelta(minutes=state.lease_minutes or 0) if runs else None
+
+
+def _unassign(state: ReviewState) -> None:
+    state.assignee = None
+    state.status = ReviewStatus.AWAITING_DECISION
+    state.lease_held_by = None
+    state.lease_until = None
 
 
 # --- decision -----------------------------------------------------------------------------------
@@ -375,6 +479,7 @@ def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) 
         _start_stage(state, "second_review", now)
     else:
         state.status = ReviewStatus.ACTIONING
+    state.lease_until = None  # decided: the claim has done its work
 
 
 # --- second review ------------------------------------------------------------------------------
@@ -404,6 +509,7 @@ def apply_second_review(state: ReviewState, request: SecondReviewRequest, now: d
         record(state, now, "second_review_returned", request.reviewer, request.comment)
         state.status = ReviewStatus.IN_REVIEW
         _start_stage(state, "rework", now)
+        _lease(state, now)
 
 
 # --- notes, more information, escalation --------------------------------------------------------

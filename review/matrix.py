@@ -115,15 +115,37 @@ class CategoryPolicy(StrictModel):
     severities: dict[Severity, SeverityRule]
 
 
+class ClaimPolicy(StrictModel):
+    """How claims work: a claim is a lease the assignee's work keeps extending."""
+
+    lease_minutes: int = Field(
+        ge=5, le=24 * 60, description="How long a claim lasts without activity."
+    )
+
+
+DEFAULT_LEASE_MINUTES = 30
+"""The lease of reviews whose recorded policy predates ``claims``."""
+
+
 class DeactivationMatrix(StrictModel):
-    """The whole versioned matrix, plus the SLA targets and appeal window it sets."""
+    """The whole versioned matrix, plus the SLA targets, claim leases and appeal window it
+    sets."""
 
     version: str = Field(pattern=r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]+$")
     effective_from: date
     history_window_days: int = Field(ge=1, le=3650)
     appeal_window_days: int = Field(ge=1, le=365)
     sla: SlaPolicy
+    claims: ClaimPolicy | None = Field(
+        default=None,
+        description="Absent only in policies recorded in reviews opened before claims were "
+        "leases; a policy file must set it.",
+    )
     categories: dict[IncidentCategory, CategoryPolicy]
+
+    def lease_minutes(self) -> int:
+        """How long a claim lasts without activity under this matrix."""
+        return self.claims.lease_minutes if self.claims else DEFAULT_LEASE_MINUTES
 
     def rule(self, category: IncidentCategory, severity: Severity) -> SeverityRule:
         """The entry for a category at a severity."""
@@ -185,6 +207,8 @@ def _completeness(
 ) -> Callable[[DeactivationMatrix], list[PolicyProblem]]:
     def check(matrix: DeactivationMatrix) -> list[PolicyProblem]:
         problems: list[PolicyProblem] = []
+        if matrix.claims is None:
+            problems.append(PolicyProblem("claims", "missing"))
         for tier in SlaTier:
             target = matrix.sla.tiers.get(tier)
             if target is None:

@@ -363,10 +363,34 @@ class Person(StrictModel):
     role: PersonRole
 
 
+class Skills(StrictModel):
+    """What a person can work, for routing "next review" to them; a list left empty means
+    any (no skills at all: any review)."""
+
+    languages: list[Locale] = Field(
+        default_factory=list, description="Account locales they can read and write."
+    )
+    markets: list[Slug] = Field(default_factory=list)
+    categories: list[IncidentCategory] = Field(default_factory=list)
+
+
 class ClaimRequest(StrictModel):
     """A specialist takes a review to work it."""
 
     reviewer: Person
+
+
+class ReassignBody(StrictModel):
+    """A lead gives a review to someone else."""
+
+    to: Identifier = Field(description="The id of the specialist or lead who takes it.")
+
+
+class ReassignRequest(StrictModel):
+    """A lead gives a review to a specialist or lead (``to``, as the directory knows them)."""
+
+    lead: Person
+    to: Person
 
 
 class DecisionBody(StrictModel):
@@ -637,6 +661,18 @@ class ReviewState(StrictModel):
         default=0,
         ge=0,
         description="One more for each change of the review; orders what it publishes.",
+    )
+    lease_minutes: int | None = Field(
+        default=None,
+        description="How long a claim lasts without activity (None: reviews opened before "
+        "claims were leases keep theirs until decided).",
+    )
+    lease_until: datetime | None = Field(
+        default=None,
+        description="When the claim returns to the queue unless the assignee works on.",
+    )
+    lease_held_by: Person | None = Field(
+        default=None, description="The lead who holds the claim past its lease."
     )
 
 

@@ -37,6 +37,7 @@ from review.models import (
     NoteRequest,
     Person,
     PersonRole,
+    ReassignRequest,
     ReviewRequest,
     ReviewStatus,
     SecondReviewRequest,
@@ -179,10 +180,45 @@ async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironme
     return started.review_id
 
 
+async def claim_lapsed_then_reassigned(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+    """A claim lapses unworked; claimed again, extended and released; a lead reassigns it,
+    holds it past its time, and it is decided."""
+    started = await reviews.start(request("INC-REPLAY-4", "dangerous_driving", "high"))
+    review_id = started.review_id
+    await until(reviews, env, review_id, ReviewStatus.AWAITING_DECISION)
+    claim = ClaimRequest(reviewer=SPECIALIST)
+    await reviews.act(review_id, actions.CLAIM, claim)
+    await env.sleep(timedelta(minutes=31))
+    await until(reviews, env, review_id, ReviewStatus.AWAITING_DECISION)
+    await reviews.act(review_id, actions.CLAIM, claim)
+    await env.sleep(timedelta(minutes=10))
+    await reviews.act(review_id, actions.EXTEND_CLAIM, claim)
+    await reviews.act(review_id, actions.RELEASE_CLAIM, claim)
+    await reviews.act(review_id, actions.REASSIGN, ReassignRequest(lead=LEAD, to=SPECIALIST))
+    await reviews.act(review_id, actions.HOLD_CLAIM, ClaimRequest(reviewer=LEAD))
+    await env.sleep(timedelta(hours=1))
+    rec = (await reviews.state(review_id)).recommendation
+    assert rec is not None
+    await reviews.act(
+        review_id,
+        actions.DECIDE,
+        DecisionRequest(
+            reviewer=SPECIALIST,
+            action=rec.action,
+            suspension_days=rec.suspension_days,
+            rationale="Telematics confirms the speeding.",
+            policy_refs=rec.guideline_refs,
+        ),
+    )
+    await reviews.handle(review_id).result()
+    return review_id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "decided_and_closed": decided_and_closed,
     "sla_breached_then_second_review": sla_breached_then_second_review,
     "more_info_with_an_outage": more_info_with_an_outage,
+    "claim_lapsed_then_reassigned": claim_lapsed_then_reassigned,
 }
 
 

@@ -147,3 +147,27 @@ async def test_signing_in_with_nothing_typed_is_told_in_the_pages_language_not_t
     await page.click("form[action='/sign-in'] button[type=submit]")
 
     await expect(page.locator("#error-username")).to_have_text("Escribe tu usuario.")
+
+
+async def test_working_on_the_review_page_keeps_extending_the_claim(
+    web_url: str, web_services: WebServices, browser: Browser
+) -> None:
+    web_services.settings.lease_ping_seconds = 1  # as DR_WEB_LEASE_PING_SECONDS=1 would
+    started = await web_services.reviews.start(review_request())
+    await wait_for_status(web_services.reviews, started.review_id, ReviewStatus.AWAITING_DECISION)
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    await sign_in(page, web_url, "ana", "/queue")
+    await page.click("#claim-next")
+    await page.wait_for_url(f"{web_url}/reviews/{started.review_id}")
+    await expect(page.locator("#done")).to_have_text("Tomaste esta revisión.")
+    first = (await web_services.reviews.state(started.review_id)).lease_until
+    shown = await page.locator("#lease-until time").get_attribute("datetime")
+
+    # Ana writes her rationale: the page extends the claim while she works.
+    await page.fill("textarea[name=rationale]", "Revisando la telemetría del viaje.")
+    await page.wait_for_timeout(2500)
+
+    later = (await web_services.reviews.state(started.review_id)).lease_until
+    assert first is not None and later is not None and later > first
+    await expect(page.locator("#lease-until time")).not_to_have_attribute("datetime", shown or "")
+    await page.close()

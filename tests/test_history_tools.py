@@ -75,6 +75,8 @@ def test_the_history_size_benchmark_prints_before_and_after() -> None:
     )
 
     assert answer.returncode == 0, answer.stderr
+    # Each scenario the previous code recorded too (later scenarios have no "before").
     for scenario in SCENARIOS:
-        assert scenario in answer.stdout
+        if (ROOT / "tests" / "histories" / f"{scenario}.json").exists():
+            assert scenario in answer.stdout
     assert "update result bytes, mean" in answer.stdout and "after/before" in answer.stdout

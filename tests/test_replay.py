@@ -86,6 +86,7 @@ def test_every_patch_branch_has_a_history_that_takes_it_and_one_that_does_not() 
         "search-attributes-on-change",
         "stage-sla",
         "publish-read-model",
+        "claim-lease",
     ):
         assert any(patch in ids for ids in recorded), f"no history takes {patch}"
         assert any(patch not in ids for ids in recorded), f"every history takes {patch}"

@@ -16,12 +16,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from decision_archive.read_model import QueueCursor, QueueQuery, ReviewSummary
 from decision_archive.report import report_filename, report_locales
 from decision_archive.store import AccessEntry, NoCaseRecord, RecordIndex, RecordNote
-from review.actions import ACTIONS, PersonAction
+from review.actions import ACTIONS, CLAIM, PersonAction
 from review.models import (
     IDENTIFIER_PATTERN,
     SLUG_PATTERN,
@@ -347,11 +347,14 @@ async def act(
     key: str | None,
 ) -> ReviewView:
     """Send a person's request to the review; answer with the review as it now is."""
+    try:
+        person_request = action.request_for(caller.as_person(), body, services.people.named)
+    except ValidationError as err:  # the body names someone the directory does not know
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in err.errors()]
+        ) from None
     ack = await services.reviews.act(
-        review_id,
-        action,
-        action.request_for(caller.as_person(), body),
-        update_id(action, caller, key),
+        review_id, action, person_request, update_id(action, caller, key)
     )
     # The update answers with a small acknowledgement; the review itself is read as usual, at
     # the version the change made or later.
@@ -396,6 +399,26 @@ def _action_route(action: PersonAction[Any]) -> None:
 
 for _action in ACTIONS:
     _action_route(_action)
+
+
+@router.post(
+    "/queue/next",
+    response_model=ReviewView,
+    responses={204: {"description": "No unclaimed review this person can work"}},
+    summary="Claim the most urgent review I can work",
+)
+async def claim_next(request: Request, services: Services, caller: Actor) -> ReviewView | Response:
+    """Claim the most urgent unclaimed review the caller can work (tier, then deadline; their
+    skills decide which reviews they can work) and answer with it; 204 when there is none.
+    Two people asking at once never get the same review."""
+    person = caller.as_person()
+    if not CLAIM.may(person.role):
+        raise HTTPException(403, f"a {person.role} may not claim reviews")
+    review_id = await services.reviews.claim_next(person, services.people.skills(person.id))
+    if review_id is None:
+        return Response(status_code=204)
+    state = await services.reviews.state(review_id)
+    return await view(request, services, caller, state, after=CLAIM.path)
 
 
 # --- notes on closed reviews --------------------------------------------------------------------

@@ -414,6 +414,7 @@ async def queue(
         except ValueError:
             raise PageRefused(422, page_translator(request)("queue_page_unknown")) from None
     page = await services.reviews.queue(which, cursor, limit=QUEUE_PAGE_SIZE)
+    done = request.session.pop(SESSION_DONE, None)
     shown = {"tier": tier, "category": category, "market": market, "status": status}
     shown["mine"] = "true" if mine else None
     return render(
@@ -421,6 +422,7 @@ async def queue(
         "queue.html.j2",
         caller=caller,
         title_key="queue_title",
+        done=done,
         reviews=page.reviews,
         total=page.total,
         next_page=_queue_link(shown, page.next) if page.next else None,
@@ -438,6 +440,27 @@ async def queue(
         markets=market_choices(services, page_locale(request, caller), market),
         can_claim=may(caller, CLAIM.update),
     )
+
+
+@router.post("/queue/next")
+async def claim_next(request: Request) -> Response:
+    """Take the most urgent unclaimed review the person can work and open it; back to the
+    queue, saying so, when there is none."""
+    caller = person(request, Permission.ACT_ON_REVIEWS)
+    await form(request)  # checks the CSRF token
+    services = services_of(request)
+    me = caller.as_person()
+    if not CLAIM.may(me.role):
+        t = page_translator(request)
+        raise PageRefused(
+            403, t("forbidden").format(role=t(f"role_{me.role}"), what=t("verb_claim"))
+        )
+    review_id = await services.reviews.claim_next(me, services.people.skills(me.id))
+    if review_id is None:
+        request.session[SESSION_DONE] = "nothing_next"
+        return RedirectResponse("/queue", status_code=303)
+    request.session[SESSION_DONE] = CLAIM.update
+    return _back(review_id)
 
 
 QUEUE_PAGE_SIZE = 50
@@ -605,6 +628,9 @@ async def review_page(
         report_link=report_link,
         record_notes=record_notes,
         retrying=await services.reviews.retrying_steps(review_id),
+        deciders=services.people.deciders(),
+        lease_zone=str(services.renderer.markets.time_zone(state.request.account.market)),
+        lease_ping_seconds=services.settings.lease_ping(state.lease_minutes),
     )
 
 
@@ -921,7 +947,7 @@ def _body(model: type[M], data: dict[str, Any]) -> M:
 
 
 # Form fields whose label has another key than the field's own name.
-FIELD_LABELS = {"text": "note_text"}
+FIELD_LABELS = {"text": "note_text", "to": "reassign_to"}
 
 
 def form_problem(error: Mapping[str, Any], t: Callable[[str], str]) -> str:
@@ -998,7 +1024,7 @@ def _form_handler(action: PersonAction[Any]) -> Any:
             await services.reviews.act(
                 review_id,
                 action,
-                action.request_for(caller.as_person(), body),
+                action.request_for(caller.as_person(), body, services.people.named),
                 update_id(action, caller, key),
             )
         except ValidationError as err:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from review.models import Identifier, Locale, Person, PersonRole, StrictModel
+from review.models import Identifier, Locale, Person, PersonRole, Skills, StrictModel
 from review.policy_files import PolicyProblem, load_policy_file
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
@@ -54,6 +54,9 @@ class PersonEntry(StrictModel):
     role: PersonRole
     display_name: str = Field(min_length=1, max_length=80)
     locale: Locale = "en"
+    skills: Skills = Field(
+        default_factory=Skills, description="What they can work (languages, markets, categories)."
+    )
     password_scrypt: str | None = Field(
         default=None, pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
     )
@@ -108,6 +111,25 @@ class PeopleDirectory:
     def ids_with_role(self, role: PersonRole) -> set[str]:
         """Everyone who has ``role``."""
         return {pid for pid, entry in self.directory.people.items() if entry.role is role}
+
+    def named(self, person_id: str) -> Person | None:
+        """The person with this id (id and role), or None."""
+        caller = self.person(person_id)
+        return caller.person if caller else None
+
+    def skills(self, person_id: str) -> Skills:
+        """What this person can work (no entry: any review)."""
+        entry = self.directory.people.get(person_id)
+        return entry.skills if entry else Skills()
+
+    def deciders(self) -> list[Caller]:
+        """Everyone who can take a review (specialists and leads), by name."""
+        found = [
+            self.person(pid)
+            for pid, entry in self.directory.people.items()
+            if entry.role in (PersonRole.SPECIALIST, PersonRole.LEAD)
+        ]
+        return sorted((c for c in found if c), key=lambda c: c.display_name or c.name)
 
     def person(self, person_id: str) -> Caller | None:
         """The person with this id, as a caller."""

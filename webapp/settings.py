@@ -30,6 +30,19 @@ class WebSettings(BaseSettings):
         description="Header an SSO proxy sets to the signed-in person's id; trusted when set.",
     )
     temporal_ui_url: str = "http://localhost:8233"
+    lease_ping_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=3600,
+        description="How often the review page extends a claim while its person works "
+        "(default: a third of the lease, between 30 s and 5 min).",
+    )
+
+    def lease_ping(self, lease_minutes: int | None) -> int:
+        """Seconds between the review page's extensions of a claim of ``lease_minutes``."""
+        if self.lease_ping_seconds is not None:
+            return self.lease_ping_seconds
+        return max(30, min(300, (lease_minutes or 30) * 20))
 
     def signing_key(self) -> str:
         """The session signing key; in demo mode one is made once and kept under var/."""

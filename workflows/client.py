@@ -36,17 +36,20 @@ from decision_archive.read_model import (
     ReviewSummary,
 )
 from policy import configured_markets
-from review.actions import PersonAction
+from review.actions import CLAIM, PersonAction
 from review.lifecycle import ERROR_TYPES, REFUSALS, RefusalProblem, RuleKind, check_intake
 from review.markets import Markets
 from review.models import (
+    ClaimRequest,
     Identifier,
     IncidentCategory,
+    Person,
     ReviewAck,
     ReviewRequest,
     ReviewState,
     ReviewStatus,
     Severity,
+    Skills,
     SlaTier,
     Slug,
     StrictModel,
@@ -252,6 +255,30 @@ class ReviewClient:
         """A page of a queue from the read model: most urgent tier first, then the soonest
         deadline (see ReviewReadModel.page)."""
         return await asyncio.to_thread(self._read_model().page, query, after, limit, offset)
+
+    async def claim_next(
+        self, person: Person, skills: Skills, pages: int = 5, per_page: int = 10
+    ) -> str | None:
+        """Claim the most urgent unclaimed review ``person`` can work (tier, then deadline)
+        and return its id; None when there is none. Two people asking at once never get the
+        same one: the claim is the review's own update, which refuses the second, who gets
+        the next one instead."""
+        query = QueueQuery(
+            statuses=[ReviewStatus.AWAITING_DECISION], unassigned=True, skills=skills
+        )
+        after = None
+        for _ in range(pages):
+            page = await self.queue(query, after, limit=per_page)
+            for summary in page.reviews:
+                try:
+                    await self.act(summary.review_id, CLAIM, ClaimRequest(reviewer=person))
+                except (ReviewRefused, ReviewNotFound):
+                    continue  # someone took it first, or it moved on
+                return summary.review_id
+            if page.next is None:
+                return None
+            after = page.next
+        return None
 
     async def visible(
         self, which: ReviewFilter, limit: int = 100_000

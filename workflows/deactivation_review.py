@@ -7,7 +7,8 @@ The story, in order:
 3. Gather evidence from every source at the same time; a source that stays down is marked
    unavailable and the review goes on.
 4. Recommend an action from the deactivation matrix.
-5. Wait for a specialist to claim and decide (workflow updates, validated where they enter),
+5. Wait for a specialist to claim and decide (workflow updates, validated where they enter; a
+   claim is a lease that returns the review to the queue when nobody works on it),
    sending the review back to gathering when more information is requested, and for a lead's
    second review when the decision needs one. Meanwhile SLA timers flag the review at risk and
    escalate it on breach.
@@ -106,6 +107,7 @@ class DeactivationReview:
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
         self._publishes = False
+        self._leases = False
         self._publisher: asyncio.Task[None] | None = None
         self._published = 0
 
@@ -118,6 +120,8 @@ class DeactivationReview:
         self._publishes = workflow.patched("publish-read-model")
         if self._publishes:
             self._publisher = asyncio.create_task(self._keep_read_model())
+        # Reviews started since claims are leases return a claim nobody works on to the queue.
+        self._leases = workflow.patched("claim-lease")
         if isinstance(review, ReviewRequest):
             request = review
             self._policy = await workflow.execute_activity_method(
@@ -127,6 +131,8 @@ class DeactivationReview:
                 summary="policy in force",
             )
             state = lifecycle.open_review(request, self._policy, workflow.now())
+            if self._leases:
+                state.lease_minutes = self._policy.matrix.lease_minutes()
             self._state = state
             self._publish()
             self._watch_clocks()
@@ -138,6 +144,8 @@ class DeactivationReview:
             request = state.request
             self._state = state
             self._published = state.version  # the earlier run published it before continuing
+            if self._leases and state.lease_minutes is None:
+                state.lease_minutes = self._policy.matrix.lease_minutes()
             self._watch_clocks()
 
         policy = self._policy
@@ -367,11 +375,14 @@ class DeactivationReview:
                 await workflow.wait_condition(lambda: state.actioning_blocked is None)
 
     def _watch_clocks(self) -> None:
-        """Start the durable SLA timers: the decision's, and (for reviews started since stage
-        clocks exist) each second review's and rework's."""
+        """Start the durable timers: the decision's SLA, (for reviews started since stage clocks
+        exist) each second review's and rework's, and (since claims are leases) the claim's
+        lease."""
         self._clocks = [asyncio.create_task(self._watch_sla())]
         if workflow.patched("stage-sla"):
             self._clocks.append(asyncio.create_task(self._watch_stages()))
+        if self._leases:
+            self._clocks.append(asyncio.create_task(self._watch_lease()))
 
     def _stop_clocks(self) -> None:
         for clock in self._clocks:
@@ -413,6 +424,26 @@ class DeactivationReview:
                     timeout_summary=f"{clock.stage} SLA until {at.isoformat()}",
                 )
         return lifecycle.open_stage(state) is clock
+
+    async def _watch_lease(self) -> None:
+        """Return a claim nobody worked on for its lease to the queue. Extending a lease does
+        not restart the timer: when it fires, it waits again for what is left."""
+        state = self._current()
+        while True:
+            await workflow.wait_condition(lambda: lifecycle.lease_running(state) is not None)
+            until = lifecycle.lease_running(state)
+            assert until is not None
+            remaining = (until - workflow.now()).total_seconds()
+            if remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        lambda: lifecycle.lease_running(state) is None,
+                        timeout=remaining,
+                        timeout_summary=f"claim lease until {until.isoformat()}",
+                    )
+                continue  # the lease ended, or look again at when it ends now
+            lifecycle.expire_lease(state, workflow.now())
+            self._publish()
 
     async def _watch_sla(self) -> None:
         state = self._current()

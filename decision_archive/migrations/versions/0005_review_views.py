@@ -2,7 +2,8 @@
 wrote its row; and ``review_views``, the latest full view of each review, sealed.
 
 ``review_summaries`` gains ``sla_state`` (the running clock: on_track, at_risk, breached, met,
-missed), ``started_at`` and ``source``: ``workflow`` for a row the review's own workflow
+missed), ``started_at``, ``locale`` (the account's, for routing to people who speak it; NULL
+where unknown) and ``source``: ``workflow`` for a row the review's own workflow
 published, ``visibility`` for one mirrored from Temporal visibility for a review whose code
 publishes nothing (it started on a build from before the read model). A publication by the
 workflow always replaces a mirrored row; the mirror never replaces a published one.
@@ -12,7 +13,7 @@ sees it, sealed with the payload key ring (``key_id``, ``sealed_view``, bound to
 so the review's page reads while its worker is down.
 
 Rows already in the table (none outside a test) get ``on_track`` and ``workflow``. Downgrading
-drops the views and the three columns; both can be rebuilt from Temporal.
+drops the views and the four columns; both can be rebuilt from Temporal.
 
 Revision ID: 0005
 Revises: 0004
@@ -37,6 +38,7 @@ def upgrade() -> None:
             sa.Column("sla_state", sa.String(16), nullable=False, server_default="on_track")
         )
         table.add_column(sa.Column("started_at", sa.DateTime(timezone=True), nullable=True))
+        table.add_column(sa.Column("locale", sa.String(16), nullable=True))
         table.add_column(
             sa.Column("source", sa.String(16), nullable=False, server_default="workflow")
         )
@@ -56,5 +58,6 @@ def downgrade() -> None:
     with op.batch_alter_table("review_summaries") as table:
         table.drop_index("ix_review_summaries_assignee")
         table.drop_column("source")
+        table.drop_column("locale")
         table.drop_column("started_at")
         table.drop_column("sla_state")

@@ -1,0 +1,265 @@
+"""Benchmark the review pipeline against a bare workflow of the same shape, in one run.
+
+``python -m scripts.benchmark_pipeline --reviews 200 --concurrency 20``
+
+Starts one dev server (SQLite persistence in a temporary folder), the demo platform, a review
+worker and the web app (in-process ASGI), then:
+
+1. **bare**: N workflows of the review's shape with no-op activities (1 activity, then 5 in
+   parallel, wait for two updates, then 4 in a row), the two updates sent as soon as the
+   workflow waits for them: what the engine does on this machine.
+2. **pipeline**: N reviews through the API, as people work them: ``POST /api/v1/reviews``, wait
+   for "awaiting decision" in the read model, claim, decide (following the matrix), wait for
+   "closed".
+3. **decision to closed**: M reviews one at a time; from the decision's answer until the read
+   model says closed.
+
+Both rates run ``--concurrency`` at a time. Prints reviews per second, the ratio, and p50/p95
+of decision to closed; nothing is asserted (performance claims live here, not in tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.platform import PlatformEndpoints
+from decision_archive.read_model import ReviewReadModel
+from decision_archive.report import CaseReportRenderer
+from decision_archive.store import DecisionArchive
+from demo_platform.app import PlatformStore, create_app
+from policy import PolicySettings, load_policy
+from temporal_runtime.connection import data_converter
+from temporal_runtime.encryption import load_key_ring
+from webapp.app import create_app as create_web_app
+from webapp.people import load_directory
+from webapp.services import WebServices
+from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
+from worker import build_worker
+from workflows import search_attributes
+from workflows.client import ReviewClient
+
+INTAKE = {"Authorization": "Bearer demo-intake-token"}
+ANA = {"Authorization": "Bearer demo-ana-token"}
+
+
+@activity.defn
+async def step(name: str) -> str:
+    """A no-op activity."""
+    return name
+
+
+@workflow.defn
+class BareReview:
+    """The review's shape with nothing in it."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+
+    @workflow.run
+    async def run(self) -> None:
+        """1 activity, 5 in parallel, two updates, 4 in a row."""
+        timeout = timedelta(seconds=10)
+        await workflow.execute_activity(step, "policy", start_to_close_timeout=timeout)
+        await asyncio.gather(
+            *(
+                workflow.execute_activity(step, f"evidence {i}", start_to_close_timeout=timeout)
+                for i in range(5)
+            )
+        )
+        await workflow.wait_condition(lambda: self.updates >= 2)
+        for name in ("enforcement", "notice", "reporter notice", "record"):
+            await workflow.execute_activity(step, name, start_to_close_timeout=timeout)
+
+    @workflow.update
+    def act(self, name: str) -> str:
+        """A person's request."""
+        self.updates += 1
+        return name
+
+    @workflow.query
+    def waiting(self) -> bool:
+        """Whether it waits for people."""
+        return self.updates < 2
+
+
+async def bare_one(client: Client, task_queue: str) -> None:
+    handle = await client.start_workflow(
+        BareReview.run, id=f"bare-{uuid.uuid4().hex}", task_queue=task_queue
+    )
+    while not await handle.query(BareReview.waiting):  # noqa: ASYNC110 - polled like people do
+        await asyncio.sleep(0.05)
+    for name in ("claim", "decide"):
+        await handle.execute_update(BareReview.act, name)
+    await handle.result()
+
+
+async def until(api: httpx.AsyncClient, review_id: str, status: str) -> dict[str, Any]:
+    """Poll the review through the API (the read model) until it reaches ``status``."""
+    while True:
+        answer = await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)
+        if answer.status_code == 200 and answer.json()["status"] == status:
+            return dict(answer.json())
+        await asyncio.sleep(0.05)
+
+
+def review_body(n: int) -> dict[str, Any]:
+    return {
+        "incident_id": f"INC-PIPE-{uuid.uuid4().hex[:12]}",
+        "account": {
+            "id": f"drv_pipe_{n}",
+            "role": "driver",
+            "locale": "es-MX",
+            "market": "mexico-city",
+        },
+        "category": "dangerous_driving",
+        "severity": "low",
+        "summary": "Benchmark review.",
+        "reported_at": "2026-11-23T10:00:00-06:00",
+        "source": "benchmark",
+    }
+
+
+async def pipeline_one(api: httpx.AsyncClient, n: int) -> float:
+    """One review through the API; seconds from the decision's answer to closed."""
+    started = await api.post("/api/v1/reviews", json=review_body(n), headers=INTAKE)
+    review_id = started.json()["review_id"]
+    state = await until(api, review_id, "awaiting_decision")
+    claim = await api.post(f"/api/v1/reviews/{review_id}/claim", headers=ANA)
+    assert claim.status_code == 200, claim.text
+    rec = state["recommendation"]
+    decided = await api.post(
+        f"/api/v1/reviews/{review_id}/decision",
+        json={
+            "action": rec["action"],
+            "suspension_days": rec["suspension_days"],
+            "rationale": "Telematics confirms it.",
+            "policy_refs": rec["guideline_refs"],
+        },
+        headers=ANA,
+    )
+    assert decided.status_code == 200, decided.text
+    answered = time.perf_counter()
+    await until(api, review_id, "closed")
+    return time.perf_counter() - answered
+
+
+async def rate(label: str, n: int, concurrency: int, one: Callable[[int], Awaitable[Any]]) -> float:
+    """Run ``one`` n times, ``concurrency`` at a time; print and return the rate per second."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def gated(i: int) -> None:
+        async with gate:
+            await one(i)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(gated(i) for i in range(n)))
+    per_second = n / (time.perf_counter() - began)
+    print(f"  {label:<44} {n:>5} in {n / per_second:6.1f} s   {per_second:5.2f} /s")
+    return per_second
+
+
+async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
+    """Start everything once, then measure bare, pipeline and decision to closed."""
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(PlatformStore()), port=0, log_level="warning")
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    policy, renderer = load_policy(PolicySettings())
+    keys = load_key_ring()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+            data_converter=data_converter(keys),
+            search_attributes=search_attributes.ALL_KEYS,
+            dev_server_extra_args=["--db-filename", str(Path(tmp) / "temporal.db")],
+            ui=False,
+        )
+        archive = DecisionArchive(f"sqlite:///{tmp}/decision_archive.db", keys)
+        try:
+            async with httpx.AsyncClient() as http:
+                reviews_worker = build_worker(
+                    env.client,
+                    policy,
+                    renderer,
+                    PlatformEndpoints.all_at(f"http://127.0.0.1:{port}"),
+                    http,
+                    archive,
+                    "pipeline",
+                )
+                bare_worker = Worker(
+                    env.client, task_queue="bare", workflows=[BareReview], activities=[step]
+                )
+                services = WebServices(
+                    reviews=ReviewClient(
+                        env.client, "pipeline", read_model=ReviewReadModel.of(archive)
+                    ),
+                    people=load_directory(DEMO_PEOPLE_FILE, demo_mode=True),
+                    policy=policy,
+                    renderer=renderer,
+                    settings=WebSettings(demo_mode=True, secret_key="benchmark"),
+                    archive=archive,
+                    reports=CaseReportRenderer(renderer.guidelines, markets=renderer.markets),
+                )
+                transport = httpx.ASGITransport(app=create_web_app(services))
+                async with (
+                    reviews_worker,
+                    bare_worker,
+                    httpx.AsyncClient(transport=transport, base_url="http://bench") as api,
+                ):
+                    print(f"{reviews} each, {concurrency} at a time, 2 updates per review")
+                    bare = await rate(
+                        "bare workflow (no-op activities)",
+                        reviews,
+                        concurrency,
+                        lambda _: bare_one(env.client, "bare"),
+                    )
+                    full = await rate(
+                        "pipeline through the API",
+                        reviews,
+                        concurrency,
+                        lambda n: pipeline_one(api, n),
+                    )
+                    print(f"  pipeline / bare                              {full / bare:.2f}")
+                    lags = sorted(
+                        [await pipeline_one(api, 10_000 + i) for i in range(one_at_a_time)]
+                    )
+                    p95 = lags[max(0, round(0.95 * len(lags)) - 1)]
+                    print(
+                        f"  decision to closed, one at a time ({one_at_a_time})"
+                        f"       p50 {statistics.median(lags) * 1000:6.0f} ms"
+                        f"  p95 {p95 * 1000:6.0f} ms"
+                    )
+        finally:
+            await env.shutdown()
+            archive.close()
+            server.should_exit = True
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reviews", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--one-at-a-time", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.reviews, args.concurrency, args.one_at_a_time))
