@@ -43,6 +43,8 @@ from temporal_runtime.encryption import KeyRing, KeyRingError
 TIER_RANK = {SlaTier.CRITICAL: 0, SlaTier.HIGH: 1, SlaTier.STANDARD: 2}
 """The queue's order of tiers: the most urgent first."""
 
+_TIER_OF_RANK = {rank: tier for tier, rank in TIER_RANK.items()}
+
 OPEN_STATUSES: list[ReviewStatus] = [s for s in ReviewStatus if s is not ReviewStatus.CLOSED]
 
 Source = Literal["workflow", "visibility"]
@@ -283,16 +285,18 @@ class ReviewReadModel:
             .offset(offset)
         )
         others = query.model_copy(update={"statuses": [], "open_only": False, "tier": None})
+        # By rank, not tier name: the queue index holds (status, tier_rank), so counting the
+        # whole queue reads the index alone.
         counted = (
-            sa.select(table.c.status, table.c.tier, sa.func.count())
+            sa.select(table.c.status, table.c.tier_rank, sa.func.count())
             .where(*_conditions(others))
-            .group_by(table.c.status, table.c.tier)
+            .group_by(table.c.status, table.c.tier_rank)
         )
         with self.engine.connect() as db:
             rows = list(db.execute(statement))
             counts: dict[str, Counter[str]] = {}
-            for status, tier, n in db.execute(counted):
-                counts.setdefault(status, Counter())[tier] += n
+            for status, rank, n in db.execute(counted):
+                counts.setdefault(status, Counter())[str(_TIER_OF_RANK[rank])] += n
         reviews = [_summary(r._mapping) for r in rows[:limit]]
         last = reviews[-1] if len(rows) > limit else None
         cursor = (

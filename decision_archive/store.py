@@ -117,6 +117,7 @@ review_summaries = sa.Table(
     sa.Column("locale", sa.String(16), nullable=True),
     sa.Column("source", sa.String(16), nullable=False, server_default="workflow"),
     sa.Index("ix_review_summaries_assignee", "assignee_id"),
+    sa.Index("ix_review_summaries_market", "market", "category"),
     # The queue: a status, most urgent tier first, soonest deadline, then id (keyset pages).
     sa.Index("ix_review_summaries_queue", "status", "tier_rank", "sla_deadline", "review_id"),
     sa.Index("ix_review_summaries_deadline", "sla_deadline", "review_id"),

@@ -8,9 +8,9 @@ worker and the web app (in-process ASGI), then:
 1. **bare**: N workflows of the review's shape with no-op activities (1 activity, then 5 in
    parallel, wait for two updates, then 4 in a row), the two updates sent as soon as the
    workflow waits for them: what the engine does on this machine.
-2. **pipeline**: N reviews through the API, as people work them: ``POST /api/v1/reviews``, wait
-   for "awaiting decision" in the read model, claim, decide (following the matrix), wait for
-   "closed".
+2. **pipeline**: N reviews through the API, as people work them: ``POST /api/v1/reviews``, the
+   queue (the read model) shows it awaiting a decision, ``GET`` it once, claim, decide
+   (following the matrix), and the queue shows it closed.
 3. **decision to closed**: M reviews one at a time; from the decision's answer until the read
    model says closed.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import statistics
 import sys
 import tempfile
@@ -29,13 +30,11 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -46,8 +45,9 @@ from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from policy import PolicySettings, load_policy
+from scripts.bare_review import BareReview, step
 from temporal_runtime.connection import data_converter
-from temporal_runtime.encryption import load_key_ring
+from temporal_runtime.encryption import KeyRing
 from webapp.app import create_app as create_web_app
 from webapp.people import load_directory
 from webapp.services import WebServices
@@ -59,45 +59,8 @@ from workflows.client import ReviewClient
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 ANA = {"Authorization": "Bearer demo-ana-token"}
 
-
-@activity.defn
-async def step(name: str) -> str:
-    """A no-op activity."""
-    return name
-
-
-@workflow.defn
-class BareReview:
-    """The review's shape with nothing in it."""
-
-    def __init__(self) -> None:
-        self.updates = 0
-
-    @workflow.run
-    async def run(self) -> None:
-        """1 activity, 5 in parallel, two updates, 4 in a row."""
-        timeout = timedelta(seconds=10)
-        await workflow.execute_activity(step, "policy", start_to_close_timeout=timeout)
-        await asyncio.gather(
-            *(
-                workflow.execute_activity(step, f"evidence {i}", start_to_close_timeout=timeout)
-                for i in range(5)
-            )
-        )
-        await workflow.wait_condition(lambda: self.updates >= 2)
-        for name in ("enforcement", "notice", "reporter notice", "record"):
-            await workflow.execute_activity(step, name, start_to_close_timeout=timeout)
-
-    @workflow.update
-    def act(self, name: str) -> str:
-        """A person's request."""
-        self.updates += 1
-        return name
-
-    @workflow.query
-    def waiting(self) -> bool:
-        """Whether it waits for people."""
-        return self.updates < 2
+KEYS = KeyRing({"bench": secrets.token_bytes(32)}, "bench")
+"""A key of this run's own: nothing it encrypts outlives it."""
 
 
 async def bare_one(client: Client, task_queue: str) -> None:
@@ -111,13 +74,13 @@ async def bare_one(client: Client, task_queue: str) -> None:
     await handle.result()
 
 
-async def until(api: httpx.AsyncClient, review_id: str, status: str) -> dict[str, Any]:
-    """Poll the review through the API (the read model) until it reaches ``status``."""
+async def until(read_model: ReviewReadModel, review_id: str, status: str) -> None:
+    """Wait until the read model (what the queues show) has the review at ``status``."""
     while True:
-        answer = await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)
-        if answer.status_code == 200 and answer.json()["status"] == status:
-            return dict(answer.json())
-        await asyncio.sleep(0.05)
+        summary = await asyncio.to_thread(read_model.summary, review_id)
+        if summary is not None and summary.status == status:
+            return
+        await asyncio.sleep(0.02)
 
 
 def review_body(n: int) -> dict[str, Any]:
@@ -137,11 +100,14 @@ def review_body(n: int) -> dict[str, Any]:
     }
 
 
-async def pipeline_one(api: httpx.AsyncClient, n: int) -> float:
-    """One review through the API; seconds from the decision's answer to closed."""
+async def pipeline_one(api: httpx.AsyncClient, read_model: ReviewReadModel, n: int) -> float:
+    """One review through the API as a specialist works it: intake, the queue shows it, she
+    opens it, claims and decides; seconds from the decision's answer until the queue shows it
+    closed."""
     started = await api.post("/api/v1/reviews", json=review_body(n), headers=INTAKE)
     review_id = started.json()["review_id"]
-    state = await until(api, review_id, "awaiting_decision")
+    await until(read_model, review_id, "awaiting_decision")
+    state = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()
     claim = await api.post(f"/api/v1/reviews/{review_id}/claim", headers=ANA)
     assert claim.status_code == 200, claim.text
     rec = state["recommendation"]
@@ -157,7 +123,7 @@ async def pipeline_one(api: httpx.AsyncClient, n: int) -> float:
     )
     assert decided.status_code == 200, decided.text
     answered = time.perf_counter()
-    await until(api, review_id, "closed")
+    await until(read_model, review_id, "closed")
     return time.perf_counter() - answered
 
 
@@ -186,7 +152,7 @@ async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
         await asyncio.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
     policy, renderer = load_policy(PolicySettings())
-    keys = load_key_ring()
+    keys = KEYS
     with tempfile.TemporaryDirectory() as tmp:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
@@ -210,10 +176,9 @@ async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
                 bare_worker = Worker(
                     env.client, task_queue="bare", workflows=[BareReview], activities=[step]
                 )
+                read_model = ReviewReadModel.of(archive)
                 services = WebServices(
-                    reviews=ReviewClient(
-                        env.client, "pipeline", read_model=ReviewReadModel.of(archive)
-                    ),
+                    reviews=ReviewClient(env.client, "pipeline", read_model=read_model),
                     people=load_directory(DEMO_PEOPLE_FILE, demo_mode=True),
                     policy=policy,
                     renderer=renderer,
@@ -238,11 +203,14 @@ async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
                         "pipeline through the API",
                         reviews,
                         concurrency,
-                        lambda n: pipeline_one(api, n),
+                        lambda n: pipeline_one(api, read_model, n),
                     )
                     print(f"  pipeline / bare                              {full / bare:.2f}")
                     lags = sorted(
-                        [await pipeline_one(api, 10_000 + i) for i in range(one_at_a_time)]
+                        [
+                            await pipeline_one(api, read_model, 10_000 + i)
+                            for i in range(one_at_a_time)
+                        ]
                     )
                     p95 = lags[max(0, round(0.95 * len(lags)) - 1)]
                     print(

@@ -12,6 +12,8 @@ workflow always replaces a mirrored row; the mirror never replaces a published o
 sees it, sealed with the payload key ring (``key_id``, ``sealed_view``, bound to the review id),
 so the review's page reads while its worker is down.
 
+Indexes: by assignee ("only mine"), and by market and category (the queue's filters).
+
 Rows already in the table (none outside a test) get ``on_track`` and ``workflow``. Downgrading
 drops the views and the four columns; both can be rebuilt from Temporal.
 
@@ -43,6 +45,7 @@ def upgrade() -> None:
             sa.Column("source", sa.String(16), nullable=False, server_default="workflow")
         )
         table.create_index("ix_review_summaries_assignee", ["assignee_id"])
+        table.create_index("ix_review_summaries_market", ["market", "category"])
     op.create_table(
         "review_views",
         sa.Column("review_id", sa.String(160), primary_key=True),
@@ -56,6 +59,7 @@ def downgrade() -> None:
     """Drop the views and the added columns."""
     op.drop_table("review_views")
     with op.batch_alter_table("review_summaries") as table:
+        table.drop_index("ix_review_summaries_market")
         table.drop_index("ix_review_summaries_assignee")
         table.drop_column("source")
         table.drop_column("locale")
