@@ -608,6 +608,20 @@ def close(state: ReviewState, now: datetime) -> None:
 # --- SLA ----------------------------------------------------------------------------------------
 
 
+def steps_may_be_running(state: ReviewState) -> bool:
+    """Whether a step of the review (an activity) may be in flight now: while it is received,
+    gathers evidence or is carried out, and while an interim hold's notice is not sent yet.
+    Otherwise it waits for people and runs none."""
+    if state.status in (
+        ReviewStatus.RECEIVED,
+        ReviewStatus.GATHERING_EVIDENCE,
+        ReviewStatus.ACTIONING,
+    ):
+        return True
+    held = any(change.change == "interim_hold" for change in state.account_changes)
+    return held and not any(message.kind == "hold_notice" for message in state.messages)
+
+
 def open_stage(state: ReviewState) -> StageClock | None:
     """The stage after the decision whose clock is running (a second review, or rework after a
     return), if any."""

@@ -456,3 +456,32 @@ def test_each_message_has_one_idempotency_key_per_review_and_kind() -> None:
 def test_a_suspension_is_a_restriction_and_a_warning_is_not() -> None:
     assert EnforcementAction.TEMPORARY_SUSPENSION.restricts_account
     assert not EnforcementAction.WARNING.restricts_account
+
+
+# --- steps in flight ----------------------------------------------------------------------------
+
+
+def test_a_review_waiting_for_people_runs_no_step() -> None:
+    assert not lifecycle.steps_may_be_running(claimed())
+
+
+@pytest.mark.parametrize(
+    "status",
+    [ReviewStatus.RECEIVED, ReviewStatus.GATHERING_EVIDENCE, ReviewStatus.ACTIONING],
+)
+def test_a_review_being_received_gathered_or_carried_out_may_run_a_step(
+    status: ReviewStatus,
+) -> None:
+    state = review()
+    state.status = status
+    assert lifecycle.steps_may_be_running(state)
+
+
+def test_a_held_review_may_run_a_step_until_its_hold_notice_is_sent() -> None:
+    state = review(category="physical_assault", severity="high")
+    state.account_changes.append(
+        AccountChange(
+            change="interim_hold", account_status="on_hold", applied_at=NOW, reference="hold-1"
+        )
+    )
+    assert lifecycle.steps_may_be_running(state)

@@ -196,7 +196,7 @@ async def view(
     await services.record_access(
         request, caller, "view_review", state.review_id, "api", after or None
     )
-    retrying = await services.reviews.retrying_steps(state.review_id)
+    retrying = await services.reviews.retrying_steps(state.review_id, state)
     return ReviewView(
         **state.model_dump(), links=links(services, state.review_id, report), retrying=retrying
     )

@@ -627,7 +627,7 @@ async def review_page(
         temporal_link=services.temporal_ui_link(review_id),
         report_link=report_link,
         record_notes=record_notes,
-        retrying=await services.reviews.retrying_steps(review_id),
+        retrying=await services.reviews.retrying_steps(review_id, state),
         deciders=services.people.deciders(),
         lease_zone=str(services.renderer.markets.time_zone(state.request.account.market)),
         lease_ping_seconds=services.settings.lease_ping(state.lease_minutes),

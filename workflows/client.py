@@ -36,6 +36,7 @@ from decision_archive.read_model import (
     ReviewSummary,
 )
 from policy import configured_markets
+from review import lifecycle
 from review.actions import CLAIM, PersonAction
 from review.lifecycle import ERROR_TYPES, REFUSALS, RefusalProblem, RuleKind, check_intake
 from review.markets import Markets
@@ -339,9 +340,14 @@ class ReviewClient:
         status = described.typed_search_attributes.get(search_attributes.REVIEW_STATUS)
         return ReviewStatus(status or ReviewStatus.RECEIVED)
 
-    async def retrying_steps(self, review_id: str) -> builtins.list[RetryingStep]:
+    async def retrying_steps(
+        self, review_id: str, state: ReviewState | None = None
+    ) -> builtins.list[RetryingStep]:
         """Steps Temporal is retrying for this review, with the reason of the last failure:
-        what an operator sees as pending activities in the Web UI, in the review's words."""
+        what an operator sees as pending activities in the Web UI, in the review's words.
+        Given the review's ``state``, one that runs no step now is not asked about."""
+        if state is not None and not lifecycle.steps_may_be_running(state):
+            return []
         described = await self._describe(review_id)
         steps: list[RetryingStep] = []
         for pending in described.raw_description.pending_activities:
