@@ -8,7 +8,7 @@ language in another region (``es-AR`` -> ``es-MX``), then to English, and says s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from babel.dates import format_date
@@ -69,6 +69,24 @@ class MessageRenderer:
             autoescape=False,  # plain-text messages
             keep_trailing_newline=True,
         )
+        self._environments: dict[tuple[str, str], Environment] = {}
+
+    def _environment(self, locale: str, zone: tzinfo) -> Environment:
+        """The environment for messages in ``locale`` about a market in ``zone``: one per pair,
+        kept, so each of its templates compiles once (an overlay has a cache of its own)."""
+        key = (locale, str(zone))
+        env = self._environments.get(key)
+        if env is None:
+
+            def long_date(value: datetime) -> str:
+                day = value.astimezone(zone)
+                return str(format_date(day, "long", locale=locale.replace("-", "_")))
+
+            env = self.env.overlay()
+            # An overlay shares its parent's filters: give it a dict of its own.
+            env.filters = {**self.env.filters, "long_date": long_date}
+            self._environments[key] = env
+        return env
 
     def locales(self) -> list[str]:
         """Locales that have templates."""
@@ -84,12 +102,7 @@ class MessageRenderer:
         locale, fallback_from = self.resolve_locale(job.recipient.locale)
         zone = self.markets.time_zone(job.content.market)
 
-        def long_date(value: datetime) -> str:
-            return str(format_date(value.astimezone(zone), "long", locale=locale.replace("-", "_")))
-
-        env = self.env.overlay()
-        env.filters["long_date"] = long_date
-        template = env.get_template(template_name(job, locale))
+        template = self._environment(locale, zone).get_template(template_name(job, locale))
         refs = job.content.guideline_refs if job.content.kind != "report_reviewed" else []
         quotes = []
         for ref in refs:

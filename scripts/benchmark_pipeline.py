@@ -17,14 +17,20 @@ of its own (as ``make run`` does), a review worker and the web app (in-process A
 Both rates run ``--concurrency`` at a time. Prints reviews per second, the ratio, and p50/p95
 of decision to closed; nothing is asserted (performance claims live here, not in tests).
 
-Printed on 2026-12-02, 2 cores, ``--reviews 200 --concurrency 20 --one-at-a-time 20`` (the
-demo platform then ran in the benchmark's process; it made no difference measured apart):
+Printed on 2026-12-02, 2 cores, ``--reviews 200 --concurrency 20 --one-at-a-time 10``, once
+message templates compiled once per language and market instead of at every message (before:
+6.63 reviews/s, 0.45 of bare):
 
     200 each, 20 at a time, 2 updates per review
-      bare workflow (no-op activities)               200 in   13.4 s   14.89 /s
-      pipeline through the API                       200 in   30.2 s    6.63 /s
-      pipeline / bare                              0.45
-      decision to closed, one at a time (20)       p50    132 ms  p95    162 ms
+      bare workflow (no-op activities)               200 in   12.7 s   15.71 /s
+      pipeline through the API                       200 in   23.3 s    8.58 /s
+      pipeline / bare                              0.55
+      decision to closed, one at a time (10)       p50    132 ms  p95    175 ms
+
+Where the rest went then (py-spy, GIL samples of the pipeline): the SDK's sandbox runs code
+for each payload it encodes or decodes (about a tenth), each new review's sandbox imports its
+workflow module (under a tenth), the web app's middleware and the evidence and message HTTP
+calls.
 """
 
 from __future__ import annotations

@@ -519,3 +519,10 @@ def test_every_message_about_a_category_reads_without_slot_filling_faults(
     messages.append(hold_notice(locale, role, category))
     for message in messages:
         assert faults(message.subject + "\n\n" + message.body) == [], message.subject
+
+
+def test_a_message_keeps_its_own_languages_dates_whatever_was_rendered_before() -> None:
+    first = hold_notice("en").body
+    hold_notice("es-MX")
+    assert hold_notice("en").body == first
+    assert "November 24, 2026" in first
