@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -180,14 +180,19 @@ class ReviewReadModel:
         """The read model in the archive's database, sealed with the archive's keys."""
         return cls(archive.engine, archive.keys)
 
-    def publish(self, summary: ReviewSummary, view: ReviewState | None = None) -> bool:
+    def publish(
+        self, summary: ReviewSummary, view: ReviewState | None = None, force: bool = False
+    ) -> bool:
         """Write ``summary`` (and the full ``view`` it summarises, sealed) unless the row already
-        holds this version or a newer one; whether it was written."""
+        holds this version or a newer one; whether it was written. ``force``: write it whatever
+        the row holds (a rebuild, from the workflow's state as it answers now)."""
         table = review_summaries
         sealed = self._sealed(view) if view is not None else None
-        replaces = sa.or_(
+        replaces: sa.ColumnElement[bool] = sa.or_(
             table.c.version < sa.literal(summary.version), table.c.source == "visibility"
         )
+        if force:
+            replaces = sa.true()
         with self.engine.begin() as db:
             if not _upsert(db, _row(summary, "workflow"), replaces):
                 return False
@@ -199,7 +204,8 @@ class ReviewReadModel:
                     "key_id": key_id,
                     "sealed_view": blob,
                 }
-                _upsert(db, view_row, review_views.c.version < sa.literal(summary.version))
+                newer_view = review_views.c.version < sa.literal(summary.version)
+                _upsert(db, view_row, sa.true() if force else newer_view)
         return True
 
     def mirror(self, summary: ReviewSummary) -> bool:
@@ -216,25 +222,34 @@ class ReviewReadModel:
 
     def summaries(self, review_ids: Iterable[str]) -> dict[str, ReviewSummary]:
         """The latest summaries of these reviews, by id (absent ones left out)."""
-        ids = list(review_ids)
-        if not ids:
-            return {}
         table = review_summaries
+        found: dict[str, ReviewSummary] = {}
         with self.engine.connect() as db:
-            rows = db.execute(sa.select(table).where(table.c.review_id.in_(ids)))
-            return {s.review_id: s for s in (_summary(r._mapping) for r in rows)}
+            for ids in _chunks(review_ids):
+                rows = db.execute(sa.select(table).where(table.c.review_id.in_(ids)))
+                found.update({s.review_id: s for s in (_summary(r._mapping) for r in rows)})
+        return found
 
-    def sources(self, review_ids: Iterable[str]) -> dict[str, tuple[int, Source]]:
-        """Each row's version and who wrote it, by review id."""
-        ids = list(review_ids)
+    def sources(self, review_ids: Iterable[str]) -> dict[str, Source]:
+        """Who wrote each row (its workflow, or the mirror), by review id."""
         table = review_summaries
+        found: dict[str, Source] = {}
         with self.engine.connect() as db:
-            rows = db.execute(
-                sa.select(table.c.review_id, table.c.version, table.c.source).where(
-                    table.c.review_id.in_(ids)
+            for ids in _chunks(review_ids):
+                rows = db.execute(
+                    sa.select(table.c.review_id, table.c.source).where(table.c.review_id.in_(ids))
                 )
-            )
-            return {r.review_id: (r.version, r.source) for r in rows}
+                found.update({r.review_id: r.source for r in rows})
+        return found
+
+    def mirrored_open(self) -> list[str]:
+        """Reviews the mirror wrote whose row is not closed yet."""
+        table = review_summaries
+        query = sa.select(table.c.review_id).where(
+            table.c.source == "visibility", table.c.status != str(ReviewStatus.CLOSED)
+        )
+        with self.engine.connect() as db:
+            return list(db.execute(query).scalars())
 
     def view(self, review_id: str) -> ReviewState | None:
         """The latest published view of one review (None when none was published)."""
@@ -262,9 +277,11 @@ class ReviewReadModel:
         after: QueueCursor | None = None,
         limit: int = 50,
         offset: int = 0,
+        counted: bool = True,
     ) -> QueuePage:
         """A page of the queue in its order, after ``after`` (keyset: no scan of the rows
-        before it; ``offset`` skips rows, for callers that still count pages)."""
+        before it; ``offset`` skips rows, for callers that still count pages). ``counted``
+        False leaves the counts (and total) out, for callers that show none."""
         table = review_summaries
         conditions = _conditions(query)
         if after is not None:
@@ -284,10 +301,11 @@ class ReviewReadModel:
             .limit(limit + 1)
             .offset(offset)
         )
-        others = query.model_copy(update={"statuses": [], "open_only": False, "tier": None})
+        # The open queue counts open reviews only: closed ones pile up until retention ends.
+        others = query.model_copy(update={"statuses": [], "tier": None})
         # By rank, not tier name: the queue index holds (status, tier_rank), so counting the
         # whole queue reads the index alone.
-        counted = (
+        counting = (
             sa.select(table.c.status, table.c.tier_rank, sa.func.count())
             .where(*_conditions(others))
             .group_by(table.c.status, table.c.tier_rank)
@@ -295,7 +313,7 @@ class ReviewReadModel:
         with self.engine.connect() as db:
             rows = list(db.execute(statement))
             counts: dict[str, Counter[str]] = {}
-            for status, rank, n in db.execute(counted):
+            for status, rank, n in db.execute(counting) if counted else []:
                 counts.setdefault(status, Counter())[str(_TIER_OF_RANK[rank])] += n
         reviews = [_summary(r._mapping) for r in rows[:limit]]
         last = reviews[-1] if len(rows) > limit else None
@@ -332,6 +350,13 @@ class ReviewReadModel:
         if self.keys is None:
             raise KeyRingError("the read model was opened without encryption keys")
         return self.keys
+
+
+def _chunks(review_ids: Iterable[str], size: int = 1000) -> Iterator[list[str]]:
+    """Ids in lists short enough for one ``IN (...)`` on any database."""
+    ids = list(review_ids)
+    for first in range(0, len(ids), size):
+        yield ids[first : first + size]
 
 
 def _view_binding(review_id: str) -> bytes:

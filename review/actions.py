@@ -112,11 +112,10 @@ class PersonAction(Generic[RequestT]):
         the role rule and the lifecycle rules are applied."""
         role = self.person_of(request).role
         if not self.may(role):
-            article = "an" if str(role)[0] in "aeiou" else "a"
             raise ReviewRuleError(
                 "forbidden",
                 "role_may_not",
-                article=article,
+                article=lifecycle.article(str(role)),
                 role=role,
                 verb=self.verb,
                 request=self.update,

@@ -165,6 +165,11 @@ MAX_NOTES = 200
 """Notes a review keeps; each one is also stored in the review's history."""
 
 
+def article(word: str) -> str:
+    """The English article before ``word``, for refusals' English wording ("an operator")."""
+    return "an" if word[:1] in ("a", "e", "i", "o", "u") else "a"
+
+
 def check_intake(request: ReviewRequest, now: datetime, markets: Markets) -> None:
     """Checks on a review request that need the current time or the policy's markets (the
     model checks the rest): a market we have no rules for (notice, retention, time zone) is
@@ -325,9 +330,13 @@ def check_reassign(state: ReviewState, request: ReassignRequest) -> None:
         raise ReviewRuleError("conflict", "not_open_to_reassign", status=state.status)
     to = request.to
     if to.role not in (PersonRole.SPECIALIST, PersonRole.LEAD):
-        article = "an" if str(to.role)[0] in "aeiou" else "a"
         raise ReviewRuleError(
-            "invalid", "reassign_to_decider", "to", person=to.id, article=article, role=to.role
+            "invalid",
+            "reassign_to_decider",
+            "to",
+            person=to.id,
+            article=article(str(to.role)),
+            role=to.role,
         )
 
 

@@ -131,7 +131,7 @@ async def test_qa_may_not_take_the_next_review_and_is_told_why(api: httpx.AsyncC
     csrf = await signed_in(api, "sofia")
     answer = await api.post("/queue/next", data={"csrf_token": csrf})
     assert answer.status_code == 403
-    assert "does not let you claim reviews" in answer.text
+    assert "people with the QA role may not claim reviews" in answer.text
     assert 'id="claim-next"' not in (await api.get("/queue")).text
 
 

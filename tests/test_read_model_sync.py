@@ -131,12 +131,12 @@ async def test_a_review_without_a_published_row_is_mirrored_until_its_workflow_p
         forget_rows(read_model)  # as for a review on a build that publishes nothing
 
         assert await mirror_unpublished(reviews, read_model) >= 1
-        assert read_model.sources([review_id])[review_id][1] == "visibility"
+        assert read_model.sources([review_id])[review_id] == "visibility"
         mirrored = read_model.summary(review_id)
         assert mirrored is not None and mirrored.status is ReviewStatus.AWAITING_DECISION
 
         await reviews.act(review_id, actions.CLAIM, ClaimRequest(reviewer=ANA))
-        assert read_model.sources([review_id])[review_id][1] == "workflow"
+        assert read_model.sources([review_id])[review_id] == "workflow"
 
 
 async def test_mirroring_slows_down_while_nothing_needs_it() -> None:
@@ -164,3 +164,49 @@ async def test_mirroring_slows_down_while_nothing_needs_it() -> None:
     finally:
         read_model_sync.mirror_unpublished = original
     assert waits == [60, 120, 180, 180, 180]
+
+
+async def test_a_mirrored_review_that_closes_is_mirrored_closed(
+    dev_env: WorkflowEnvironment, review_worker: WorkerFactory, read_model: ReviewReadModel
+) -> None:
+    async with review_worker(dev_env.client) as worker:
+        reviews = ReviewClient(dev_env.client, worker.task_queue, read_model=read_model)
+        review_id = await opened(reviews, severity="low")
+        seen_open = read_model.summary(review_id)
+        await claim_and_decide(reviews, review_id)
+        await reviews.handle(review_id).result()
+        for _ in range(100):  # visibility lists it as closed a moment later
+            listed = await reviews.visible(ReviewFilter(task_queue=reviews.task_queue))
+            if review_id not in [r.review_id for r in listed]:
+                break
+            await asyncio.sleep(0.05)
+    # What a mirror saw of it while it was open, as for a review that publishes nothing.
+    assert seen_open is not None
+    forget_rows(read_model, review_id)
+    read_model.mirror(seen_open)
+
+    await mirror_unpublished(reviews, read_model)
+
+    row = read_model.summary(review_id)
+    assert row is not None and row.status is ReviewStatus.CLOSED
+    assert read_model.mirrored_open() == []
+
+
+async def test_a_rebuild_repairs_a_row_that_claims_a_newer_version_than_its_workflow(
+    dev_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    read_model: ReviewReadModel,
+    archive: DecisionArchive,
+) -> None:
+    async with review_worker(dev_env.client) as worker:
+        reviews = ReviewClient(dev_env.client, worker.task_queue, read_model=read_model)
+        review_id = await opened(reviews)
+        row = read_model.summary(review_id)
+        assert row is not None
+        read_model.publish(row.model_copy(update={"version": 999, "assignee": "marco"}))
+
+        await rebuild(reviews, read_model, archive)
+
+        repaired = read_model.summary(review_id)
+        assert repaired is not None and repaired.assignee is None
+        assert await check(reviews, read_model, settle=0.1) == []

@@ -412,12 +412,10 @@ async def claim_next(request: Request, services: Services, caller: Actor) -> Rev
     skills decide which reviews they can work) and answer with it; 204 when there is none.
     Two people asking at once never get the same review."""
     person = caller.as_person()
-    if not CLAIM.may(person.role):
-        raise HTTPException(403, f"a {person.role} may not claim reviews")
-    review_id = await services.reviews.claim_next(person, services.people.skills(person.id))
-    if review_id is None:
+    ack = await services.reviews.claim_next(person, services.people.skills(person.id))
+    if ack is None:
         return Response(status_code=204)
-    state = await services.reviews.state(review_id)
+    state = await services.reviews.state(ack.review_id, at_least=ack.version)
     return await view(request, services, caller, state, after=CLAIM.path)
 
 

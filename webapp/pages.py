@@ -289,6 +289,10 @@ def same_site_path(target: str, fallback: str = "/queue") -> str:
 SESSION_DONE = "done"
 """The request a person's last form sent, which the next page confirms ("Revisión tomada.")."""
 
+SESSION_SEEN = "seen"
+"""The review and version the person's last request made: the page after it shows that
+version or a later one."""
+
 
 def _back(review_id: str) -> RedirectResponse:
     return RedirectResponse(f"/reviews/{review_id}", status_code=303)
@@ -450,16 +454,16 @@ async def claim_next(request: Request) -> Response:
     await form(request)  # checks the CSRF token
     services = services_of(request)
     me = caller.as_person()
-    if not CLAIM.may(me.role):
-        t = page_translator(request)
-        raise PageRefused(
-            403, t("forbidden").format(role=t(f"role_{me.role}"), what=t("verb_claim"))
-        )
-    review_id = await services.reviews.claim_next(me, services.people.skills(me.id))
-    if review_id is None:
+    try:
+        ack = await services.reviews.claim_next(me, services.people.skills(me.id))
+    except ReviewRefused as err:
+        raise PageRefused(HTTP_STATUS[err.kind], refused_form_words(request, err)[0]) from None
+    if ack is None:
         request.session[SESSION_DONE] = "nothing_next"
         return RedirectResponse("/queue", status_code=303)
     request.session[SESSION_DONE] = CLAIM.update
+    request.session[SESSION_SEEN] = [ack.review_id, ack.version]
+    review_id = ack.review_id
     return _back(review_id)
 
 
@@ -528,9 +532,11 @@ first."""
 async def leads_queue(request: Request) -> Response:
     caller = person(request)
     services = services_of(request)
-    waiting = await services.reviews.queue(QueueQuery(statuses=LEADS_STATUSES), limit=LEADS_LIMIT)
+    waiting = await services.reviews.queue(
+        QueueQuery(statuses=LEADS_STATUSES), limit=LEADS_LIMIT, counted=False
+    )
     escalated = await services.reviews.queue(
-        QueueQuery(open_only=True, escalated=True), limit=LEADS_LIMIT
+        QueueQuery(open_only=True, escalated=True), limit=LEADS_LIMIT, counted=False
     )
     seen = {r.review_id: r for r in waiting.reviews + escalated.reviews}
     reviews = sorted(seen.values(), key=queue_order)
@@ -579,14 +585,16 @@ async def review_page(
     form exactly as the person submitted it: just now, or before they reloaded the page or
     switched language."""
     services = services_of(request)
-    state = await services.reviews.state(review_id)
+    seen = request.session.pop(SESSION_SEEN, None)
+    at_least = seen[1] if isinstance(seen, list) and seen[:1] == [review_id] else None
+    state = await services.reviews.state(review_id, at_least=at_least)
     session_id = request.session.get(SESSION_ID)
     if submitted is None and isinstance(session_id, str) and state.status is ReviewStatus.IN_REVIEW:
         submitted = FORM_DRAFTS.draft(session_id, review_id, DECIDE.path)
     done = request.session.pop(SESSION_DONE, None)
     await services.record_access(request, caller, "view_review", review_id, "page")
     of_account = await services.reviews.queue(
-        QueueQuery(account_id=state.request.account.id), limit=OTHERS_LIMIT + 1
+        QueueQuery(account_id=state.request.account.id), limit=OTHERS_LIMIT + 1, counted=False
     )
     others = [r for r in of_account.reviews if r.review_id != review_id][:OTHERS_LIMIT]
     draft = decision_draft(state, submitted)
@@ -1021,7 +1029,7 @@ def _form_handler(action: PersonAction[Any]) -> Any:
         try:
             body = _body(action.body, data) if action.body else None
             key = str(data.get("idempotency_key") or "") or None
-            await services.reviews.act(
+            ack = await services.reviews.act(
                 review_id,
                 action,
                 action.request_for(caller.as_person(), body, services.people.named),
@@ -1041,6 +1049,7 @@ def _form_handler(action: PersonAction[Any]) -> Any:
         if keeps_draft:
             FORM_DRAFTS.drop(session_id, review_id, action.path)
         request.session[SESSION_DONE] = action.update
+        request.session[SESSION_SEEN] = [review_id, ack.version]
         return _back(review_id)
 
     return submit

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -23,7 +25,11 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -38,7 +44,14 @@ from decision_archive.read_model import (
 from policy import configured_markets
 from review import lifecycle
 from review.actions import CLAIM, PersonAction
-from review.lifecycle import ERROR_TYPES, REFUSALS, RefusalProblem, RuleKind, check_intake
+from review.lifecycle import (
+    ERROR_TYPES,
+    REFUSALS,
+    RefusalProblem,
+    ReviewRuleError,
+    RuleKind,
+    check_intake,
+)
 from review.markets import Markets
 from review.models import (
     ClaimRequest,
@@ -56,9 +69,11 @@ from review.models import (
     StrictModel,
 )
 from temporal_runtime.connection import TASK_QUEUE
+from temporal_runtime.encryption import KeyRingError
 from workflows import search_attributes
 from workflows.deactivation_review import DeactivationReview
 
+log = logging.getLogger("deactivation_review.client")
 _KIND_BY_TYPE: dict[str, RuleKind] = {v: k for k, v in ERROR_TYPES.items()}
 RequestT = TypeVar("RequestT", bound=StrictModel)
 
@@ -188,6 +203,37 @@ class ReviewRefused(Exception):
         return [first, *self.also]
 
 
+def _listed(
+    review_id: str, attrs: TypedSearchAttributes, started_at: datetime, now: datetime
+) -> ReviewSummary | None:
+    """A review's summary from its search attributes (version 0: whatever its workflow
+    publishes is newer); None for one not started through intake or not opened yet."""
+    status = attrs.get(search_attributes.REVIEW_STATUS)
+    category = attrs.get(search_attributes.INCIDENT_CATEGORY)
+    account_id = attrs.get(search_attributes.ACCOUNT_ID)
+    tier = attrs.get(search_attributes.SLA_TIER)
+    deadline = attrs.get(search_attributes.SLA_DEADLINE)
+    severity = attrs.get(search_attributes.INCIDENT_SEVERITY)
+    if not (status and category and account_id and tier and deadline and severity):
+        return None
+    return ReviewSummary(
+        review_id=review_id,
+        version=0,
+        status=ReviewStatus(status),
+        category=IncidentCategory(category),
+        severity=Severity(severity),
+        sla_tier=SlaTier(tier),
+        sla_deadline=deadline,
+        sla_state=attrs.get(search_attributes.SLA_STATE) or "on_track",
+        assignee=attrs.get(search_attributes.ASSIGNEE),
+        account_id=account_id,
+        market=attrs.get(search_attributes.MARKET) or "",
+        escalated=bool(attrs.get(search_attributes.ESCALATED)),
+        started_at=started_at,
+        updated_at=now,
+    )
+
+
 def _refusal(details: dict[str, Any]) -> RefusalProblem:
     reason = details.get("reason")
     return RefusalProblem(
@@ -252,30 +298,44 @@ class ReviewClient:
         after: QueueCursor | None = None,
         limit: int = 50,
         offset: int = 0,
+        counted: bool = True,
     ) -> QueuePage:
         """A page of a queue from the read model: most urgent tier first, then the soonest
         deadline (see ReviewReadModel.page)."""
-        return await asyncio.to_thread(self._read_model().page, query, after, limit, offset)
+        return await asyncio.to_thread(
+            self._read_model().page, query, after, limit, offset, counted
+        )
 
     async def claim_next(
         self, person: Person, skills: Skills, pages: int = 5, per_page: int = 10
-    ) -> str | None:
+    ) -> ReviewAck | None:
         """Claim the most urgent unclaimed review ``person`` can work (tier, then deadline)
-        and return its id; None when there is none. Two people asking at once never get the
-        same one: the claim is the review's own update, which refuses the second, who gets
-        the next one instead."""
+        and return the claim's acknowledgement; None when there is none. Two people asking at
+        once never get the same one: the claim is the review's own update, which refuses the
+        second, who gets the next one instead. ReviewRefused when the person may not claim."""
+        if not CLAIM.may(person.role):
+            refused = ReviewRuleError(
+                "forbidden",
+                "role_may_not",
+                article=lifecycle.article(str(person.role)),
+                role=person.role,
+                verb=CLAIM.verb,
+                request=CLAIM.update,
+            )
+            raise ReviewRefused(
+                "forbidden", str(refused), reason=refused.reason, params=refused.params
+            )
         query = QueueQuery(
             statuses=[ReviewStatus.AWAITING_DECISION], unassigned=True, skills=skills
         )
         after = None
         for _ in range(pages):
-            page = await self.queue(query, after, limit=per_page)
+            page = await self.queue(query, after, limit=per_page, counted=False)
             for summary in page.reviews:
                 try:
-                    await self.act(summary.review_id, CLAIM, ClaimRequest(reviewer=person))
-                except (ReviewRefused, ReviewNotFound):
-                    continue  # someone took it first, or it moved on
-                return summary.review_id
+                    return await self.act(summary.review_id, CLAIM, ClaimRequest(reviewer=person))
+                except (ReviewRefused, ReviewNotFound, ReviewsUnavailable):
+                    continue  # someone took it first, it moved on, or its worker is away
             if page.next is None:
                 return None
             after = page.next
@@ -299,35 +359,23 @@ class ReviewClient:
         async for execution in listing:
             if execution.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
                 continue  # an earlier run of a review that goes on in a later one
-            attrs = execution.typed_search_attributes
-            status = attrs.get(search_attributes.REVIEW_STATUS)
-            category = attrs.get(search_attributes.INCIDENT_CATEGORY)
-            account_id = attrs.get(search_attributes.ACCOUNT_ID)
-            tier = attrs.get(search_attributes.SLA_TIER)
-            deadline = attrs.get(search_attributes.SLA_DEADLINE)
-            severity = attrs.get(search_attributes.INCIDENT_SEVERITY)
-            if not (status and category and account_id and tier and deadline and severity):
-                continue  # not a review started through intake, or not opened yet
-            found.append(
-                ReviewSummary(
-                    review_id=execution.id,
-                    version=0,
-                    status=ReviewStatus(status),
-                    category=IncidentCategory(category),
-                    severity=Severity(severity),
-                    sla_tier=SlaTier(tier),
-                    sla_deadline=deadline,
-                    sla_state=attrs.get(search_attributes.SLA_STATE) or "on_track",
-                    assignee=attrs.get(search_attributes.ASSIGNEE),
-                    account_id=account_id,
-                    market=attrs.get(search_attributes.MARKET) or "",
-                    escalated=bool(attrs.get(search_attributes.ESCALATED)),
-                    started_at=execution.start_time,
-                    updated_at=now,
-                )
+            summary = _listed(
+                execution.id, execution.typed_search_attributes, execution.start_time, now
             )
+            if summary is not None:
+                found.append(summary)
         found.sort(key=lambda r: (r.sla_deadline, r.review_id))
         return found
+
+    async def visible_one(self, review_id: str) -> ReviewSummary | None:
+        """One review as visibility lists it (None when it knows no tier or deadline yet)."""
+        described = await self._describe(review_id)
+        return _listed(
+            review_id,
+            described.typed_search_attributes,
+            described.start_time,
+            datetime.now(UTC),
+        )
 
     def _read_model(self) -> ReviewReadModel:
         if self.read_model is None:
@@ -387,7 +435,12 @@ class ReviewClient:
         as its workflow answers now. With its worker down, the published view still answers."""
         view = None
         if self.read_model is not None:
-            view = await asyncio.to_thread(self.read_model.view, review_id)
+            try:
+                view = await asyncio.to_thread(self.read_model.view, review_id)
+            except (SQLAlchemyError, KeyRingError, ValidationError) as err:
+                # The database away, or a view sealed with a key no longer held: the workflow
+                # still answers.
+                log.warning("reading the view of %s failed: %s", review_id, type(err).__name__)
             if view is not None and (at_least is None or view.version >= at_least):
                 return view
         try:

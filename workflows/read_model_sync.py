@@ -9,9 +9,10 @@ settings, the archive from ``DR_ARCHIVE_URL``):
   with its search attributes (or is missing); it exits 1 when any does. A disagreement seen
   once is read again after a moment before it is reported, since both sides are written a few
   milliseconds apart.
-- ``rebuild`` writes every review's row again: an open review from its workflow's state (the
-  summary and the sealed view, at the review's own version, so its next change still replaces
-  it), else from visibility; a closed review Temporal has forgotten from its case record.
+- ``rebuild`` writes every open review's row again from its workflow's state as it answers now
+  (the summary and the sealed view, whatever the row held, at the review's own version, so its
+  next change still replaces it), else from visibility; a closed review's row from visibility
+  where none was published, and one Temporal has forgotten from its case record.
 
 The worker runs ``mirror_unpublished`` in the background: reviews that started on a build from
 before the read model publish nothing, so their rows are mirrored from visibility until they
@@ -34,7 +35,13 @@ from decision_archive.read_model import ReviewReadModel, ReviewSummary, summary_
 from decision_archive.store import DecisionArchive
 from review.case_record import CaseRecord
 from review.models import ReviewStatus, StrictModel
-from workflows.client import ReviewClient, ReviewFilter, ReviewNotFound, ReviewsUnavailable
+from workflows.client import (
+    ReviewClient,
+    ReviewFilter,
+    ReviewNotFound,
+    ReviewRefused,
+    ReviewsUnavailable,
+)
 
 log = logging.getLogger("deactivation_review.read_model")
 
@@ -142,22 +149,28 @@ async def rebuild(
     visible = await reviews.visible(ReviewFilter(open_only=False, task_queue=reviews.task_queue))
     known = {v.review_id for v in visible}
     for summary in visible:
+        if summary.status is ReviewStatus.CLOSED:
+            # Its workflow published its end, or the mirror wrote it: a closed review changes
+            # no more, and querying it would replay its whole history.
+            if await asyncio.to_thread(read_model.mirror, summary):
+                report.from_visibility += 1
+            else:
+                report.already_newer += 1
+            continue
         try:
             state = await reviews.current_state(summary.review_id)
-        except (ReviewsUnavailable, ReviewNotFound, RPCError):
+        except (ReviewsUnavailable, ReviewNotFound, ReviewRefused, RPCError):
             # Its worker is away (or it just went): what visibility says is what is known.
             if await asyncio.to_thread(read_model.mirror, summary):
                 report.from_visibility += 1
             else:
                 report.already_newer += 1
             continue
-        written = await asyncio.to_thread(
-            read_model.publish, summary_of(state, datetime.now(UTC)), state
+        # What the workflow answers now is the truth: it replaces whatever the row holds.
+        await asyncio.to_thread(
+            read_model.publish, summary_of(state, datetime.now(UTC)), state, True
         )
-        if written:
-            report.from_workflows += 1
-        else:
-            report.already_newer += 1
+        report.from_workflows += 1
     for entry in await asyncio.to_thread(archive.index):
         if entry.review_id in known:
             continue
@@ -193,16 +206,28 @@ def record_summary(record: CaseRecord) -> ReviewSummary:
 
 
 async def mirror_unpublished(reviews: ReviewClient, read_model: ReviewReadModel) -> int:
-    """Mirror each open review that has no row its workflow published; how many there were."""
+    """Mirror each open review that has no row its workflow published, and the last state of
+    each mirrored review that has closed since; how many there were."""
     visible = await reviews.visible(ReviewFilter(task_queue=reviews.task_queue))
     sources = await asyncio.to_thread(read_model.sources, [v.review_id for v in visible])
     mirrored = 0
     for summary in visible:
-        source = sources.get(summary.review_id)
-        if source is not None and source[1] == "workflow":
+        if sources.get(summary.review_id) == "workflow":
             continue
         mirrored += 1
         await asyncio.to_thread(read_model.mirror, summary)
+    # A mirrored review gone from the open list has closed: write what it closed as.
+    listed = {v.review_id for v in visible}
+    for review_id in await asyncio.to_thread(read_model.mirrored_open):
+        if review_id in listed:
+            continue
+        try:
+            final = await reviews.visible_one(review_id)
+        except ReviewNotFound:
+            continue  # Temporal no longer holds it; rebuild writes it from its record
+        if final is not None:
+            mirrored += 1
+            await asyncio.to_thread(read_model.mirror, final)
     return mirrored
 
 
