@@ -8,11 +8,14 @@ import asyncio
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from activities.platform import PlatformEndpoints
 from decision_archive.read_model import ReviewReadModel
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
@@ -22,6 +25,7 @@ from temporal_runtime.encryption import KeyRing
 from webapp.people import load_directory
 from webapp.services import WebServices
 from webapp.settings import DEMO_PEOPLE_FILE, WebSettings
+from worker import build_worker
 from workflows import search_attributes
 from workflows.client import ReviewClient
 
@@ -60,6 +64,21 @@ async def start_demo_platform(port: int) -> asyncio.subprocess.Process:
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.1)
+
+
+def review_worker(
+    client: Client,
+    archive: DecisionArchive,
+    platform_port: int,
+    http: httpx.AsyncClient,
+    task_queue: str,
+    **options: Any,
+) -> Worker:
+    """A review worker on ``task_queue`` with the shipped policy, its activities calling the
+    demo platform on ``platform_port``."""
+    policy, renderer = load_policy(PolicySettings())
+    endpoints = PlatformEndpoints.all_at(f"http://127.0.0.1:{platform_port}")
+    return build_worker(client, policy, renderer, endpoints, http, archive, task_queue, **options)
 
 
 def web_services(client: Client, archive: DecisionArchive, task_queue: str) -> WebServices:

@@ -48,15 +48,18 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.platform import PlatformEndpoints
 from decision_archive.read_model import ReviewReadModel
 from decision_archive.store import DecisionArchive
-from policy import PolicySettings, load_policy
 from scripts.bare_review import BareReview, step
-from scripts.bench_stack import KEYS, start_demo_platform, start_dev_server, web_services
+from scripts.bench_stack import (
+    KEYS,
+    review_worker,
+    start_demo_platform,
+    start_dev_server,
+    web_services,
+)
 from scripts.record_histories import free_port
 from webapp.app import create_app as create_web_app
-from worker import build_worker
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 ANA = {"Authorization": "Bearer demo-ana-token"}
@@ -145,21 +148,12 @@ async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
     """Start everything once, then measure bare, pipeline and decision to closed."""
     port = free_port()
     platform = await start_demo_platform(port)
-    policy, renderer = load_policy(PolicySettings())
     with tempfile.TemporaryDirectory() as tmp:
         env = await start_dev_server(tmp)
         archive = DecisionArchive(f"sqlite:///{tmp}/decision_archive.db", KEYS)
         try:
             async with httpx.AsyncClient() as http:
-                reviews_worker = build_worker(
-                    env.client,
-                    policy,
-                    renderer,
-                    PlatformEndpoints.all_at(f"http://127.0.0.1:{port}"),
-                    http,
-                    archive,
-                    "pipeline",
-                )
+                reviews_worker = review_worker(env.client, archive, port, http, "pipeline")
                 bare_worker = Worker(
                     env.client, task_queue="bare", workflows=[BareReview], activities=[step]
                 )

@@ -77,10 +77,8 @@ import httpx
 import sqlalchemy as sa
 from temporalio.testing import WorkflowEnvironment
 
-from activities.platform import PlatformEndpoints
 from decision_archive.read_model import TIER_RANK, QueueQuery, ReviewReadModel
 from decision_archive.store import DecisionArchive, review_summaries
-from policy import PolicySettings, load_policy
 from review.models import (
     IncidentCategory,
     ReviewRequest,
@@ -88,11 +86,16 @@ from review.models import (
     Severity,
     SlaTier,
 )
-from scripts.bench_stack import KEYS, start_demo_platform, start_dev_server, web_services
+from scripts.bench_stack import (
+    KEYS,
+    review_worker,
+    start_demo_platform,
+    start_dev_server,
+    web_services,
+)
 from scripts.record_histories import free_port
 from webapp.app import create_app as create_web_app
 from webapp.services import WebServices
-from worker import build_worker
 from workflows.client import ReviewClient
 
 MARKETS = ["mexico-city", "guadalajara", "monterrey"]
@@ -224,25 +227,17 @@ def database(kind: str, folder: str) -> Iterator[str]:
 
 
 async def through_workflows(
-    env: WorkflowEnvironment, archive: DecisionArchive, reviews: int, tmp: str
+    env: WorkflowEnvironment, archive: DecisionArchive, reviews: int
 ) -> None:
     """Start ``reviews`` real reviews and wait until every one is published awaiting a
     decision."""
     port = free_port()
     platform = await start_demo_platform(port)
-    policy, renderer = load_policy(PolicySettings())
     read_model = ReviewReadModel.of(archive)
     try:
         async with httpx.AsyncClient() as http:
-            worker = build_worker(
-                env.client,
-                policy,
-                renderer,
-                PlatformEndpoints.all_at(f"http://127.0.0.1:{port}"),
-                http,
-                archive,
-                "benchmark",
-                max_concurrent_activities=50,
+            worker = review_worker(
+                env.client, archive, port, http, "benchmark", max_concurrent_activities=50
             )
             async with worker:
                 client = ReviewClient(env.client, "benchmark")
@@ -277,7 +272,7 @@ async def main(reviews: int, through: str, kind: str, runs: int) -> None:
         env = await start_dev_server(tmp)
         try:
             if through == "workflows":
-                await through_workflows(env, archive, reviews, tmp)
+                await through_workflows(env, archive, reviews)
             else:
                 began = time.perf_counter()
                 load_directly(archive.engine, reviews)
