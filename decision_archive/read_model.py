@@ -242,6 +242,19 @@ class ReviewReadModel:
                 found.update({r.review_id: r.source for r in rows})
         return found
 
+    def lags(self) -> list[float]:
+        """Seconds from each review's last change to its row being written, for the rows its
+        workflow published (what the benchmarks report as the read model's lag)."""
+        table = review_summaries
+        query = sa.select(table.c.updated_at, table.c.published_at).where(
+            table.c.source == "workflow", table.c.published_at.is_not(None)
+        )
+        with self.engine.connect() as db:
+            rows = list(db.execute(query))
+        return [
+            (_utc_read(written) - _utc_read(changed)).total_seconds() for changed, written in rows
+        ]
+
     def mirrored_open(self) -> list[str]:
         """Reviews the mirror wrote whose row is not closed yet."""
         table = review_summaries
@@ -369,6 +382,7 @@ def _row(summary: ReviewSummary, source: Source) -> dict[str, Any]:
     row = {_COLUMN_OF.get(k, k): _utc(v) for k, v in summary.model_dump().items()}
     row["tier_rank"] = TIER_RANK[summary.sla_tier]
     row["source"] = source
+    row["published_at"] = datetime.now(UTC)
     return row
 
 
@@ -431,11 +445,16 @@ def _utc(value: Any) -> Any:
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
+def _utc_read(value: datetime) -> datetime:
+    """A moment as read back: SQLite returns it without its zone, always UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _summary(row: object) -> ReviewSummary:
     values = {_FIELD_OF.get(k, k): v for k, v in dict(row).items()}  # type: ignore[call-overload]
-    values.pop("tier_rank", None)
-    values.pop("source", None)
+    for internal in ("tier_rank", "source", "published_at"):
+        values.pop(internal, None)
     for name, value in values.items():
-        if isinstance(value, datetime) and value.tzinfo is None:
-            values[name] = value.replace(tzinfo=UTC)
+        if isinstance(value, datetime):
+            values[name] = _utc_read(value)
     return ReviewSummary.model_validate(values)

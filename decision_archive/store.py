@@ -116,6 +116,8 @@ review_summaries = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("locale", sa.String(16), nullable=True),
     sa.Column("source", sa.String(16), nullable=False, server_default="workflow"),
+    # When the row was written: its lag behind the change is published_at - updated_at.
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_review_summaries_assignee", "assignee_id"),
     sa.Index("ix_review_summaries_market", "market", "category"),
     # The queue: a status, most urgent tier first, soonest deadline, then id (keyset pages).

@@ -53,4 +53,5 @@ async def test_a_readme_benchmark_command_runs_and_prints_its_numbers(command: s
             assert re.search(rf"{probe} +\d+ rows  p50 +[\d.]+ ms  p95 +[\d.]+ ms", printed)
     else:
         assert re.search(r"pipeline / bare +\d+\.\d\d", printed)
+        assert re.search(r"read model lag behind each review's last change \(12\) +p50", printed)
         assert re.search(r"decision to closed, one at a time \(2\) +p50 +\d+ ms", printed)
