@@ -143,7 +143,9 @@ class DeactivationReview:
             self._policy, state = review.policy, review.state
             request = state.request
             self._state = state
-            self._published = state.version  # the earlier run published it before continuing
+            # An earlier run that published waited for it before continuing; one from before the
+            # read model published nothing, and the mirror has its row.
+            self._published = state.version
             if self._leases and state.lease_minutes is None:
                 state.lease_minutes = self._policy.matrix.lease_minutes()
             self._watch_clocks()
