@@ -6,6 +6,7 @@ deployment sets ``DR_*`` variables to its own services. The worker never knows w
 
 from __future__ import annotations
 
+import httpx
 from pydantic import AnyHttpUrl, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,6 +28,9 @@ class PlatformEndpoints(BaseSettings):
     accounts_url: AnyHttpUrl = AnyHttpUrl(f"{DEMO_PLATFORM}/account-status")
     notifications_url: AnyHttpUrl = AnyHttpUrl(f"{DEMO_PLATFORM}/notification-gateway")
     http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    http_connections: int = Field(default=200, ge=1, le=10_000)
+    """Connections the worker keeps open to the platform. Each review gathers five sources at
+    once, so httpx's default of 20 kept alive would close and reopen most of them."""
 
     @classmethod
     def all_at(cls, base: str, **overrides: str) -> PlatformEndpoints:
@@ -36,6 +40,15 @@ class PlatformEndpoints(BaseSettings):
         urls["notifications_url"] = f"{base}/notification-gateway"
         urls.update(overrides)
         return cls.model_validate(urls)
+
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client the activities share, keeping ``http_connections`` alive."""
+        return httpx.AsyncClient(
+            limits=httpx.Limits(
+                max_connections=self.http_connections,
+                max_keepalive_connections=self.http_connections,
+            )
+        )
 
     def evidence_url(self, source: EvidenceSource) -> str:
         """The base URL of one evidence source, without a trailing slash."""

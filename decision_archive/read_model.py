@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -242,17 +242,20 @@ class ReviewReadModel:
                 found.update({r.review_id: r.source for r in rows})
         return found
 
-    def lags(self) -> list[float]:
+    def lags(self, review_ids: Collection[str] | None = None) -> list[float]:
         """Seconds from each review's last change to its row being written, for the rows its
-        workflow published (what the benchmarks report as the read model's lag)."""
+        workflow published (what the benchmarks report as the read model's lag), of these
+        reviews only if given."""
         table = review_summaries
-        query = sa.select(table.c.updated_at, table.c.published_at).where(
+        query = sa.select(table.c.review_id, table.c.updated_at, table.c.published_at).where(
             table.c.source == "workflow", table.c.published_at.is_not(None)
         )
         with self.engine.connect() as db:
             rows = list(db.execute(query))
         return [
-            (_utc_read(written) - _utc_read(changed)).total_seconds() for changed, written in rows
+            (_utc_read(written) - _utc_read(changed)).total_seconds()
+            for review_id, changed, written in rows
+            if review_ids is None or review_id in review_ids
         ]
 
     def mirrored_open(self) -> list[str]:

@@ -246,6 +246,9 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(install_redaction(handler))
     root.setLevel(level)
+    # httpx logs each request it sends at INFO: eight a review from the worker, in every log
+    # line's redaction. A failed call reaches Temporal and the log as the activity's failure.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         for uvicorn_handler in logging.getLogger(name).handlers:
             install_redaction(uvicorn_handler, keep_args=name == "uvicorn.access")

@@ -2,95 +2,122 @@
 
 ``python -m scripts.benchmark_pipeline --reviews 200 --concurrency 20``
 
-Starts one dev server (SQLite persistence in a temporary folder), the demo platform in a process
-of its own (as ``make run`` does), a review worker and the web app (in-process ASGI), then:
+Starts ``make run``'s stack as a person runs it (``scripts.run_stack``: the Temporal dev server
+with SQLite persistence, the demo platform, the worker and the web app, each in its own process)
+in a temporary folder on free ports, and a worker for the bare workflow in a process of its own
+with the same payload codec. Then:
 
 1. **bare**: N workflows of the review's shape with no-op activities (1 activity, then 5 in
-   parallel, wait for two updates, then 4 in a row), the two updates sent as soon as the
-   workflow waits for them: what the engine does on this machine.
-2. **pipeline**: N reviews through the API, as people work them: ``POST /api/v1/reviews``, the
-   queue (the read model) shows it awaiting a decision, ``GET`` it once, claim, decide
-   (following the matrix), and the queue shows it closed.
+   parallel, wait for two updates, then 4 in a row), the two updates sent as soon as a query
+   says the workflow waits for them: what the engine does on this machine.
+2. **pipeline**: N reviews through the web app's API, as people work them: ``POST
+   /api/v1/reviews``, the queue (the read model) shows it awaiting a decision, ``GET`` it once,
+   claim, decide (following the matrix), and the queue shows it closed. This script reads the
+   queue for every waiting review at once, every 50 ms, as a queue page would.
 3. **read model lag**: for every review of step 2, from its last change (workflow time) to its
    row being written.
 4. **decision to closed**: M reviews one at a time; from the decision's answer until the read
    model says closed.
 
-Both rates run ``--concurrency`` at a time. Prints reviews per second, the ratio, and p50/p95
-of decision to closed; nothing is asserted (performance claims live here, not in tests).
+Both rates run ``--concurrency`` at a time; under each, the CPU time each process used per
+workflow, read from Linux's /proc: where the time goes. Nothing is asserted (performance claims
+live here, not in tests).
 
-Printed on 2026-12-02, 2 cores, ``--reviews 200 --concurrency 20 --one-at-a-time 10``, once
-message templates compiled once per language and market instead of at every message (before:
-6.63 reviews/s, 0.45 of bare):
+Printed on 2026-12-02, 2 cores, ``--reviews 200 --concurrency 20 --one-at-a-time 5``, once
+reviews record one patch marker and one search attribute upsert per change they publish
+(``lean-history``) and the worker keeps its platform connections open:
 
     200 each, 20 at a time, 2 updates per review
-      bare workflow (no-op activities)               200 in   12.7 s   15.71 /s
-      pipeline through the API                       200 in   23.3 s    8.58 /s
-      pipeline / bare                              0.55
-      decision to closed, one at a time (10)       p50    132 ms  p95    175 ms
+      bare workflow (no-op activities)                 200 in   12.6 s   15.82 /s
+        CPU Temporal dev server                        54.0 ms each
+        CPU bare worker                                26.2 ms each
+        CPU this script (starts, polls, updates)        2.8 ms each
+      pipeline through the API                         200 in   23.8 s    8.40 /s
+        CPU Temporal dev server                        84.7 ms each
+        CPU review worker                              72.2 ms each
+        CPU web app                                    14.3 ms each
+        CPU demo platform                               4.3 ms each
+        CPU this script (API calls, queue reads)        8.1 ms each
+      pipeline / bare                              0.53
+      read model lag behind each review's last change (200)  p50     69 ms  p95    115 ms
+      decision to closed, one at a time (5)       p50    158 ms  p95    161 ms
 
-A later run, once the lag was printed too (the ratio varies between runs on this machine):
-
-      pipeline / bare                              0.50
-      read model lag behind each review's last change (200)  p50    102 ms  p95    223 ms
-      decision to closed, one at a time (10)       p50    131 ms  p95    152 ms
-
-Where the rest went then (py-spy, GIL samples of the pipeline): the SDK's sandbox runs code
-for each payload it encodes or decodes (about a tenth), each new review's sandbox imports its
-workflow module (under a tenth), the web app's middleware and the evidence and message HTTP
-calls.
+With 10 and with 40 at a time the rates stay where they are (pipeline 8.1 and 8.5 /s, bare
+13.6 and 14.7 /s): both are bound by what this machine can do, not by waiting.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from decision_archive.read_model import ReviewReadModel
-from decision_archive.store import DecisionArchive
-from scripts.bare_review import BareReview, step
-from scripts.bench_stack import (
-    KEYS,
-    review_worker,
-    start_demo_platform,
-    start_dev_server,
-    web_services,
-)
-from scripts.record_histories import free_port
-from webapp.app import create_app as create_web_app
+from scripts.bare_review import TASK_QUEUE as BARE_QUEUE
+from scripts.bare_review import BareReview
+from scripts.bench_stack import RunningStack, cpu_seconds, make_run_stack
+from temporal_runtime.connection import data_converter
 
 INTAKE = {"Authorization": "Bearer demo-intake-token"}
 ANA = {"Authorization": "Bearer demo-ana-token"}
+POLL_SECONDS = 0.05
+"""How often both runs look whether a workflow waits for people or has closed."""
 
 
-async def bare_one(client: Client, task_queue: str) -> None:
+async def bare_one(client: Client) -> None:
     handle = await client.start_workflow(
-        BareReview.run, id=f"bare-{uuid.uuid4().hex}", task_queue=task_queue
+        BareReview.run, id=f"bare-{uuid.uuid4().hex}", task_queue=BARE_QUEUE
     )
     while not await handle.query(BareReview.waiting):  # noqa: ASYNC110 - polled like people do
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(POLL_SECONDS)
     for name in ("claim", "decide"):
         await handle.execute_update(BareReview.act, name)
     await handle.result()
 
 
-async def until(read_model: ReviewReadModel, review_id: str, status: str) -> None:
-    """Wait until the read model (what the queues show) has the review at ``status``."""
-    while True:
-        summary = await asyncio.to_thread(read_model.summary, review_id)
-        if summary is not None and summary.status == status:
-            return
-        await asyncio.sleep(0.02)
+class QueueWatch:
+    """What the queues show, read for every waiting review at once every POLL_SECONDS, as a
+    queue page does: one read of the read model, however many reviews wait."""
+
+    def __init__(self, read_model: ReviewReadModel) -> None:
+        self.read_model = read_model
+        self.waiting: dict[str, list[tuple[str, asyncio.Future[None]]]] = {}
+
+    async def until(self, review_id: str, status: str) -> None:
+        """Wait until the read model has the review at ``status``."""
+        seen = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(review_id, []).append((status, seen))
+        await seen
+
+    async def watch(self) -> None:
+        """Look every POLL_SECONDS, until cancelled."""
+        while True:
+            if self.waiting:
+                found = await asyncio.to_thread(self.read_model.summaries, list(self.waiting))
+                for review_id, summary in found.items():
+                    still = []
+                    for status, seen in self.waiting[review_id]:
+                        if summary.status == status:
+                            seen.set_result(None)
+                        else:
+                            still.append((status, seen))
+                    if still:
+                        self.waiting[review_id] = still
+                    else:
+                        del self.waiting[review_id]
+            await asyncio.sleep(POLL_SECONDS)
 
 
 def review_body(n: int) -> dict[str, Any]:
@@ -110,13 +137,14 @@ def review_body(n: int) -> dict[str, Any]:
     }
 
 
-async def pipeline_one(api: httpx.AsyncClient, read_model: ReviewReadModel, n: int) -> float:
+async def pipeline_one(api: httpx.AsyncClient, queues: QueueWatch, n: int, ids: list[str]) -> float:
     """One review through the API as a specialist works it: intake, the queue shows it, she
     opens it, claims and decides; seconds from the decision's answer until the queue shows it
     closed."""
     started = await api.post("/api/v1/reviews", json=review_body(n), headers=INTAKE)
     review_id = started.json()["review_id"]
-    await until(read_model, review_id, "awaiting_decision")
+    ids.append(review_id)
+    await queues.until(review_id, "awaiting_decision")
     state = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()
     claim = await api.post(f"/api/v1/reviews/{review_id}/claim", headers=ANA)
     assert claim.status_code == 200, claim.text
@@ -133,13 +161,23 @@ async def pipeline_one(api: httpx.AsyncClient, read_model: ReviewReadModel, n: i
     )
     assert decided.status_code == 200, decided.text
     answered = time.perf_counter()
-    await until(read_model, review_id, "closed")
+    await queues.until(review_id, "closed")
     return time.perf_counter() - answered
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
     """The value ``share`` of the sorted values are at or below (nearest rank)."""
     return sorted_values[max(0, round(share * len(sorted_values)) - 1)]
+
+
+@contextmanager
+def cpu_per_item(processes: dict[str, int], n: int) -> Iterator[None]:
+    """Print the CPU time each process (name: pid) used per item while the block ran."""
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    yield
+    for name, pid in processes.items():
+        used = (cpu_seconds(pid) - before[name]) / n
+        print(f"    CPU {name:<40} {used * 1000:6.1f} ms each")
 
 
 async def rate(label: str, n: int, concurrency: int, one: Callable[[int], Awaitable[Any]]) -> float:
@@ -157,43 +195,70 @@ async def rate(label: str, n: int, concurrency: int, one: Callable[[int], Awaita
     return per_second
 
 
+async def bare_worker(stack: RunningStack) -> asyncio.subprocess.Process:
+    """The bare workflow's worker in a process of its own, once it polls."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scripts.bare_review",
+        stack.temporal_address,
+        str(stack.var / "encryption_keys.toml"),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    if (await process.stdout.readline()).strip() != b"ready":
+        raise RuntimeError("the bare workflow's worker did not start")
+    return process
+
+
 async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
-    """Start everything once, then measure bare, pipeline and decision to closed."""
-    port = free_port()
-    platform = await start_demo_platform(port)
+    """Start make run's stack once, then measure bare, pipeline and decision to closed."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = await start_dev_server(tmp)
-        archive = DecisionArchive(f"sqlite:///{tmp}/decision_archive.db", KEYS)
-        try:
-            async with httpx.AsyncClient() as http:
-                reviews_worker = review_worker(env.client, archive, port, http, "pipeline")
-                bare_worker = Worker(
-                    env.client, task_queue="bare", workflows=[BareReview], activities=[step]
-                )
-                services = web_services(env.client, archive, "pipeline")
-                read_model = services.reviews.read_model
-                assert read_model is not None
-                transport = httpx.ASGITransport(app=create_web_app(services))
-                async with (
-                    reviews_worker,
-                    bare_worker,
-                    httpx.AsyncClient(transport=transport, base_url="http://bench") as api,
-                ):
+        async with make_run_stack(Path(tmp)) as stack:
+            client = await Client.connect(
+                stack.temporal_address, data_converter=data_converter(stack.keys())
+            )
+            bare_process = await bare_worker(stack)
+            archive = stack.archive()
+            queues = QueueWatch(ReviewReadModel.of(archive))
+            watching = asyncio.create_task(queues.watch())
+            here = os.getpid()
+            try:
+                async with httpx.AsyncClient(base_url=stack.web_url, timeout=60) as api:
                     print(f"{reviews} each, {concurrency} at a time, 2 updates per review")
-                    bare = await rate(
-                        "bare workflow (no-op activities)",
+                    with cpu_per_item(
+                        {
+                            "Temporal dev server": stack.pid("temporal"),
+                            "bare worker": bare_process.pid,
+                            "this script (starts, polls, updates)": here,
+                        },
                         reviews,
-                        concurrency,
-                        lambda _: bare_one(env.client, "bare"),
-                    )
-                    full = await rate(
-                        "pipeline through the API",
+                    ):
+                        bare = await rate(
+                            "bare workflow (no-op activities)",
+                            reviews,
+                            concurrency,
+                            lambda _: bare_one(client),
+                        )
+                    ids: list[str] = []
+                    with cpu_per_item(
+                        {
+                            "Temporal dev server": stack.pid("temporal"),
+                            "review worker": stack.pid("worker"),
+                            "web app": stack.pid("webapp"),
+                            "demo platform": stack.pid("demo_platform"),
+                            "this script (API calls, queue reads)": here,
+                        },
                         reviews,
-                        concurrency,
-                        lambda n: pipeline_one(api, read_model, n),
-                    )
+                    ):
+                        full = await rate(
+                            "pipeline through the API",
+                            reviews,
+                            concurrency,
+                            lambda n: pipeline_one(api, queues, n, ids),
+                        )
                     print(f"  pipeline / bare                              {full / bare:.2f}")
-                    published = sorted(read_model.lags())
+                    published = sorted(await asyncio.to_thread(queues.read_model.lags, set(ids)))
                     print(
                         f"  read model lag behind each review's last change ({len(published)})"
                         f"  p50 {statistics.median(published) * 1000:6.0f} ms"
@@ -201,7 +266,7 @@ async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
                     )
                     lags = sorted(
                         [
-                            await pipeline_one(api, read_model, 10_000 + i)
+                            await pipeline_one(api, queues, 10_000 + i, [])
                             for i in range(one_at_a_time)
                         ]
                     )
@@ -211,11 +276,11 @@ async def main(reviews: int, concurrency: int, one_at_a_time: int) -> None:
                         f"       p50 {statistics.median(lags) * 1000:6.0f} ms"
                         f"  p95 {p95 * 1000:6.0f} ms"
                     )
-        finally:
-            await env.shutdown()
-            archive.close()
-            platform.terminate()
-            await platform.wait()
+            finally:
+                watching.cancel()
+                bare_process.terminate()
+                await bare_process.wait()
+                archive.close()
 
 
 if __name__ == "__main__":

@@ -88,6 +88,7 @@ from review.models import (
 )
 from scripts.bench_stack import (
     KEYS,
+    platform_at,
     review_worker,
     start_demo_platform,
     start_dev_server,
@@ -235,7 +236,7 @@ async def through_workflows(
     platform = await start_demo_platform(port)
     read_model = ReviewReadModel.of(archive)
     try:
-        async with httpx.AsyncClient() as http:
+        async with platform_at(port).client() as http:
             worker = review_worker(
                 env.client, archive, port, http, "benchmark", max_concurrent_activities=50
             )

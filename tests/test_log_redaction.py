@@ -387,6 +387,7 @@ def restored_logging() -> Iterator[None]:
     saved_handlers, saved_level = list(root.handlers), root.level
     uvicorn_loggers = [logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvicorn.access")]
     saved_uvicorn = [list(logger.handlers) for logger in uvicorn_loggers]
+    saved_httpx = logging.getLogger("httpx").level
     for handler in saved_handlers:
         root.removeHandler(handler)
     try:
@@ -400,6 +401,7 @@ def restored_logging() -> Iterator[None]:
         root.setLevel(saved_level)
         for logger, handlers in zip(uvicorn_loggers, saved_uvicorn, strict=True):
             logger.handlers[:] = handlers
+        logging.getLogger("httpx").setLevel(saved_httpx)
 
 
 def test_configure_logging_installs_one_redacting_stderr_handler(restored_logging: None) -> None:
@@ -427,6 +429,14 @@ def test_configure_logging_filters_uvicorn_handlers(restored_logging: None) -> N
     (access_filter,) = access.filters
     assert isinstance(access_filter, RedactingFilter)
     assert access_filter.keep_args
+
+
+def test_configure_logging_leaves_out_each_request_httpx_sends(restored_logging: None) -> None:
+    configure_logging()
+
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert logging.getLogger("httpx").isEnabledFor(logging.WARNING)
+    assert logging.getLogger("worker").isEnabledFor(logging.INFO)
 
 
 def test_a_password_in_a_database_url_is_redacted() -> None:

@@ -87,9 +87,36 @@ def test_every_patch_branch_has_a_history_that_takes_it_and_one_that_does_not() 
         "stage-sla",
         "publish-read-model",
         "claim-lease",
+        "lean-history",
     ):
         assert any(patch in ids for ids in recorded), f"no history takes {patch}"
         assert any(patch not in ids for ids in recorded), f"every history takes {patch}"
+
+
+def test_a_review_started_since_lean_history_records_one_patch_marker_and_no_other() -> None:
+    lean = [p for p in HISTORIES if p.stem.endswith("__lean-history")]
+    assert lean
+    for path in lean:
+        assert patch_ids(HISTORY_TEXT[path]) == {"lean-history"}
+
+
+def upserts_per_workflow_task(text: str) -> list[int]:
+    """How many search attribute upserts each completed workflow task of a history made."""
+    counts: list[int] = []
+    for event in json.loads(text)["events"]:
+        kind = event["eventType"]
+        if kind == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED":
+            counts.append(0)
+        elif kind == "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES":
+            counts[-1] += 1
+    return counts
+
+
+def test_a_review_since_lean_history_upserts_search_attributes_at_most_once_a_task() -> None:
+    before = HISTORY_DIR / "decided_and_closed__claim-lease.json"
+    assert max(upserts_per_workflow_task(HISTORY_TEXT[before])) > 1  # what it changes
+    for path in (p for p in HISTORIES if p.stem.endswith("__lean-history")):
+        assert max(upserts_per_workflow_task(HISTORY_TEXT[path])) == 1, path.stem
 
 
 def test_the_history_committed_in_21410f3_sends_the_hold_notice_before_gathering() -> None:

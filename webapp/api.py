@@ -122,7 +122,12 @@ async def start_review(
     started = await services.reviews.start(body)
     if not started.created:
         response.status_code = 200
-    status = await services.reviews.status(started.review_id)
+    # A review this call started is as intake left it; one already under way is looked up.
+    status = (
+        ReviewStatus.RECEIVED
+        if started.created
+        else await services.reviews.status(started.review_id)
+    )
     return StartedReviewView(
         review_id=started.review_id, status=status, links=links(services, started.review_id)
     )

@@ -23,7 +23,8 @@ page read (a local activity beside the search attributes operators query).
 A review that waits long enough for its history to grow past what Temporal suggests continues
 as a new run of itself, carrying its state and policy. Every change to the commands this code
 issues sits behind a new ``workflow.patched`` id, so reviews started on older code still replay
-(tests/histories/ holds a history of each).
+(tests/histories/ holds a history of each). Reviews started since ``lean-history`` take every
+earlier change under that one id, so their history records one patch marker, not eight.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class DeactivationReview:
         self._hold_notice: asyncio.Task[None] | None = None
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
+        self._lean = False
         self._publishes = False
         self._leases = False
         self._publisher: asyncio.Task[None] | None = None
@@ -115,13 +117,16 @@ class DeactivationReview:
     async def run(self, review: ReviewRequest | CarriedReview) -> ReviewState:
         """Work the review to its end and return the closed case. It starts from the intake
         request, or from the review so far when it continues from an earlier run."""
+        # First, before any other patch: reviews started since "lean-history" take every change
+        # before it without a marker (and a search attribute upsert) for each.
+        self._lean = workflow.patched("lean-history")
         # Reviews started since the read model exists publish each change to it; older ones
         # are mirrored from visibility (decision_archive/read_model.py).
-        self._publishes = workflow.patched("publish-read-model")
+        self._publishes = self._patched("publish-read-model")
         if self._publishes:
             self._publisher = asyncio.create_task(self._keep_read_model())
         # Reviews started since claims are leases return a claim nobody works on to the queue.
-        self._leases = workflow.patched("claim-lease")
+        self._leases = self._patched("claim-lease")
         if isinstance(review, ReviewRequest):
             request = review
             self._policy = await workflow.execute_activity_method(
@@ -168,7 +173,7 @@ class DeactivationReview:
             if state.status is ReviewStatus.GATHERING_EVIDENCE:
                 continue
             # Waiting for people while the history grew long: go on in a fresh run.
-            if workflow.patched("continue-as-new-when-suggested"):
+            if self._patched("continue-as-new-when-suggested"):
                 await workflow.wait_condition(
                     lambda: workflow.all_handlers_finished() and self._all_published()
                 )
@@ -182,7 +187,7 @@ class DeactivationReview:
         closed_at = workflow.now()
         # Reviews that had already got this far when the decision archive was deployed (their
         # history has no marker) close without a record; every other review writes one.
-        if workflow.patched("write-case-record"):
+        if self._patched("write-case-record"):
             lifecycle.begin_record(state, workflow.now())
             closed_at = await self._write_case_record()
         lifecycle.close(state, closed_at)
@@ -207,19 +212,22 @@ class DeactivationReview:
 
     async def _keep_read_model(self) -> None:
         """Publish the review after each change, in order. Changes made while a publication is
-        on its way go out together in the next one, carrying the newest version."""
+        on its way go out together in the next one, carrying the newest version. Since
+        "lean-history" the search attributes are brought up to date here too, in one upsert for
+        the changes a publication carries."""
         while True:
             await workflow.wait_condition(
                 lambda: self._state is not None and self._state.version > self._published
             )
             state = self._current()
             version = state.version
+            if self._lean:
+                self._upsert_search_attributes()
             await workflow.execute_local_activity_method(
                 ReadModelActivities.publish_review,
                 ReviewPublication(state=state, changed_at=workflow.now()),
                 start_to_close_timeout=PUBLISH_TIMEOUT,
                 retry_policy=PUBLISH_RETRY,
-                summary="read model",
             )
             self._published = version
 
@@ -252,7 +260,7 @@ class DeactivationReview:
         # "hold-notice" reviews sent it before gathering; reviews that placed their hold before
         # either existed go on without it. (6c83485 once sent it alongside under the old id.)
         assert self._policy is not None
-        if workflow.patched("hold-notice-alongside"):
+        if self._patched("hold-notice-alongside"):
             job = plan_hold_notice(state, self._policy, workflow.now())
             self._hold_notice = asyncio.create_task(self._send_notice(job))
         elif workflow.patched("hold-notice"):
@@ -320,8 +328,12 @@ class DeactivationReview:
         lifecycle.state_reasons(state, self._policy, workflow.now())
         if self._hold_notice is not None:
             await self._hold_notice  # the outcome never arrives before the hold notice
-        for job in plan_notices(state, self._policy, workflow.now()):
-            await self._send_notice(job)
+        jobs = plan_notices(state, self._policy, workflow.now())
+        if self._lean:  # the person's and the reporter's messages go out together
+            await asyncio.gather(*(self._send_notice(job) for job in jobs))
+        else:
+            for job in jobs:
+                await self._send_notice(job)
 
     async def _send_notice(self, job: NoticeJob) -> None:
         """Send one message (exactly once: the job carries its idempotency key)."""
@@ -381,7 +393,7 @@ class DeactivationReview:
         exist) each second review's and rework's, and (since claims are leases) the claim's
         lease."""
         self._clocks = [asyncio.create_task(self._watch_sla())]
-        if workflow.patched("stage-sla"):
+        if self._patched("stage-sla"):
             self._clocks.append(asyncio.create_task(self._watch_stages()))
         if self._leases:
             self._clocks.append(asyncio.create_task(self._watch_lease()))
@@ -531,13 +543,23 @@ class DeactivationReview:
             ) from None
         return action, request
 
+    def _patched(self, patch_id: str) -> bool:
+        """Whether this review takes the change behind ``patch_id``: every review started since
+        "lean-history" does, without recording a marker for it."""
+        return self._lean or workflow.patched(patch_id)
+
     def _publish(self) -> None:
-        """Count a change of the review (the read model publisher sends it) and keep its search
-        attributes current, upserting only values that changed (reviews from before that rule
-        upsert every value, as they did)."""
+        """Count a change of the review: the read model publisher sends it. Reviews from before
+        "lean-history" upsert their search attributes at each change, as they did."""
         self._current().version += 1
+        if not self._lean:
+            self._upsert_search_attributes()
+
+    def _upsert_search_attributes(self) -> None:
+        """Bring the search attributes up to date, upserting only values that changed (reviews
+        from before that rule upsert every value, as they did)."""
         updates = search_attributes.for_state(self._current())
-        if workflow.patched("search-attributes-on-change"):
+        if self._patched("search-attributes-on-change"):
             updates = search_attributes.changed(workflow.info().typed_search_attributes, updates)
         if updates:
             workflow.upsert_search_attributes(updates)
