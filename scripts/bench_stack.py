@@ -39,13 +39,15 @@ KEYS = KeyRing({"bench": secrets.token_bytes(32)}, "bench")
 """A key of this run's own: nothing it encrypts outlives it."""
 
 
-async def start_dev_server(folder: str) -> WorkflowEnvironment:
-    """The Temporal dev server, persisting to SQLite in ``folder``, search attributes known."""
+async def start_dev_server(folder: str | None) -> WorkflowEnvironment:
+    """The Temporal dev server, persisting to SQLite in ``folder`` (in memory without one),
+    search attributes known."""
+    persistence = ["--db-filename", str(Path(folder) / "temporal.db")] if folder else []
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         data_converter=data_converter(KEYS),
         search_attributes=search_attributes.ALL_KEYS,
-        dev_server_extra_args=["--db-filename", str(Path(folder) / "temporal.db")],
+        dev_server_extra_args=persistence,
         ui=False,
     )
 

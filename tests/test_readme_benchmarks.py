@@ -21,10 +21,11 @@ def benchmark_commands() -> list[str]:
 
 
 def smaller(command: str) -> str:
-    """The command with few reviews, and few runs per queue probe."""
+    """The command with few reviews or workflows, and few runs per queue probe."""
     command = re.sub(r"--reviews \d+", "--reviews 12", command)
     if "benchmark_queue" in command:
         command += " --runs 3"
+    command = re.sub(r"--workflows \d+", "--workflows 6", command)
     if "benchmark_pipeline" in command:
         command += " --one-at-a-time 2"
     return command
@@ -51,7 +52,13 @@ async def test_a_readme_benchmark_command_runs_and_prints_its_numbers(command: s
         assert "open reviews in the read model: 12" in printed
         for probe in ("open queue, first page", "page 100 by cursor"):
             assert re.search(rf"{probe} +\d+ rows  p50 +[\d.]+ ms  p95 +[\d.]+ ms", printed)
+    elif "benchmark_engine" in command:
+        for persistence in ("SQLite", "memory"):
+            for variant in ("bare", "+ 6 search attribute upserts", "+ all three"):
+                line = rf"{persistence} +{re.escape(variant)} +[\d.]+ /s   server CPU +[\d.]+ ms"
+                assert re.search(line, printed), (persistence, variant)
     else:
         assert re.search(r"pipeline / bare +\d+\.\d\d", printed)
+        assert re.search(r"CPU review worker +[\d.]+ ms each", printed)
         assert re.search(r"read model lag behind each review's last change \(12\) +p50", printed)
         assert re.search(r"decision to closed, one at a time \(2\) +p50 +\d+ ms", printed)
