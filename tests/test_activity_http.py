@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -253,3 +254,19 @@ async def test_a_notice_is_sent_in_the_recipients_language_or_a_visible_fallback
         "msg_1",
     )
     assert posted["body"].rstrip().endswith("review-INC-1")
+
+
+async def test_the_worker_client_keeps_every_connection_it_may_open_alive() -> None:
+    endpoints = PlatformEndpoints.model_validate({"http_connections": 120})
+    async with endpoints.client() as http:
+        pool = http._transport._pool  # type: ignore[attr-defined]
+        assert pool._max_connections == 120
+        assert pool._max_keepalive_connections == 120
+
+
+def test_a_connection_count_below_one_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DR_HTTP_CONNECTIONS", "0")
+    with pytest.raises(ValidationError, match="http_connections"):
+        PlatformEndpoints()
