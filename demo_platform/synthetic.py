@@ -166,6 +166,17 @@ MARKETS: dict[str, Market] = {
         0.35,
         7.0,
     ),
+    "seattle": Market(
+        "America/Los_Angeles",
+        "en",
+        _US,
+        ("Capitol Hill", "Ballard", "Fremont", "Queen Anne", "Beacon Hill", "Columbia City"),
+        "USD",
+        2.7,
+        1.3,
+        0.4,
+        7.5,
+    ),
     "chicago": Market(
         "America/Chicago",
         "en",

@@ -94,6 +94,14 @@ REFUSALS: dict[str, str] = {
     "no_such_request": "no such request: {request}",
     "one_request": "{request} takes one request",
     "request_invalid": "{name}: {problem}",
+    "appeal_before_decision": "the decision was not made yet when this appeal was submitted",
+    "appeal_window_closed": (
+        "the appeal window closed on {deadline} ({days} days after the restriction took effect)"
+    ),
+    "appealed_already": (
+        "this decision was already appealed; a further appeal needs new information"
+    ),
+    "not_appealable": "a decision to {action} restricts nothing and cannot be appealed",
 }
 """Why a review refuses a request, by reason code, in English with named parameters. The code
 and parameters travel with the refusal, so the web app can say it in the reader's language."""

@@ -1,14 +1,17 @@
-"""Operating markets and the time zone people there read dates in."""
+"""Operating markets: the time zone people there read dates in, their languages, how long
+their records are kept, and the due process their law gives the people we restrict (notice
+before a deactivation takes effect, a hearing before a permanent one, the appeal window), with
+the law each market's notices cite."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, RootModel, field_validator
+from pydantic import Field, RootModel, field_validator, model_validator
 
 from review.locales import negotiate
-from review.models import Locale, StrictModel
+from review.models import AccountRole, Locale, StrictModel
 from review.policy_files import POLICY_DIR, load_policy_file
 
 MARKETS_FILE = POLICY_DIR / "markets.toml"
@@ -27,6 +30,35 @@ class Market(StrictModel):
         le=36500,
         description="How long case records of this market's reviews are kept after closing.",
     )
+    languages: list[Locale] = Field(
+        min_length=1, description="The languages people there are written to in, most used first."
+    )
+    appeal_window_days: int = Field(
+        ge=1, le=365, description="How long after a restriction takes effect it can be appealed."
+    )
+    notice_days: int = Field(
+        default=0,
+        ge=0,
+        le=90,
+        description="Days of written notice before a deactivation that is not egregious takes "
+        "effect, for the roles in protected_roles (0: it takes effect at once).",
+    )
+    hearing_days: int = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="Days a person in protected_roles has to answer a notice of intent before a "
+        "permanent deactivation is decided (0: no hearing).",
+    )
+    protected_roles: list[AccountRole] = Field(
+        default_factory=lambda: list[AccountRole](["driver"]),
+        description="Whom notice and hearing protect: the local law's platform workers.",
+    )
+    legal_basis: dict[Locale, str] = Field(
+        default_factory=dict,
+        description="The law the market's notices cite, per language; required with notice or "
+        "a hearing.",
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -36,6 +68,17 @@ class Market(StrictModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone '{value}'") from None
         return value
+
+    @model_validator(mode="after")
+    def _due_process_cites_its_law(self) -> Market:
+        if (self.notice_days or self.hearing_days) and not self.legal_basis:
+            raise ValueError("legal_basis: required when notice_days or hearing_days is set")
+        missing = [
+            lang for lang in self.languages if self.legal_basis and lang not in self.legal_basis
+        ]
+        if missing:
+            raise ValueError(f"legal_basis: no text in {', '.join(missing)}")
+        return self
 
 
 class Markets(RootModel[dict[str, Market]]):
@@ -58,6 +101,10 @@ class Markets(RootModel[dict[str, Market]]):
         """How many days the market keeps case records; None for a market not listed."""
         found = self.root.get(market)
         return found.record_retention_days if found else None
+
+    def get(self, market: str) -> Market | None:
+        """The market's entry; None for a market not listed."""
+        return self.root.get(market)
 
 
 def load_markets(path: Path = MARKETS_FILE) -> Markets:

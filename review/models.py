@@ -146,11 +146,15 @@ class UpstreamModel(BaseModel):
 # --- intake -------------------------------------------------------------------------------------
 
 
+AccountRole = Literal["rider", "driver"]
+"""Whose account a review is about."""
+
+
 class AccountRef(StrictModel):
     """The rider or driver account under review."""
 
     id: Identifier
-    role: Literal["rider", "driver"]
+    role: AccountRole
     locale: Locale = Field(description="The account holder's language, e.g. 'es-MX'.")
     market: Slug = Field(description="Operating market, e.g. 'mexico-city'.")
 
@@ -593,7 +597,7 @@ class StatementOfReasons(StrictModel):
 
     action: EnforcementAction
     suspension_days: int | None
-    account_role: Literal["rider", "driver"]
+    account_role: AccountRole
     territorial_scope: Literal["all_markets"] = Field(
         default="all_markets",
         description="An account restriction applies wherever the platform operates.",
