@@ -24,6 +24,8 @@ from review.models import (
     Severity,
     SlaTier,
     StrictModel,
+    Strike,
+    StrikeState,
 )
 from review.policy_files import POLICY_DIR, PolicyProblem, load_policy_file
 from review.sla import SlaPolicy
@@ -112,6 +114,14 @@ class CategoryPolicy(StrictModel):
     """One incident category: its guideline clauses and a rule per severity."""
 
     guidelines: list[GuidelineRef] = Field(min_length=1)
+    strike_days: int | None = Field(
+        default=None,
+        ge=30,
+        le=3650,
+        description="How long a confirmed violation of this category counts as a strike. Absent "
+        "only in policies recorded before strikes (they count history_window_days); a policy "
+        "file must set it.",
+    )
     severities: dict[Severity, SeverityRule]
 
 
@@ -174,8 +184,8 @@ class DeactivationMatrix(StrictModel):
         ``prior_violations`` is None when the account history could not be read: priors then
         count as zero and the recommendation says so, so the specialist knows to check.
         """
-        window_start = as_of - timedelta(days=self.history_window_days)
-        counted = [v for v in prior_violations or [] if window_start <= v.decided_at <= as_of]
+        strikes = self.strikes(prior_violations or [], as_of)
+        counted = [s for s in strikes if s.state == "active"]
         rule = self.rule(category, severity)
         rung = min(len(counted), len(rule.ladder) - 1)
         step = rule.ladder[rung]
@@ -188,11 +198,46 @@ class DeactivationMatrix(StrictModel):
             matrix_version=self.version,
             guideline_refs=list(self.categories[category].guidelines),
             prior_violations=len(counted),
+            strikes=strikes,
             history_available=prior_violations is not None,
             second_review_required=(
                 rule.needs_second_review or step.action is EnforcementAction.PERMANENT_DEACTIVATION
             ),
         )
+
+
+    def strike_days(self, category: str) -> int:
+        """How long a violation of ``category`` counts: its strike period, or the look-back
+        window for a category without one (or not in this matrix)."""
+        policy = self.categories.get(category)  # type: ignore[call-overload]
+        if policy is not None and policy.strike_days is not None:
+            return int(policy.strike_days)
+        return self.history_window_days
+
+    def strikes(self, prior_violations: list[PriorViolation], as_of: datetime) -> list[Strike]:
+        """Every prior violation as a strike at ``as_of``, newest first: retracted ones count for
+        nothing; the rest are active from their decision until their period ends."""
+        strikes: list[Strike] = []
+        for prior in sorted(prior_violations, key=lambda p: p.decided_at, reverse=True):
+            expires_at = prior.decided_at + timedelta(days=self.strike_days(prior.category))
+            state: StrikeState = (
+                "retracted"
+                if prior.retracted
+                else "active"
+                if prior.decided_at <= as_of <= expires_at
+                else "expired"
+            )
+            strikes.append(
+                Strike(
+                    incident_id=prior.incident_id,
+                    category=prior.category,
+                    action=prior.action,
+                    decided_at=prior.decided_at,
+                    expires_at=expires_at,
+                    state=state,
+                )
+            )
+        return strikes
 
 
 class ReviewPolicy(StrictModel):
@@ -222,6 +267,8 @@ def _completeness(
             if policy is None:
                 problems.append(PolicyProblem(f"categories.{category}", "missing"))
                 continue
+            if policy.strike_days is None:
+                problems.append(PolicyProblem(f"categories.{category}.strike_days", "missing"))
             for severity in Severity:
                 if severity not in policy.severities:
                     problems.append(

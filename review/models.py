@@ -255,6 +255,24 @@ class PriorViolation(UpstreamModel):
     category: str
     action: str
     decided_at: datetime
+    retracted: bool = Field(
+        default=False, description="Overturned since (on appeal or by QA): it counts for nothing."
+    )
+
+
+StrikeState = Literal["active", "expired", "retracted"]
+
+
+class Strike(StrictModel):
+    """A confirmed violation as the deactivation matrix counts it: active until it expires (by
+    its category's strike period), unless it was retracted."""
+
+    incident_id: str
+    category: str
+    action: str
+    decided_at: datetime
+    expires_at: datetime
+    state: StrikeState
 
 
 class AccountHistory(UpstreamModel):
@@ -340,7 +358,12 @@ class Recommendation(StrictModel):
     rule_id: str = Field(description="The matrix entry that produced this recommendation.")
     matrix_version: str
     guideline_refs: list[GuidelineRef]
-    prior_violations: int = Field(description="Confirmed violations counted in the look-back.")
+    prior_violations: int = Field(description="Active strikes: the confirmed violations counted.")
+    strikes: list[Strike] = Field(
+        default_factory=list,
+        description="Every confirmed violation read, with its state when this was recommended "
+        "(empty in recommendations from before strikes were listed).",
+    )
     history_available: bool = Field(
         description="False when account history could not be read and priors count as zero."
     )

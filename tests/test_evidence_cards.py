@@ -288,10 +288,18 @@ async def test_account_history_lists_the_prior_violations(
         "fraud": "Fraud",
     }
     actions = {"warning": "Warning", "education": "Education"}
+    assert state.recommendation is not None
+    strikes = {strike.incident_id: strike for strike in state.recommendation.strikes}
+    strike_words = {"active": "A strike: counts until", "expired": "No longer counts: expired"}
     for li, prior in zip(priors, newest_first, strict=True):
         assert li.text().startswith(f"{categories[prior.category]} · {actions[prior.action]}")
-        assert li.one("time").attrs["datetime"] == prior.decided_at.isoformat()
+        decided, expires = li.all("time")
+        assert decided.attrs["datetime"] == prior.decided_at.isoformat()
         assert prior.incident_id in li.text()
+        strike = strikes[prior.incident_id]
+        said = li.one("span", cls=f"strike-{strike.state}").text()
+        assert said.startswith(strike_words[strike.state])
+        assert expires.attrs["datetime"] == strike.expires_at.isoformat()
     assert not shown.all(cls="no-priors")
 
 
