@@ -154,7 +154,9 @@ class ArchiveSettings(BaseSettings):
     archive_url: str = f"sqlite:///{DEFAULT_ARCHIVE_FILE}"
 
 
-AccessAction = Literal["view_review", "view_report", "decode_history", "add_record_note"]
+AccessAction = Literal[
+    "view_review", "view_report", "decode_history", "add_record_note", "give_person_records"
+]
 
 
 class AccessEntry(StrictModel):

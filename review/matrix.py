@@ -205,7 +205,6 @@ class DeactivationMatrix(StrictModel):
             ),
         )
 
-
     def strike_days(self, category: str) -> int:
         """How long a violation of ``category`` counts: its strike period, or the look-back
         window for a category without one (or not in this matrix)."""

@@ -14,7 +14,7 @@ from review.locales import negotiate
 from review.models import Person, PersonRole
 from review.policy_files import PolicyFileError
 from tests.conftest import free_port
-from webapp.access import Permission, allowed, may
+from webapp.access import PERSON_PERMISSIONS, Permission, allowed, may
 from webapp.i18n import catalog, locales, translator
 from webapp.people import (
     Caller,
@@ -89,9 +89,16 @@ def test_a_token_for_an_unknown_person_is_named_in_the_error(tmp_path: Path) -> 
     assert f"{path}: tokens[0].person: unknown person 'zed'" in str(raised.value)
 
 
-def test_intake_clients_may_only_start_reviews() -> None:
+def test_platform_clients_may_only_start_reviews_and_give_people_their_records() -> None:
     intake = Caller(kind="intake", name="hotline")
-    assert [p for p in Permission if allowed(intake, p)] == [Permission.START_REVIEW]
+    assert [p for p in Permission if allowed(intake, p)] == [
+        Permission.START_REVIEW,
+        Permission.READ_PERSON_RECORDS,
+    ]
+
+
+def test_no_person_may_fetch_an_account_holders_own_records() -> None:
+    assert PERSON_PERMISSIONS[Permission.READ_PERSON_RECORDS] == frozenset()
 
 
 def test_only_leads_give_second_reviews() -> None:

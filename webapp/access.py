@@ -29,6 +29,8 @@ class Permission(StrEnum):
     READ_ACCESS_LOG = "read_access_log"
     NOTE_CLOSED_REVIEWS = "add_notes_to_closed_reviews"
     """Add a note to a closed review's case record, in the archive."""
+    READ_PERSON_RECORDS = "read_person_records"
+    """Give a rider or driver their own records (the platform's app asks for them)."""
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -45,8 +47,11 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     # Quality review happens after closing: QA audits decided cases and leads answer for them.
     # Both read reports, so they see the record they annotate.
     Permission.NOTE_CLOSED_REVIEWS: frozenset({PersonRole.QA, PersonRole.LEAD}),
+    # Staff read case records as such; this is the account holder's own copy.
+    Permission.READ_PERSON_RECORDS: frozenset(),
 }
-INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
+INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW, Permission.READ_PERSON_RECORDS})
+"""What the platform's clients may ask: start reviews, and give people their records."""
 
 
 def allowed(caller: Caller, permission: Permission) -> bool:

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import Field, ValidationError
 
+from decision_archive.person_records import PersonRecords, person_records
 from decision_archive.read_model import QueueCursor, QueueQuery, ReviewSummary
 from decision_archive.report import report_filename, report_locales
 from decision_archive.store import AccessEntry, NoCaseRecord, RecordIndex, RecordNote
@@ -35,6 +37,7 @@ from review.models import (
 )
 from webapp.access import Permission
 from webapp.auth import SESSION_LOCALE, uses_session
+from webapp.i18n import app_locale, translator
 from webapp.people import Caller
 from webapp.services import WebServices, authorize, report_path, services_of, update_id
 from workflows.client import RetryingStep
@@ -493,3 +496,40 @@ async def record_notes(
     notes = await asyncio.to_thread(services.archive.notes, review_id)
     await services.record_access(request, caller, "view_report", review_id, "api", "record-notes")
     return RecordNotePage(notes=notes)
+
+
+@router.get("/accounts/{account_id}/records", response_model=PersonRecords)
+async def account_records(
+    account_id: Annotated[str, FastApiPath(pattern=IDENTIFIER_PATTERN, max_length=128)],
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_PERSON_RECORDS))],
+) -> PersonRecords:
+    """What the account holder may see of their reviews (the platform's app asks, for them):
+    restrictions with their statement of reasons, and strikes with when each stops counting,
+    in the account's language; never who reported them or anyone else's data. Each record
+    given is noted in the access log."""
+    indexed = await asyncio.to_thread(services.archive.search, None, account_id, None, 1000)
+    records = [
+        record
+        for record in await asyncio.gather(
+            *(asyncio.to_thread(services.archive.read, r.review_id) for r in indexed)
+        )
+        if record is not None
+    ]
+    newest = max(records, key=lambda r: r.closed_at, default=None)
+    locale = app_locale(newest.request.account.locale if newest else None)
+    given = person_records(
+        account_id,
+        records,
+        services.policy.matrix,
+        services.renderer.guidelines,
+        translator(locale),
+        locale,
+        datetime.now(UTC),
+    )
+    for record in records:
+        await services.record_access(
+            request, caller, "give_person_records", record.review_id, "api"
+        )
+    return given

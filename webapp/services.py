@@ -70,13 +70,17 @@ class WebServices:
         channel: Literal["page", "api", "codec"],
         detail: str | None = None,
     ) -> None:
-        """Note in the access log that a person looked at a review, report or history."""
-        if caller.person is None:
-            return  # intake clients read nothing
+        """Note in the access log that a person looked at a review, report or history, or that
+        a platform client gave an account holder a review's record."""
+        person_id, role = (
+            (caller.person.id, str(caller.person.role))
+            if caller.person
+            else (caller.name, "platform")
+        )
         entry = AccessEntry(
             at=datetime.now(UTC),
-            person_id=caller.person.id,
-            role=str(caller.person.role),
+            person_id=person_id,
+            role=role,
             action=action,
             review_id=review_id,
             channel=channel,

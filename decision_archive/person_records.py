@@ -1,0 +1,157 @@
+"""What a rider or driver may see of their own reviews: their restrictions with the statement of
+reasons, and their strikes with when each stops counting, in their language.
+
+Built only from the account's own case records and the matrix's strike periods. It carries no
+reporter (not even their role), no reviewer, note, evidence detail or message of anyone else:
+each field below is chosen, nothing is copied wholesale from a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import Field
+
+from review.case_record import CaseRecord
+from review.guidelines import CommunityGuidelines
+from review.matrix import DeactivationMatrix
+from review.models import AccountRole, EnforcementAction, PriorViolation, StrictModel
+
+
+class Labelled(StrictModel):
+    """A code and what it means in the record's language."""
+
+    code: str
+    label: str
+
+
+class CitedGuideline(StrictModel):
+    """A community guideline clause a decision cites, in the record's language."""
+
+    ref: str
+    title: str
+    summary: str
+
+
+class RecordedRestriction(StrictModel):
+    """A decision that restricted the account, with its statement of reasons."""
+
+    reference: str = Field(description="The review's id: what the person quotes to support.")
+    action: Labelled
+    suspension_days: int | None
+    starts_at: datetime
+    ends_at: datetime | None = Field(description="None for a permanent deactivation.")
+    conduct: Labelled = Field(description="The incident category the decision found.")
+    reported_at: datetime = Field(description="When the incident was reported.")
+    relied_on: list[Labelled] = Field(description="The kinds of evidence the decision used.")
+    guidelines: list[CitedGuideline]
+    automated_recommendation: bool = Field(
+        description="The deactivation matrix recommended an action before a person decided."
+    )
+    second_reviewed: bool
+    appeal_deadline: datetime
+
+
+class RecordedStrike(StrictModel):
+    """A confirmed violation and whether it still counts."""
+
+    reference: str
+    conduct: Labelled
+    action: Labelled
+    decided_at: datetime
+    expires_at: datetime
+    state: Labelled = Field(description="active, expired or retracted.")
+
+
+class PersonRecords(StrictModel):
+    """Everything the account's holder may see of the reviews of their account."""
+
+    account_id: str
+    role: AccountRole | None = Field(description="None for an account with no records.")
+    locale: str = Field(description="The language the labels are written in.")
+    restrictions: list[RecordedRestriction] = Field(description="Newest first.")
+    strikes: list[RecordedStrike] = Field(description="Newest first.")
+
+
+def person_records(
+    account_id: str,
+    records: list[CaseRecord],
+    matrix: DeactivationMatrix,
+    guidelines: CommunityGuidelines,
+    t: Callable[[str], str],
+    locale: str,
+    now: datetime,
+) -> PersonRecords:
+    """The person's view of ``records`` (the account's case records), labelled with ``t`` in
+    ``locale``; strikes are as the matrix counts them at ``now``."""
+    own = [r for r in records if r.request.account.id == account_id]
+    own.sort(key=lambda r: r.closed_at, reverse=True)
+
+    def category(code: str) -> Labelled:
+        return Labelled(code=code, label=t(f"category_{code}"))
+
+    def action(code: str) -> Labelled:
+        return Labelled(code=code, label=t(f"action_{code}"))
+
+    restrictions = []
+    for record in own:
+        reasons = record.statement_of_reasons
+        if reasons is None:
+            continue
+        cited = []
+        for ref in reasons.guideline_refs:
+            if ref in guidelines:
+                _, text = guidelines.clause(ref).text(locale)
+                cited.append(CitedGuideline(ref=ref, title=text.title, summary=text.summary))
+        restrictions.append(
+            RecordedRestriction(
+                reference=record.review_id,
+                action=action(str(reasons.action)),
+                suspension_days=reasons.suspension_days,
+                starts_at=reasons.starts_at,
+                ends_at=reasons.ends_at,
+                conduct=category(str(reasons.category)),
+                reported_at=reasons.reported_at,
+                relied_on=[
+                    Labelled(code=str(s), label=t(f"source_{s}"))
+                    for s in reasons.evidence_relied_on
+                ],
+                guidelines=cited,
+                automated_recommendation=reasons.automated_recommendation,
+                second_reviewed=reasons.second_reviewed,
+                appeal_deadline=reasons.appeal_deadline,
+            )
+        )
+    confirmed = {
+        record.request.incident_id: record
+        for record in own
+        if record.decision.action is not EnforcementAction.NO_ACTION
+    }
+    priors = [
+        PriorViolation(
+            incident_id=incident_id,
+            category=str(record.request.category),
+            action=str(record.decision.action),
+            decided_at=record.decision.decided_at,
+        )
+        for incident_id, record in confirmed.items()
+    ]
+    strikes = [
+        RecordedStrike(
+            reference=confirmed[strike.incident_id].review_id,
+            conduct=category(strike.category),
+            action=action(strike.action),
+            decided_at=strike.decided_at,
+            expires_at=strike.expires_at,
+            state=Labelled(code=strike.state, label=t(f"record_strike_{strike.state}")),
+        )
+        for strike in matrix.strikes(priors, now)
+    ]
+    return PersonRecords(
+        account_id=account_id,
+        role=own[0].request.account.role if own else None,
+        locale=locale,
+        restrictions=restrictions,
+        strikes=strikes,
+    )
