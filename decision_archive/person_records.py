@@ -1,7 +1,8 @@
 """What a rider or driver may see of their own reviews: their restrictions with the statement of
 reasons, and their strikes with when each stops counting, in their language.
 
-Built only from the account's own case records and the matrix's strike periods. It carries no
+Built only from the account's own case records (the decisions this tool made; a platform's
+older history is not among them) and the matrix's strike periods. It carries no
 reporter (not even their role), no reviewer, note, evidence detail or message of anyone else:
 each field below is chosen, nothing is copied wholesale from a record.
 """
@@ -123,9 +124,9 @@ def person_records(
                 appeal_deadline=reasons.appeal_deadline,
             )
         )
-    confirmed = {
+    confirmed = {  # oldest first, so a newer record of an incident is the one kept
         record.request.incident_id: record
-        for record in own
+        for record in reversed(own)
         if record.decision.action is not EnforcementAction.NO_ACTION
     }
     priors = [

@@ -332,9 +332,10 @@ class DecisionArchive:
         review_id: str | None = None,
         account_id: str | None = None,
         market: str | None = None,
-        limit: int = 200,
+        limit: int | None = 200,
     ) -> list[RecordIndex]:
-        """Records matching every filter given, most recently closed first."""
+        """Records matching every filter given, most recently closed first (all, with
+        ``limit`` None)."""
         where = sa.and_(
             sa.true(),
             *(

@@ -4,7 +4,8 @@ Plain rules over a market's entry in policy/markets.toml: when a restriction tak
 deactivation that is not egregious waits out the market's notice period), whether a permanent
 deactivation needs a hearing first and until when the person may answer, and whether an appeal
 is admissible (inside the market's window; once per decision, again only with new
-information). The workflows and the web app call these; nothing else decides them.
+information). These are the one home of those rules; reviews do not apply them yet (notice
+periods, hearings and appeals build on them).
 """
 
 from __future__ import annotations

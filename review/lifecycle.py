@@ -583,8 +583,11 @@ def escalate(state: ReviewState, reason: str, now: datetime, actor: Person | Non
 
 
 def block_actioning(state: ReviewState, reason: str, now: datetime) -> None:
-    """A platform service refused part of carrying out the decision: stop and call a person."""
-    state.actioning_blocked = reason
+    """A platform service refused part of carrying out the decision: stop and call a person.
+    Steps run side by side (the two decision messages) can each be refused: the block then
+    names every reason, and one retry tries them all again."""
+    blocked = state.actioning_blocked
+    state.actioning_blocked = reason if blocked is None else f"{blocked}; {reason}"
     escalate(state, f"actioning blocked: {reason}", now)
 
 

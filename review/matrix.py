@@ -214,17 +214,15 @@ class DeactivationMatrix(StrictModel):
         return self.history_window_days
 
     def strikes(self, prior_violations: list[PriorViolation], as_of: datetime) -> list[Strike]:
-        """Every prior violation as a strike at ``as_of``, newest first: retracted ones count for
-        nothing; the rest are active from their decision until their period ends."""
+        """Every prior violation decided by ``as_of`` as a strike then, newest first: retracted
+        ones count for nothing; the rest are active from their decision until their period
+        ends."""
         strikes: list[Strike] = []
-        for prior in sorted(prior_violations, key=lambda p: p.decided_at, reverse=True):
+        decided = [p for p in prior_violations if p.decided_at <= as_of]  # none yet at as_of
+        for prior in sorted(decided, key=lambda p: p.decided_at, reverse=True):
             expires_at = prior.decided_at + timedelta(days=self.strike_days(prior.category))
             state: StrikeState = (
-                "retracted"
-                if prior.retracted
-                else "active"
-                if prior.decided_at <= as_of <= expires_at
-                else "expired"
+                "retracted" if prior.retracted else "active" if as_of <= expires_at else "expired"
             )
             strikes.append(
                 Strike(

@@ -5,11 +5,12 @@ and one keeping everything in memory.
 ``python -m scripts.benchmark_engine --workflows 200 --concurrency 20``
 
 The variants (scripts.bare_review.EngineExtras): bare; with six search attribute upserts (a
-review upserts at each of its six changes, for operators); with six local activities (a review
-publishes its changes to the read model five or six times); with 2,000 bytes in every payload
-(about what a review's activities carry, encrypted); all three. Each runs ``--workflows``
-workflows ``--concurrency`` at a time, through a worker in this process; it prints the rate and
-the dev server's CPU time per workflow (from Linux's /proc). Nothing is asserted.
+decided review makes six, for operators); with six local activities (a decided review publishes
+its changes to the read model about five times, more when it waits longer); with 2,000 bytes in
+every payload (about what a review's activities carry, encrypted); all three. Each runs
+``--workflows`` workflows ``--concurrency`` at a time, through a worker in this process; it
+prints the rate and the dev server's CPU time per workflow (from Linux's /proc). Nothing is
+asserted.
 
 Printed on 2026-12-02, 2 cores, ``--workflows 200 --concurrency 20``:
 

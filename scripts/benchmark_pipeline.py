@@ -51,7 +51,7 @@ both runs are bound by what this machine does, not by waiting.
 
 Where the rest goes: the review costs the dev server about 20 ms more CPU than the bare
 workflow (its upserts for operators, its read model publications and its larger payloads: see
-scripts.benchmark_engine), and its own processes about 90 ms against the bare worker's 30,
+scripts.benchmark_engine), and its own processes about 85 ms against the bare worker's 30,
 on the same 2 cores. In the review worker, a GIL profile (py-spy) put a third of its time in
 the SDK's workflow sandbox, which compiles and runs a line of code in it for every payload it
 encodes or decodes, three times over (counted before ``lean-history``: 48 payloads and 144

@@ -382,6 +382,17 @@ def test_retrying_actioning_needs_an_operator_or_lead_and_a_block() -> None:
     )
 
 
+def test_two_steps_refused_side_by_side_are_both_named_in_the_block() -> None:
+    state = review()
+    lifecycle.block_actioning(state, "decision message: gateway answered 503", NOW)
+    lifecycle.block_actioning(state, "reporter message: gateway answered 503", NOW)
+    assert state.actioning_blocked == (
+        "decision message: gateway answered 503; reporter message: gateway answered 503"
+    )
+    lifecycle.apply_retry_actioning(state, RetryActioningRequest(operator=OLGA, reason="up"), NOW)
+    assert state.actioning_blocked is None
+
+
 # --- who is told what ---------------------------------------------------------------------------
 
 

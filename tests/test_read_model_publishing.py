@@ -3,6 +3,9 @@ the page can read back, seen by the time a person's request is answered."""
 
 from __future__ import annotations
 
+import asyncio
+
+import sqlalchemy as sa
 from temporalio.testing import WorkflowEnvironment
 
 from decision_archive.read_model import QueueQuery, ReviewReadModel
@@ -76,3 +79,25 @@ async def test_a_closed_review_leaves_its_final_state_in_the_read_model(
         final.version,
         "met",
     )
+
+
+async def test_a_review_goes_on_and_stays_visible_while_the_read_model_cannot_be_written(
+    dev_env: WorkflowEnvironment, review_worker: WorkerFactory, archive: DecisionArchive
+) -> None:
+    # The read model's table is gone: every publication fails and is retried.
+    with archive.engine.begin() as db:
+        db.execute(sa.text("DROP TABLE review_summaries"))
+    async with review_worker(dev_env.client) as worker:
+        reviews = ReviewClient(dev_env.client, worker.task_queue)
+        started = await reviews.start(review_request())
+        try:
+            for _ in range(300):
+                if await reviews.status(started.review_id) is ReviewStatus.AWAITING_DECISION:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("visibility never showed the review awaiting a decision")
+            state = await reviews.current_state(started.review_id)
+            assert len(state.evidence) == 5  # every source was gathered meanwhile
+        finally:
+            await reviews.handle(started.review_id).terminate("test over")

@@ -27,7 +27,7 @@ def smaller(command: str) -> str:
         command += " --runs 3"
     command = re.sub(r"--workflows \d+", "--workflows 6", command)
     if "benchmark_pipeline" in command:
-        command += " --one-at-a-time 2"
+        command = re.sub(r" --one-at-a-time \d+", "", command) + " --one-at-a-time 2"
     return command
 
 

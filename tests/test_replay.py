@@ -88,16 +88,22 @@ def test_every_patch_branch_has_a_history_that_takes_it_and_one_that_does_not() 
         "publish-read-model",
         "claim-lease",
         "lean-history",
+        "read-model-outage",
     ):
         assert any(patch in ids for ids in recorded), f"no history takes {patch}"
         assert any(patch not in ids for ids in recorded), f"every history takes {patch}"
 
 
-def test_a_review_started_since_lean_history_records_one_patch_marker_and_no_other() -> None:
-    lean = [p for p in HISTORIES if p.stem.endswith("__lean-history")]
+LEAN_TAGS = ("lean-history", "read-model-outage")
+"""Tags of histories recorded since reviews take every earlier change under their newest id."""
+
+
+@pytest.mark.parametrize("tag", LEAN_TAGS)
+def test_a_review_since_lean_history_records_only_its_newest_patch_marker(tag: str) -> None:
+    lean = [p for p in HISTORIES if p.stem.endswith(f"__{tag}")]
     assert lean
     for path in lean:
-        assert patch_ids(HISTORY_TEXT[path]) == {"lean-history"}
+        assert patch_ids(HISTORY_TEXT[path]) == {tag}
 
 
 def upserts_per_workflow_task(text: str) -> list[int]:
@@ -115,7 +121,7 @@ def upserts_per_workflow_task(text: str) -> list[int]:
 def test_a_review_since_lean_history_upserts_search_attributes_at_most_once_a_task() -> None:
     before = HISTORY_DIR / "decided_and_closed__claim-lease.json"
     assert max(upserts_per_workflow_task(HISTORY_TEXT[before])) > 1  # what it changes
-    for path in (p for p in HISTORIES if p.stem.endswith("__lean-history")):
+    for path in (p for p in HISTORIES if p.stem.endswith(tuple(f"__{t}" for t in LEAN_TAGS))):
         assert max(upserts_per_workflow_task(HISTORY_TEXT[path])) == 1, path.stem
 
 

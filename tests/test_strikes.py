@@ -111,3 +111,9 @@ def test_a_matrix_file_without_a_categorys_strike_period_is_refused_naming_it(
     with pytest.raises(PolicyFileError) as raised:
         load_matrix(path)
     assert "categories.fraud.strike_days: missing" in str(raised.value)
+
+
+def test_a_violation_decided_after_the_moment_asked_about_is_not_a_strike_then() -> None:
+    later = prior("fraud", -3)  # decided three days after NOW
+    rec = MATRIX.recommend(DRIVING, Severity.LOW, [later], NOW)
+    assert (rec.prior_violations, rec.strikes) == (0, [])

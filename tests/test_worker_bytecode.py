@@ -23,6 +23,7 @@ def load_package(folder: Path, monkeypatch: pytest.MonkeyPatch) -> type:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "shapes_review", module)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as PYTHONDONTWRITEBYTECODE does
     spec.loader.exec_module(module)
     return module.Review  # type: ignore[no-any-return]
 
@@ -30,7 +31,6 @@ def load_package(folder: Path, monkeypatch: pytest.MonkeyPatch) -> type:
 def test_the_workflow_package_gets_its_bytecode_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     review = load_package(tmp_path, monkeypatch)
     cache = tmp_path / "shapes" / "__pycache__"
     assert not cache.exists()

@@ -507,9 +507,9 @@ async def account_records(
 ) -> PersonRecords:
     """What the account holder may see of their reviews (the platform's app asks, for them):
     restrictions with their statement of reasons, and strikes with when each stops counting,
-    in the account's language; never who reported them or anyone else's data. Each record
-    given is noted in the access log."""
-    indexed = await asyncio.to_thread(services.archive.search, None, account_id, None, 1000)
+    in the account's language; never who reported them or anyone else's data. Only decisions
+    this tool made are listed. Each record given is noted in the access log."""
+    indexed = await asyncio.to_thread(services.archive.search, None, account_id, None, None)
     records = [
         record
         for record in await asyncio.gather(
@@ -528,8 +528,8 @@ async def account_records(
         locale,
         datetime.now(UTC),
     )
-    for record in records:
-        await services.record_access(
-            request, caller, "give_person_records", record.review_id, "api"
-        )
+    for review_id in sorted(
+        {r.reference for r in given.restrictions} | {s.reference for s in given.strikes}
+    ):
+        await services.record_access(request, caller, "give_person_records", review_id, "api")
     return given

@@ -24,7 +24,7 @@ A review that waits long enough for its history to grow past what Temporal sugge
 as a new run of itself, carrying its state and policy. Every change to the commands this code
 issues sits behind a new ``workflow.patched`` id, so reviews started on older code still replay
 (tests/histories/ holds a history of each). Reviews started since ``lean-history`` take every
-earlier change under that one id, so their history records one patch marker, not eight.
+earlier change under the newest id they record, so their history holds one patch marker.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ SERVICE_RETRY = RetryPolicy(
 )
 # The read model: a local write in the worker, retried quickly while the database is away.
 PUBLISH_TIMEOUT = timedelta(seconds=10)
+PUBLISH_RETRY_LOCALLY = timedelta(seconds=2)
+"""A publication retried after a longer wait than this waits on a durable timer, so a read
+model outage never holds the review's workflow task open (nor stops its worker)."""
 PUBLISH_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     backoff_coefficient=2.0,
@@ -107,23 +110,32 @@ class DeactivationReview:
         self._hold_notice: asyncio.Task[None] | None = None
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
+        self._apart = False
         self._lean = False
         self._publishes = False
         self._leases = False
         self._publisher: asyncio.Task[None] | None = None
         self._published = 0
+        self._attributes: asyncio.Task[None] | None = None
+        self._upserted = 0
 
     @workflow.run
     async def run(self, review: ReviewRequest | CarriedReview) -> ReviewState:
         """Work the review to its end and return the closed case. It starts from the intake
         request, or from the review so far when it continues from an earlier run."""
-        # First, before any other patch: reviews started since "lean-history" take every change
-        # before it without a marker (and a search attribute upsert) for each.
-        self._lean = workflow.patched("lean-history")
+        # First, before any other patch: a review takes every change before the newest id it
+        # records, without a marker (and a search attribute upsert) for each. Since
+        # "read-model-outage" a review rides out a read model outage: its search attributes
+        # are upserted apart from its publications, and a publication that keeps failing
+        # waits on durable timers between attempts instead of holding its workflow task open.
+        self._apart = workflow.patched("read-model-outage")
+        self._lean = self._apart or workflow.patched("lean-history")
         # Reviews started since the read model exists publish each change to it; older ones
         # are mirrored from visibility (decision_archive/read_model.py).
         self._publishes = self._patched("publish-read-model")
         if self._publishes:
+            if self._apart:  # first: it upserts before the publisher schedules its write
+                self._attributes = asyncio.create_task(self._keep_search_attributes())
             self._publisher = asyncio.create_task(self._keep_read_model())
         # Reviews started since claims are leases return a claim nobody works on to the queue.
         self._leases = self._patched("claim-lease")
@@ -150,7 +162,7 @@ class DeactivationReview:
             self._state = state
             # An earlier run that published waited for it before continuing; one from before the
             # read model published nothing, and the mirror has its row.
-            self._published = state.version
+            self._published = self._upserted = state.version
             if self._leases and state.lease_minutes is None:
                 state.lease_minutes = self._policy.matrix.lease_minutes()
             self._watch_clocks()
@@ -196,8 +208,9 @@ class DeactivationReview:
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and self._all_published()
         )
-        if self._publisher is not None:
-            self._publisher.cancel()
+        for task in (self._publisher, self._attributes):
+            if task is not None:
+                task.cancel()
         return state
 
     def _history_too_long(self) -> bool:
@@ -212,27 +225,43 @@ class DeactivationReview:
 
     async def _keep_read_model(self) -> None:
         """Publish the review after each change, in order. Changes made while a publication is
-        on its way go out together in the next one, carrying the newest version. Since
-        "lean-history" the search attributes are brought up to date here too, in one upsert for
-        the changes a publication carries."""
+        on its way go out together in the next one, carrying the newest version. Reviews of
+        "lean-history" (not yet "read-model-outage") upsert their search attributes here
+        too, before each publication."""
         while True:
             await workflow.wait_condition(
                 lambda: self._state is not None and self._state.version > self._published
             )
             state = self._current()
             version = state.version
-            if self._lean:
+            if self._lean and not self._apart:
                 self._upsert_search_attributes()
             await workflow.execute_local_activity_method(
                 ReadModelActivities.publish_review,
                 ReviewPublication(state=state, changed_at=workflow.now()),
                 start_to_close_timeout=PUBLISH_TIMEOUT,
                 retry_policy=PUBLISH_RETRY,
+                # Past this backoff, the next attempt waits on a timer: the review goes on.
+                local_retry_threshold=PUBLISH_RETRY_LOCALLY if self._apart else None,
             )
             self._published = version
 
+    async def _keep_search_attributes(self) -> None:
+        """Since "read-model-outage": bring the search attributes up to date once for the
+        changes of each workflow task, on their own, so operators' visibility never waits on
+        the read model's database (a publication is retried for as long as that is down)."""
+        while True:
+            await workflow.wait_condition(
+                lambda: self._state is not None and self._state.version > self._upserted
+            )
+            self._upserted = self._current().version
+            self._upsert_search_attributes()
+
     def _all_published(self) -> bool:
-        return not self._publishes or self._current().version <= self._published
+        if not self._publishes:
+            return True
+        version = self._current().version
+        return version <= self._published and (not self._apart or version <= self._upserted)
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -545,7 +574,7 @@ class DeactivationReview:
 
     def _patched(self, patch_id: str) -> bool:
         """Whether this review takes the change behind ``patch_id``: every review started since
-        "lean-history" does, without recording a marker for it."""
+        "lean-history" does, without recording a marker for it (``patch_id`` is older)."""
         return self._lean or workflow.patched(patch_id)
 
     def _publish(self) -> None:
