@@ -47,9 +47,10 @@ bare workflow took its updates while its evidence was still being gathered):
 Two more runs printed 0.69 (8.75 vs 12.70 /s; decision to closed p50 159 ms, p95 211 ms with
 10 one at a time) and 0.60 (8.25 vs 13.84 /s; p50 149 ms, p95 159 ms). Once reviews upsert
 their search attributes apart from their publications (``read-model-outage``): 0.69 (9.54 vs
-13.81 /s; lag p50 57 ms, p95 87 ms; decision to closed p50 161 ms, p95 168 ms). With 10 and with 40 at
-a time the rates stay where they are (pipeline 8.1 and 8.5 /s before the bare workflow's fix):
-both runs are bound by what this machine does, not by waiting.
+13.81 /s; lag p50 57 ms, p95 87 ms; decision to closed p50 161 ms, p95 168 ms).
+
+With 10 and with 40 at a time the rates stay where they are (pipeline 8.1 and 8.5 /s before
+the bare workflow's fix): both runs are bound by what this machine does, not by waiting.
 
 Where the rest goes: the review costs the dev server about 20 ms more CPU than the bare
 workflow (its upserts for operators, its read model publications and its larger payloads: see
