@@ -67,7 +67,7 @@ def test_demo_people_sign_in_with_the_demo_password() -> None:
 def test_demo_tokens_map_to_their_callers() -> None:
     people = load_directory(DEMO_PEOPLE_FILE, demo_mode=True)
     intake = people.bearer("demo-intake-token")
-    assert intake is not None and intake.kind == "intake"
+    assert intake is not None and intake.kind == "intake" and intake.person_records
     for token, person in [
         ("demo-ana-token", "ana"),
         ("demo-marco-token", "marco"),
@@ -89,9 +89,42 @@ def test_a_token_for_an_unknown_person_is_named_in_the_error(tmp_path: Path) -> 
     assert f"{path}: tokens[0].person: unknown person 'zed'" in str(raised.value)
 
 
-def test_platform_clients_may_only_start_reviews_and_give_people_their_records() -> None:
+def test_an_intake_token_fetches_person_records_only_when_its_entry_says_so(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "people.toml"
+    path.write_text(
+        f'[people.ana]\nrole = "specialist"\ndisplay_name = "Ana"\n\n'
+        f'[[tokens]]\nname = "hotline"\nkind = "intake"\nsha256 = "{token_digest("h")}"\n\n'
+        f'[[tokens]]\nname = "app"\nkind = "intake"\nperson_records = true\n'
+        f'sha256 = "{token_digest("a")}"\n'
+    )
+    people = load_directory(path, demo_mode=False)
+    hotline, app = people.bearer("h"), people.bearer("a")
+    assert hotline is not None and not allowed(hotline, Permission.READ_PERSON_RECORDS)
+    assert app is not None and allowed(app, Permission.READ_PERSON_RECORDS)
+
+
+def test_a_persons_token_with_person_records_is_refused_naming_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "people.toml"
+    path.write_text(
+        '[people.ana]\nrole = "specialist"\ndisplay_name = "Ana"\n\n'
+        f'[[tokens]]\nname = "t"\nkind = "person"\nperson = "ana"\nperson_records = true\n'
+        f'sha256 = "{token_digest("x")}"\n'
+    )
+    with pytest.raises(PolicyFileError) as raised:
+        load_directory(path, demo_mode=False)
+    assert "person_records: only an intake client's token may fetch them" in str(raised.value)
+
+
+def test_intake_clients_may_only_start_reviews() -> None:
     intake = Caller(kind="intake", name="hotline")
-    assert [p for p in Permission if allowed(intake, p)] == [
+    assert [p for p in Permission if allowed(intake, p)] == [Permission.START_REVIEW]
+
+
+def test_the_platform_app_may_also_give_people_their_records() -> None:
+    app = Caller(kind="intake", name="rider app", person_records=True)
+    assert [p for p in Permission if allowed(app, p)] == [
         Permission.START_REVIEW,
         Permission.READ_PERSON_RECORDS,
     ]

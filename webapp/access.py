@@ -50,13 +50,16 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     # Staff read case records as such; this is the account holder's own copy.
     Permission.READ_PERSON_RECORDS: frozenset(),
 }
-INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW, Permission.READ_PERSON_RECORDS})
-"""What the platform's clients may ask: start reviews, and give people their records."""
+INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
+"""What every intake client may ask. One whose token says ``person_records`` (the platform's
+app) may also fetch account holders' own records for them."""
 
 
 def allowed(caller: Caller, permission: Permission) -> bool:
     """Whether the caller may ask for ``permission``."""
     if caller.kind == "intake":
+        if permission is Permission.READ_PERSON_RECORDS:
+            return caller.person_records
         return permission in INTAKE_PERMISSIONS
     assert caller.person is not None
     return caller.person.role in PERSON_PERMISSIONS[permission]

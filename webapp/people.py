@@ -69,11 +69,18 @@ class TokenEntry(StrictModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     kind: Literal["intake", "person"]
     person: Identifier | None = None
+    person_records: bool = Field(
+        default=False,
+        description="An intake client that may also fetch account holders' own records for "
+        "them (the platform's app); other intake clients only start reviews.",
+    )
 
     @model_validator(mode="after")
     def _person_tokens_name_a_person(self) -> TokenEntry:
         if (self.kind == "person") != (self.person is not None):
             raise ValueError("a 'person' token names its person; an 'intake' token does not")
+        if self.kind == "person" and self.person_records:
+            raise ValueError("person_records: only an intake client's token may fetch them")
         return self
 
 
@@ -91,6 +98,9 @@ class Caller(StrictModel):
     kind: Literal["person", "intake"]
     name: str
     person: Person | None = None
+    person_records: bool = Field(
+        default=False, description="An intake client allowed account holders' own records."
+    )
     display_name: str | None = None
     locale: str = "en"
 
@@ -159,7 +169,7 @@ class PeopleDirectory:
         if entry is None:
             return None
         if entry.kind == "intake":
-            return Caller(kind="intake", name=entry.name)
+            return Caller(kind="intake", name=entry.name, person_records=entry.person_records)
         assert entry.person is not None
         return self.person(entry.person)
 
