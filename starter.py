@@ -19,10 +19,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from policy import configured_markets
-from review.lifecycle import ReviewRuleError, check_intake
+from review.lifecycle import check_intake
 from review.markets import Markets
 from review.models import ReviewRequest
 from review.policy_files import entry_path
+from review.refusals import ReviewRuleError
 from temporal_runtime.connection import connect, exit_process
 from temporal_runtime.encryption import KeyRingError
 from workflows.client import ReviewClient

@@ -30,6 +30,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.accounts import AccountActivities
+from activities.appeals import AppealActivities
 from activities.evidence import EvidenceActivities
 from activities.failures import FailureInterceptor
 from activities.notifications import NotificationActivities
@@ -37,6 +38,7 @@ from activities.platform import PlatformEndpoints
 from activities.policy import PolicyActivities
 from activities.read_model import ReadModelActivities
 from activities.records import RecordActivities
+from decision_archive.appeals import AppealBook
 from decision_archive.read_model import ReviewReadModel
 from decision_archive.store import DecisionArchive
 from notifications.rendering import MessageRenderer
@@ -47,6 +49,7 @@ from review.policy_files import PolicyFileError
 from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
 from temporal_runtime.deployment import DeploymentSettings
 from temporal_runtime.encryption import KeyRingError, load_key_ring
+from workflows.appeal_review import AppealReview
 from workflows.client import ReviewClient
 from workflows.deactivation_review import DeactivationReview
 from workflows.read_model_sync import keep_mirroring
@@ -67,7 +70,8 @@ def build_worker(
     workflows: Sequence[type] = (DeactivationReview,),
     **worker_options: Any,
 ) -> Worker:
-    """A worker for review workflows and their activities (``worker_options`` go to Worker).
+    """A worker for review and appeal workflows and their activities (``worker_options`` go to
+    Worker).
 
     ``deployment_config`` makes it one build of a Worker Deployment (see
     ``DeploymentSettings.worker_config``); without it the worker is unversioned, as tests and
@@ -79,20 +83,25 @@ def build_worker(
     notices = NotificationActivities(endpoints, http, renderer)
     records = RecordActivities(archive)
     read_model = ReadModelActivities(ReviewReadModel.of(archive))
-    for workflow_class in workflows:
+    appeals = AppealActivities(client, AppealBook.of(archive))
+    every_workflow = [*workflows, AppealReview]
+    for workflow_class in every_workflow:
         compile_for_sandbox(workflow_class)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=list(workflows),
+        workflows=every_workflow,
         activities=[
             PolicyActivities(policy).load_review_policy,
             evidence.gather_evidence,
             accounts.place_interim_hold,
             accounts.apply_enforcement,
+            accounts.reinstate_account,
             notices.send_notice,
             records.archive_case_record,
             read_model.publish_review,
+            appeals.publish_appeal,
+            appeals.settle_original_review,
         ],
         deployment_config=deployment_config,
         # Every activity failure reaches Temporal short and classified (activities/failures.py).

@@ -32,6 +32,15 @@ class EnforcementOrder(StrictModel):
     idempotency_key: str
 
 
+class ReinstatementOrder(StrictModel):
+    """Give an account back what a decision took, after an appeal overturned it."""
+
+    review_id: str
+    appeal_id: str
+    account_id: str
+    idempotency_key: str
+
+
 class _ServiceAnswer(UpstreamModel):
     account_id: str
     status: str
@@ -88,6 +97,21 @@ class AccountActivities:
             change="enforcement",
             action=order.action,
             suspension_days=order.suspension_days,
+            account_status=answer.status,
+            applied_at=datetime.now(UTC),
+            reference=answer.reference,
+        )
+
+    @activity.defn
+    async def reinstate_account(self, order: ReinstatementOrder) -> AccountChange:
+        """Make the account active again after an overturned appeal (idempotent per appeal)."""
+        answer = await self._post(
+            f"/accounts/{order.account_id}/reinstatements",
+            order.idempotency_key,
+            {"review_id": order.review_id, "appeal_id": order.appeal_id},
+        )
+        return AccountChange(
+            change="reinstatement",
             account_status=answer.status,
             applied_at=datetime.now(UTC),
             reference=answer.reference,

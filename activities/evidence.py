@@ -102,13 +102,19 @@ class EvidenceActivities:
         self, history: AccountHistory, query: EvidenceQuery
     ) -> AccountHistory:
         """Add the account's confirmed violations from our own archive that the upstream
-        history does not list yet, so a second incident sees the first."""
+        history does not list yet, so a second incident sees the first; and mark retracted
+        those an appeal overturned here, wherever they are listed."""
         archived = await asyncio.to_thread(
             self.archive.prior_violations, query.account_id, query.review_id
         )
-        known = {v.incident_id for v in history.prior_violations}
+        overturned = {v.incident_id for v in archived if v.retracted}
+        upstream = [
+            v.model_copy(update={"retracted": True}) if v.incident_id in overturned else v
+            for v in history.prior_violations
+        ]
+        known = {v.incident_id for v in upstream}
         added = [v for v in archived if v.incident_id not in known]
-        if not added:
+        if not added and not overturned:
             return history
-        merged = sorted([*history.prior_violations, *added], key=lambda v: v.decided_at)
+        merged = sorted([*upstream, *added], key=lambda v: v.decided_at)
         return history.model_copy(update={"prior_violations": merged})

@@ -24,10 +24,9 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import Field, ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from decision_archive.store import DecisionArchive, review_summaries, review_views
+from decision_archive.store import DecisionArchive, review_summaries, review_views, upsert_row
 from review import lifecycle
 from review.models import (
     IncidentCategory,
@@ -194,7 +193,7 @@ class ReviewReadModel:
         if force:
             replaces = sa.true()
         with self.engine.begin() as db:
-            if not _upsert(db, _row(summary, "workflow"), replaces):
+            if not upsert_row(db, review_summaries, _row(summary, "workflow"), replaces):
                 return False
             if sealed is not None:
                 key_id, blob = sealed
@@ -205,7 +204,7 @@ class ReviewReadModel:
                     "sealed_view": blob,
                 }
                 newer_view = review_views.c.version < sa.literal(summary.version)
-                _upsert(db, view_row, sa.true() if force else newer_view)
+                upsert_row(db, review_views, view_row, sa.true() if force else newer_view)
         return True
 
     def mirror(self, summary: ReviewSummary) -> bool:
@@ -213,7 +212,9 @@ class ReviewReadModel:
         nothing; a row its workflow published stays. Whether it was written."""
         table = review_summaries
         with self.engine.begin() as db:
-            return _upsert(db, _row(summary, "visibility"), table.c.source == "visibility")
+            return upsert_row(
+                db, table, _row(summary, "visibility"), table.c.source == "visibility"
+            )
 
     def summary(self, review_id: str) -> ReviewSummary | None:
         """The latest summary of one review."""
@@ -387,30 +388,6 @@ def _row(summary: ReviewSummary, source: Source) -> dict[str, Any]:
     row["source"] = source
     row["published_at"] = datetime.now(UTC)
     return row
-
-
-def _upsert(db: Connection, row: dict[str, Any], replaces: sa.ColumnElement[bool]) -> bool:
-    """Insert ``row``, or update the one with its key where ``replaces`` holds; whether a row
-    was written."""
-    table = review_views if "sealed_view" in row else review_summaries
-    if db.dialect.name in ("sqlite", "postgresql"):
-        insert = (sqlite if db.dialect.name == "sqlite" else postgresql).insert(table)
-        statement = insert.values(**row).on_conflict_do_update(
-            index_elements=[table.c.review_id],
-            set_={k: insert.excluded[k] for k in row if k != "review_id"},
-            where=replaces,
-        )
-        # A row comes back only when it was inserted or updated (rowcount is not reliable for
-        # ON CONFLICT on every driver).
-        return db.execute(statement.returning(table.c.review_id)).first() is not None
-    # Any other database: update where it replaces, else insert if there is none.
-    key = table.c.review_id == row["review_id"]
-    if db.execute(table.update().where(key, replaces).values(**row)).rowcount:
-        return True
-    if db.execute(sa.select(table.c.review_id).where(key)).first():
-        return False
-    db.execute(table.insert().values(**row))
-    return True
 
 
 def _conditions(query: QueueQuery) -> list[sa.ColumnElement[bool]]:

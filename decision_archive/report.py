@@ -193,6 +193,7 @@ _SENT = re.compile(
 )
 _AT_RISK = re.compile(r"deadline " + _ISO)
 _BREACHED = re.compile(r"SLA breached: no decision by " + _ISO)
+_UNTIL = re.compile(r"until " + _ISO)
 _BLOCKED = re.compile(r"actioning blocked: (?P<step>[^:]+): (?P<reason>.*)", re.S)
 _STEP_MESSAGE = re.compile(r"(?P<kind>[a-z_]+) message")
 
@@ -591,6 +592,10 @@ class ReviewWords:
                 if not (m := _AT_RISK.fullmatch(text)) or not (at := _moment(m["at"])):
                     return None
                 return self.say("detail_deadline", when=self.when(at))
+            case "notice_period_started":
+                if not (m := _UNTIL.fullmatch(text)) or not (at := _moment(m["at"])):
+                    return None
+                return self.say("detail_takes_effect", when=self.when(at))
             case "escalated":
                 return self._system_escalation(text)
         return None

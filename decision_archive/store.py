@@ -15,13 +15,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from decision_archive import schema_version
@@ -136,6 +136,32 @@ review_views = sa.Table(
     sa.Column("sealed_view", sa.LargeBinary, nullable=False),
 )
 
+appeals = sa.Table(
+    "appeals",
+    metadata,
+    # Revision 0006: one row per appeal, written by its workflow at each change (``version``
+    # orders them); what the queues and records read in plaintext, the appeal itself sealed.
+    sa.Column("appeal_id", sa.String(180), primary_key=True),
+    sa.Column("review_id", sa.String(160), nullable=False, index=True),
+    sa.Column("account_id", sa.String(128), nullable=False, index=True),
+    sa.Column("market", sa.String(64), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("new_information", sa.Boolean, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sla_deadline", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sla_state", sa.String(16), nullable=False),
+    sa.Column("assignee_id", sa.String(128), nullable=True),
+    sa.Column("decided_by", sa.String(128), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("sealed_view", sa.LargeBinary, nullable=False),
+    sa.Index("ix_appeals_queue", "status", "sla_deadline", "appeal_id"),
+)
+
 ACCESS_BUCKET = [
     access_log.c.person_id,
     access_log.c.review_key,
@@ -155,7 +181,12 @@ class ArchiveSettings(BaseSettings):
 
 
 AccessAction = Literal[
-    "view_review", "view_report", "decode_history", "add_record_note", "give_person_records"
+    "view_review",
+    "view_report",
+    "decode_history",
+    "add_record_note",
+    "give_person_records",
+    "view_appeal",
 ]
 
 
@@ -207,6 +238,32 @@ class RecordIndex(StrictModel):
     category: str
     action: str
     closed_at: datetime
+
+
+def upsert_row(
+    db: Connection, table: sa.Table, row: dict[str, Any], replaces: sa.ColumnElement[bool]
+) -> bool:
+    """Insert ``row`` into ``table``, or update the row with its key where ``replaces`` holds;
+    whether a row was written."""
+    [key_column] = table.primary_key.columns
+    if db.dialect.name in ("sqlite", "postgresql"):
+        insert = (sqlite if db.dialect.name == "sqlite" else postgresql).insert(table)
+        statement = insert.values(**row).on_conflict_do_update(
+            index_elements=[key_column],
+            set_={k: insert.excluded[k] for k in row if k != key_column.name},
+            where=replaces,
+        )
+        # A row comes back only when it was inserted or updated (rowcount is not reliable for
+        # ON CONFLICT on every driver).
+        return db.execute(statement.returning(key_column)).first() is not None
+    # Any other database: update where it replaces, else insert if there is none.
+    key = key_column == row[key_column.name]
+    if db.execute(table.update().where(key, replaces).values(**row)).rowcount:
+        return True
+    if db.execute(sa.select(key_column).where(key)).first():
+        return False
+    db.execute(table.insert().values(**row))
+    return True
 
 
 def _utc(value: datetime) -> datetime:
@@ -298,13 +355,22 @@ class DecisionArchive:
         return CaseRecord.model_validate_json(plain)
 
     def prior_violations(self, account_id: str, excluding_review: str) -> list[PriorViolation]:
-        """Confirmed violations (any action but no_action) from the account's closed reviews."""
+        """Confirmed violations (any action but no_action) from the account's closed reviews;
+        retracted where an appeal overturned the decision."""
+        overturned = (
+            sa.select(appeals.c.review_id)
+            .where(appeals.c.review_id == case_records.c.review_id)
+            .where(appeals.c.outcome == "overturn")
+            .where(appeals.c.status == "closed")
+            .exists()
+        )
         query = (
             sa.select(
                 case_records.c.incident_id,
                 case_records.c.category,
                 case_records.c.action,
                 case_records.c.decided_at,
+                overturned.label("retracted"),
             )
             .where(case_records.c.account_id == account_id)
             .where(case_records.c.action != "no_action")
@@ -319,6 +385,7 @@ class DecisionArchive:
                 category=r.category,
                 action=r.action,
                 decided_at=_utc(r.decided_at),
+                retracted=bool(r.retracted),
             )
             for r in rows
         ]
@@ -391,12 +458,12 @@ class DecisionArchive:
         ]
 
     def delete(self, review_ids: list[str]) -> int:
-        """Delete these records, the notes added to them and their reviews' read-model rows;
-        returns how many records were deleted."""
+        """Delete these records, the notes added to them, their appeals and their reviews'
+        read-model rows; returns how many records were deleted."""
         if not review_ids:
             return 0
         with self.engine.begin() as db:
-            for table in (record_notes, review_summaries, review_views):
+            for table in (record_notes, appeals, review_summaries, review_views):
                 db.execute(table.delete().where(table.c.review_id.in_(review_ids)))
             result = db.execute(
                 case_records.delete().where(case_records.c.review_id.in_(review_ids))

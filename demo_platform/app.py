@@ -245,6 +245,26 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         answer, created = db.once("enforcements", key, perform)
         return JSONResponse(answer, status_code=201 if created else 200)
 
+    async def reinstate(request: Request) -> Response:
+        key = _idempotency_key(request)
+        if key is None:
+            return JSONResponse({"error": "Idempotency-Key header is required"}, status_code=400)
+        account_id = request.path_params["account_id"]
+        body = await _json_object(request)
+        if not body.get("review_id"):
+            return JSONResponse({"error": "review_id: required"}, status_code=422)
+
+        def perform() -> dict[str, Any]:
+            db.set_account(account_id, "active", None)
+            return {
+                "account_id": account_id,
+                "status": "active",
+                "reference": f"rst_{uuid.uuid4().hex[:12]}",
+            }
+
+        answer, created = db.once("reinstatements", key, perform)
+        return JSONResponse(answer, status_code=201 if created else 200)
+
     async def account(request: Request) -> Response:
         return JSONResponse(db.account(request.path_params["account_id"]))
 
@@ -315,6 +335,7 @@ def create_app(store: PlatformStore | None = None) -> Starlette:
         ),
         Route("/account-status/accounts/{account_id}/holds", place_hold, methods=["POST"]),
         Route("/account-status/accounts/{account_id}/enforcements", enforce, methods=["POST"]),
+        Route("/account-status/accounts/{account_id}/reinstatements", reinstate, methods=["POST"]),
         Route("/account-status/accounts/{account_id}", account),
         Route("/notification-gateway/messages", send_message, methods=["POST"]),
         Route("/notification-gateway/messages", list_messages, methods=["GET"]),

@@ -48,6 +48,8 @@ def template_name(job: NoticeJob, locale: str) -> str:
         return f"{locale}/reported_account/{content.action}.txt.j2"
     if content.kind == "hold_notice":
         return f"{locale}/reported_account/hold_notice.txt.j2"
+    if content.kind == "appeal_outcome":
+        return f"{locale}/reported_account/appeal_{content.outcome}.txt.j2"
     return f"{locale}/reporter/{content.kind}.txt.j2"
 
 

@@ -32,8 +32,10 @@ def load_policy(settings: PolicySettings) -> tuple[ReviewPolicy, MessageRenderer
     """Load and validate every policy file; raises PolicyFileError naming what is wrong."""
     guidelines = load_guidelines(settings.guidelines_file)
     matrix = load_matrix(settings.matrix_file, guidelines)
-    renderer = MessageRenderer(guidelines=guidelines, markets=load_markets(settings.markets_file))
-    return ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs()), renderer
+    markets = load_markets(settings.markets_file)
+    renderer = MessageRenderer(guidelines=guidelines, markets=markets)
+    policy = ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs(), markets=markets)
+    return policy, renderer
 
 
 def configured_markets() -> Markets:

@@ -19,7 +19,6 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from review import lifecycle
-from review.lifecycle import ReviewRuleError
 from review.matrix import ReviewPolicy
 from review.models import (
     ClaimRequest,
@@ -40,6 +39,7 @@ from review.models import (
     SecondReviewRequest,
     StrictModel,
 )
+from review.refusals import ReviewRuleError
 
 RequestT = TypeVar("RequestT", bound=StrictModel)
 

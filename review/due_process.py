@@ -4,8 +4,8 @@ Plain rules over a market's entry in policy/markets.toml: when a restriction tak
 deactivation that is not egregious waits out the market's notice period), whether a permanent
 deactivation needs a hearing first and until when the person may answer, and whether an appeal
 is admissible (inside the market's window; once per decision, again only with new
-information). These are the one home of those rules; reviews do not apply them yet (notice
-periods, hearings and appeals build on them).
+information). These are the one home of those rules; the review workflow applies them with the
+markets its policy recorded at intake.
 """
 
 from __future__ import annotations
@@ -14,9 +14,17 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from review.lifecycle import ReviewRuleError
 from review.markets import Market
-from review.models import AccountRole, EnforcementAction, Locale, StrictModel
+from review.matrix import ReviewPolicy
+from review.models import (
+    AccountRef,
+    AccountRole,
+    EnforcementAction,
+    Locale,
+    StatementOfReasons,
+    StrictModel,
+)
+from review.refusals import ReviewRuleError
 
 
 class DueProcess(StrictModel):
@@ -48,6 +56,13 @@ class DueProcess(StrictModel):
             legal_basis=market.legal_basis if protected else {},
         )
 
+    @classmethod
+    def for_account(cls, policy: ReviewPolicy, account: AccountRef) -> DueProcess | None:
+        """The due process the markets a review recorded give ``account``; None when the
+        review recorded no markets (opened before they were policy) or not the account's."""
+        market = policy.markets.get(account.market) if policy.markets is not None else None
+        return cls.of(account.market, market, account.role) if market is not None else None
+
     def takes_effect_at(
         self, action: EnforcementAction, egregious: bool, notified_at: datetime
     ) -> datetime:
@@ -70,31 +85,30 @@ class DueProcess(StrictModel):
         """The last moment to appeal a restriction that took effect at ``effective_at``."""
         return effective_at + timedelta(days=self.appeal_window_days)
 
-    def refuse_appeal(
-        self,
-        action: EnforcementAction,
-        notified_at: datetime,
-        effective_at: datetime,
-        submitted_at: datetime,
-        new_information: bool,
-        earlier_appeals: int,
-    ) -> None:
-        """Raise ReviewRuleError (naming the field) unless an appeal submitted at
-        ``submitted_at`` may be heard. The person may appeal from the moment they are told
-        (during a notice period too) until the window after the restriction takes effect
-        closes; once per decision, and again only with new information."""
-        if not action.restricts_account:
-            raise ReviewRuleError("conflict", "not_appealable", action=action)
-        if submitted_at < notified_at:
-            raise ReviewRuleError("invalid", "appeal_before_decision", "submitted_at")
-        deadline = self.appeal_deadline(effective_at)
-        if submitted_at > deadline:
-            raise ReviewRuleError(
-                "conflict",
-                "appeal_window_closed",
-                "submitted_at",
-                deadline=deadline.isoformat(timespec="minutes"),
-                days=self.appeal_window_days,
-            )
-        if earlier_appeals and not new_information:
-            raise ReviewRuleError("conflict", "appealed_already", "new_information")
+
+def refuse_appeal(
+    action: EnforcementAction,
+    told: StatementOfReasons | None,
+    submitted_at: datetime,
+    new_information: bool,
+    earlier_appeals: int,
+) -> None:
+    """Raise ReviewRuleError (naming the field) unless an appeal of a decision to ``action``,
+    whose statement of reasons the person was ``told``, submitted at ``submitted_at``, may be
+    heard. The window is the one the statement gave: from the moment the person was told
+    (during a notice period too) until its appeal deadline; once per decision, and again only
+    with new information."""
+    if told is None or not action.restricts_account:
+        raise ReviewRuleError("conflict", "not_appealable", action=action)
+    if submitted_at < (told.notified_at or told.starts_at):
+        raise ReviewRuleError("invalid", "appeal_before_decision", "submitted_at")
+    if submitted_at > told.appeal_deadline:
+        raise ReviewRuleError(
+            "conflict",
+            "appeal_window_closed",
+            "submitted_at",
+            deadline=told.appeal_deadline.isoformat(timespec="minutes"),
+            days=told.appeal_window_days,
+        )
+    if earlier_appeals and not new_information:
+        raise ReviewRuleError("conflict", "appealed_already", "new_information")

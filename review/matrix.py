@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from review.guidelines import CommunityGuidelines, load_guidelines
+from review.markets import MARKETS_FILE, Markets, load_markets
 from review.models import (
     EnforcementAction,
     GuidelineRef,
@@ -242,6 +243,11 @@ class ReviewPolicy(StrictModel):
 
     matrix: DeactivationMatrix
     guideline_refs: list[str] = Field(description="Clauses a decision may cite.")
+    markets: Markets | None = Field(
+        default=None,
+        description="The markets and the due process their law gives (None in reviews opened "
+        "before markets were part of the policy a review records).",
+    )
 
 
 def _completeness(
@@ -251,6 +257,8 @@ def _completeness(
         problems: list[PolicyProblem] = []
         if matrix.claims is None:
             problems.append(PolicyProblem("claims", "missing"))
+        if matrix.sla.appeal_hours is None:
+            problems.append(PolicyProblem("sla.appeal_hours", "missing"))
         for tier in SlaTier:
             target = matrix.sla.tiers.get(tier)
             if target is None:
@@ -293,9 +301,13 @@ def load_matrix(
 
 
 def load_review_policy(
-    matrix_path: Path = MATRIX_FILE, guidelines_path: Path | None = None
+    matrix_path: Path = MATRIX_FILE,
+    guidelines_path: Path | None = None,
+    markets_path: Path = MARKETS_FILE,
 ) -> ReviewPolicy:
-    """Load the guidelines and the matrix that cites them, both validated."""
+    """Load the guidelines, the matrix that cites them and the markets, all validated."""
     guidelines = load_guidelines() if guidelines_path is None else load_guidelines(guidelines_path)
     matrix = load_matrix(matrix_path, guidelines)
-    return ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs())
+    return ReviewPolicy(
+        matrix=matrix, guideline_refs=guidelines.refs(), markets=load_markets(markets_path)
+    )

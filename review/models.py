@@ -72,13 +72,15 @@ class SlaTier(StrEnum):
 
 
 class ReviewStatus(StrEnum):
-    """Where a review is in its lifecycle (see DESIGN.md)."""
+    """Where a review is in its lifecycle (the README's "How a review runs")."""
 
     RECEIVED = "received"
     GATHERING_EVIDENCE = "gathering_evidence"
     AWAITING_DECISION = "awaiting_decision"
     IN_REVIEW = "in_review"
     AWAITING_SECOND_REVIEW = "awaiting_second_review"
+    NOTICE_PERIOD = "notice_period"
+    """Decided and told; the restriction takes effect when the market's notice period ends."""
     ACTIONING = "actioning"
     CLOSED = "closed"
 
@@ -577,7 +579,7 @@ class TimelineEntry(StrictModel):
 class AccountChange(StrictModel):
     """An account status change the review made (hold, lift, enforcement)."""
 
-    change: Literal["interim_hold", "hold_lifted", "enforcement"]
+    change: Literal["interim_hold", "hold_lifted", "enforcement", "reinstatement"]
     action: EnforcementAction | None = None
     suspension_days: int | None = None
     account_status: str
@@ -596,7 +598,7 @@ class Recipient(StrictModel):
 class SentMessage(StrictModel):
     """A message the notification gateway accepted."""
 
-    kind: Literal["outcome_notice", "report_reviewed", "hold_notice"]
+    kind: Literal["outcome_notice", "report_reviewed", "hold_notice", "appeal_outcome"]
     recipient: Recipient
     locale: str = Field(description="The language the message was written in.")
     fallback_from: str | None = Field(
@@ -645,6 +647,16 @@ class StatementOfReasons(StrictModel):
     guideline_refs: list[str]
     appeal_deadline: datetime
     appeal_window_days: int
+    notified_at: datetime | None = Field(
+        default=None,
+        description="When the person was told, where the market's law has them told before "
+        "the restriction takes effect (a notice period); None when it took effect at once.",
+    )
+    legal_basis: dict[str, str] = Field(
+        default_factory=dict,
+        description="The local law the market's due process follows, per language; empty "
+        "where no local rule is cited.",
+    )
 
 
 class ReviewState(StrictModel):
@@ -684,6 +696,11 @@ class ReviewState(StrictModel):
         description="When the case record began to be written: from then on nothing is added.",
     )
     closed_at: datetime | None = None
+    withdrawn_by_appeal: str | None = Field(
+        default=None,
+        description="The appeal that changed the decision during its notice period: the "
+        "restriction it gave notice of never took effect.",
+    )
     version: int = Field(
         default=0,
         ge=0,

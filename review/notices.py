@@ -7,11 +7,12 @@ models carry only what each audience may see, so a template cannot leak what it 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from review.appeals import AppealState
 from review.matrix import ReviewPolicy
 from review.models import (
     Decision,
@@ -79,8 +80,29 @@ class HoldNoticeContent(StrictModel):
     guideline_refs: list[str]
 
 
+class AppealOutcomeContent(StrictModel):
+    """What a person who appealed is told of its outcome; never the reporter. ``took_effect``
+    says whether the restriction had begun (an overturn reinstates the account) or was still
+    in its notice period (it never takes effect)."""
+
+    kind: Literal["appeal_outcome"] = "appeal_outcome"
+    review_id: str
+    appeal_id: str
+    account_role: Literal["rider", "driver"]
+    market: str
+    category: IncidentCategory
+    outcome: Literal["uphold", "overturn", "modify"]
+    original_action: EnforcementAction
+    action: EnforcementAction | None = Field(description="The action now in force (modify).")
+    suspension_days: int | None
+    suspension_ends_at: datetime | None
+    took_effect: bool
+    guideline_refs: list[str]
+
+
 NoticeContent = Annotated[
-    OutcomeNoticeContent | ReportReviewedContent | HoldNoticeContent, Field(discriminator="kind")
+    OutcomeNoticeContent | ReportReviewedContent | HoldNoticeContent | AppealOutcomeContent,
+    Field(discriminator="kind"),
 ]
 
 
@@ -204,3 +226,34 @@ def preview_notices(
         decided_at=now,
     )
     return plan_notices(draft, policy, now)
+
+
+def plan_appeal_notice(state: AppealState, now: datetime) -> NoticeJob:
+    """The message that tells the person who appealed what came of it (requires a decision).
+    Only the person: whoever reported the incident never learns of an appeal."""
+    decision = state.decision
+    if decision is None:
+        raise ValueError("an undecided appeal sends no notice")
+    appealed = state.request.appealed
+    suspended = decision.action is EnforcementAction.TEMPORARY_SUSPENSION
+    days = decision.suspension_days if suspended else None
+    account = appealed.account
+    return NoticeJob(
+        review_id=appealed.review_id,
+        recipient=Recipient(account_id=account.id, role=account.role, locale=account.locale),
+        idempotency_key=idempotency_key(state.appeal_id, "appeal_outcome"),
+        content=AppealOutcomeContent(
+            review_id=appealed.review_id,
+            appeal_id=state.appeal_id,
+            account_role=account.role,
+            market=account.market,
+            category=appealed.category,
+            outcome=decision.outcome,
+            original_action=appealed.decision.action,
+            action=decision.action,
+            suspension_days=days,
+            suspension_ends_at=now + timedelta(days=days) if days else None,
+            took_effect=not state.withdrawn_before_effect,
+            guideline_refs=list(decision.policy_refs or appealed.decision.policy_refs),
+        ),
+    )

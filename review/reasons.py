@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from review.due_process import DueProcess
 from review.matrix import ReviewPolicy
 from review.models import EnforcementAction, ReviewState, StatementOfReasons
 
 
 def statement_of_reasons(
-    state: ReviewState, policy: ReviewPolicy, now: datetime
+    state: ReviewState, policy: ReviewPolicy, now: datetime, effective_at: datetime | None = None
 ) -> StatementOfReasons | None:
-    """The statement of reasons for the review's decision carried out at ``now``; None when the
-    decision does not restrict the account (education, warnings and no action)."""
+    """The statement of reasons for the review's decision, told at ``now`` and taking effect at
+    ``effective_at`` (then too, unless the market's law gives notice first); None when the
+    decision does not restrict the account (education, warnings and no action). The appeal
+    window is the market's where the review recorded it, else the matrix's."""
     decision = state.decision
     if decision is None:
         raise ValueError("a review without a decision has no statement of reasons")
@@ -25,12 +28,15 @@ def statement_of_reasons(
     rec = state.recommendation
     suspended = decision.action is EnforcementAction.TEMPORARY_SUSPENSION
     second = state.second_review
+    due = DueProcess.for_account(policy, request.account)
+    window = due.appeal_window_days if due is not None else policy.matrix.appeal_window_days
+    start = effective_at or now
     return StatementOfReasons(
         action=decision.action,
         suspension_days=decision.suspension_days if suspended else None,
         account_role=request.account.role,
-        starts_at=now,
-        ends_at=now + timedelta(days=decision.suspension_days)
+        starts_at=start,
+        ends_at=start + timedelta(days=decision.suspension_days)
         if suspended and decision.suspension_days
         else None,
         category=request.category,
@@ -45,6 +51,8 @@ def statement_of_reasons(
         followed_recommendation=not decision.deviates_from_recommendation,
         second_reviewed=second is not None and second.outcome == "approve",
         guideline_refs=list(decision.policy_refs),
-        appeal_deadline=now + timedelta(days=policy.matrix.appeal_window_days),
-        appeal_window_days=policy.matrix.appeal_window_days,
+        appeal_deadline=start + timedelta(days=window),
+        appeal_window_days=window,
+        notified_at=now if start > now else None,
+        legal_basis=dict(due.legal_basis) if due is not None else {},
     )

@@ -32,6 +32,13 @@ class SlaPolicy(StrictModel):
 
     at_risk_fraction: float = Field(gt=0, lt=1)
     tiers: dict[SlaTier, SlaTarget]
+    appeal_hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=24 * 30,
+        description="Hours from an appeal to its decision (absent only in policies recorded "
+        "before appeals; a policy file must set it).",
+    )
 
     def start_clock(self, tier: SlaTier, started_at: datetime) -> SlaState:
         """The SLA clock for a review of ``tier`` received at ``started_at``."""

@@ -25,10 +25,12 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform import PlatformEndpoints
+from decision_archive.appeals import AppealBook
 from decision_archive.store import DecisionArchive
 from demo_platform.app import PlatformStore, create_app
 from policy import PolicySettings, load_policy
 from review import actions
+from review.appeals import AppealBody, AppealDecisionRequest
 from review.models import (
     ClaimRequest,
     DecisionRequest,
@@ -46,6 +48,7 @@ from temporal_runtime.connection import data_converter
 from temporal_runtime.encryption import load_key_file, new_key_file
 from worker import build_worker
 from workflows import search_attributes
+from workflows.appeal_client import AppealClient
 from workflows.client import ReviewClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,9 +58,12 @@ HISTORIES = Path(os.environ.get("DR_HISTORIES_DIR") or ROOT / "tests" / "histori
 REPLAY_KEYS = ROOT / "tests" / "histories" / "replay_keys.toml"
 SPECIALIST = Person(id="ana", role=PersonRole.SPECIALIST)
 LEAD = Person(id="luis", role=PersonRole.LEAD)
+OTHER_SPECIALIST = Person(id="marco", role=PersonRole.SPECIALIST)
 
 
-def request(incident_id: str, category: str, severity: str) -> ReviewRequest:
+def request(
+    incident_id: str, category: str, severity: str, market: str = "mexico-city"
+) -> ReviewRequest:
     """A demo request for the scenario."""
     return ReviewRequest.model_validate(
         {
@@ -68,7 +74,7 @@ def request(incident_id: str, category: str, severity: str) -> ReviewRequest:
                 "id": f"drv_{incident_id.split('-')[2]}",
                 "role": "driver",
                 "locale": "es-MX",
-                "market": "mexico-city",
+                "market": market,
             },
             "category": category,
             "severity": severity,
@@ -113,10 +119,12 @@ async def decide(
     )
 
 
-Scenario = Callable[[ReviewClient, WorkflowEnvironment], Awaitable[str]]
+Scenario = Callable[[ReviewClient, WorkflowEnvironment, AppealClient], Awaitable[str]]
 
 
-async def decided_and_closed(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+async def decided_and_closed(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
     """Claim, decide per the matrix, action and close."""
     started = await reviews.start(request("INC-REPLAY-1", "dangerous_driving", "high"))
     await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
@@ -125,7 +133,9 @@ async def decided_and_closed(reviews: ReviewClient, env: WorkflowEnvironment) ->
     return started.review_id
 
 
-async def sla_breached_then_second_review(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+async def sla_breached_then_second_review(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
     """An egregious review: interim hold, SLA breach, deviation, note, lead approves."""
     started = await reviews.start(request("INC-REPLAY-2", "weapons", "low"))
     await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
@@ -145,7 +155,9 @@ async def sla_breached_then_second_review(reviews: ReviewClient, env: WorkflowEn
     return started.review_id
 
 
-async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+async def more_info_with_an_outage(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
     """A source is down; the specialist asks for more information and then decides."""
     started = await reviews.start(request("INC-REPLAY-3-outage-telematics", "fraud", "medium"))
     await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
@@ -180,7 +192,9 @@ async def more_info_with_an_outage(reviews: ReviewClient, env: WorkflowEnvironme
     return started.review_id
 
 
-async def claim_lapsed_then_reassigned(reviews: ReviewClient, env: WorkflowEnvironment) -> str:
+async def claim_lapsed_then_reassigned(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
     """A claim lapses unworked; claimed again, extended and released; a lead reassigns it,
     holds it past its time, and it is decided."""
     started = await reviews.start(request("INC-REPLAY-4", "dangerous_driving", "high"))
@@ -214,11 +228,98 @@ async def claim_lapsed_then_reassigned(reviews: ReviewClient, env: WorkflowEnvir
     return review_id
 
 
+async def notice_period_then_deactivated(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
+    """A Seattle driver's deactivation: approved, told at once, carried out 14 days later."""
+    started = await reviews.start(request("INC-REPLAY-5", "fraud", "high", market="seattle"))
+    await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
+    await decide(reviews, started.review_id)
+    await reviews.act(
+        started.review_id,
+        actions.SECOND_REVIEW,
+        SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed."),
+    )
+    await until(reviews, env, started.review_id, ReviewStatus.NOTICE_PERIOD)
+    await env.sleep(timedelta(days=14, minutes=1))  # a result long poll would not skip it
+    await reviews.handle(started.review_id).result()
+    return started.review_id
+
+
+async def notice_period_withdrawn_by_appeal(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
+    """A Seattle driver told of a deactivation, appealed and overturned within the notice
+    period: the review closes without deactivating the account."""
+    review_id = await deactivation_told(reviews, env, "INC-REPLAY-6", "seattle")
+    await overturned_appeal(reviews, env, appeals, review_id)
+    await reviews.handle(review_id).result()
+    return review_id
+
+
+async def appeal_overturned(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
+    """An appeal of a Chicago driver's deactivation, heard by another specialist, overturned:
+    the account is reinstated and the driver told (the appeal's own history)."""
+    review_id = await deactivation_told(reviews, env, "INC-REPLAY-7", "chicago")
+    await reviews.handle(review_id).result()
+    return await overturned_appeal(reviews, env, appeals, review_id)
+
+
+async def deactivation_told(
+    reviews: ReviewClient, env: WorkflowEnvironment, incident_id: str, market: str
+) -> str:
+    """A fraud deactivation decided and approved, told to the person."""
+    started = await reviews.start(request(incident_id, "fraud", "high", market=market))
+    await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
+    await decide(reviews, started.review_id)
+    await reviews.act(
+        started.review_id,
+        actions.SECOND_REVIEW,
+        SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed."),
+    )
+    for _ in range(120):
+        state = await reviews.state(started.review_id)
+        if state.status in (ReviewStatus.NOTICE_PERIOD, ReviewStatus.CLOSED):
+            return started.review_id
+        await env.sleep(1)
+    raise RuntimeError(f"{started.review_id} was never told")
+
+
+async def overturned_appeal(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient, review_id: str
+) -> str:
+    """File an appeal of the review's decision and have another specialist overturn it."""
+    told = (await reviews.state(review_id)).statement_of_reasons
+    assert told is not None
+    at = (told.notified_at or told.starts_at) + timedelta(minutes=1)
+    body = AppealBody(statement="It was not me driving.", submitted_at=at)
+    started = await appeals.submit(review_id, body, now=at)
+    for _ in range(120):
+        if await asyncio.to_thread(appeals.book.get, started.appeal_id) is not None:
+            break
+        await env.sleep(1)
+    await appeals.claim(started.appeal_id, ClaimRequest(reviewer=OTHER_SPECIALIST), None)
+    await appeals.decide(
+        started.appeal_id,
+        AppealDecisionRequest(
+            reviewer=OTHER_SPECIALIST, outcome="overturn", rationale="Another driver used it."
+        ),
+        None,
+    )
+    await appeals.handle(started.appeal_id).result()
+    return started.appeal_id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "decided_and_closed": decided_and_closed,
     "sla_breached_then_second_review": sla_breached_then_second_review,
     "more_info_with_an_outage": more_info_with_an_outage,
     "claim_lapsed_then_reassigned": claim_lapsed_then_reassigned,
+    "notice_period_then_deactivated": notice_period_then_deactivated,
+    "notice_period_withdrawn_by_appeal": notice_period_withdrawn_by_appeal,
+    "appeal_overturned": appeal_overturned,
 }
 
 
@@ -269,8 +370,11 @@ async def record(tag: str) -> None:
             )
             async with worker:
                 reviews = ReviewClient(env.client, worker.task_queue)
+                appeals = AppealClient(
+                    env.client, reviews, AppealBook.of(archive), worker.task_queue
+                )
                 for name, scenario in SCENARIOS.items():
-                    review_id = await scenario(reviews, env)
+                    review_id = await scenario(reviews, env, appeals)
                     history = await reviews.handle(review_id).fetch_history()
                     paths[name].write_text(history.to_json())
                     print(f"recorded {name}: {len(history.events)} events")

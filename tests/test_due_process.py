@@ -9,16 +9,37 @@ from pathlib import Path
 
 import pytest
 
-from review.due_process import DueProcess
-from review.lifecycle import ReviewRuleError
+from review.due_process import DueProcess, refuse_appeal
 from review.markets import load_markets
-from review.models import EnforcementAction
+from review.models import EnforcementAction, EvidenceSource, StatementOfReasons
 from review.policy_files import PolicyFileError
+from review.refusals import ReviewRuleError
 
 DECIDED = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 PERMANENT = EnforcementAction.PERMANENT_DEACTIVATION
 SUSPENSION = EnforcementAction.TEMPORARY_SUSPENSION
 MARKETS = load_markets()
+STATEMENT = StatementOfReasons(
+    action=PERMANENT,
+    suspension_days=None,
+    account_role="driver",
+    starts_at=DECIDED,
+    ends_at=None,
+    category="fraud",  # type: ignore[arg-type]
+    reported_at=DECIDED - timedelta(days=2),
+    market="chicago",
+    based_on_report_by=None,
+    evidence_relied_on=[EvidenceSource.TRIP_DETAILS],
+    prior_violations=0,
+    automated_recommendation=True,
+    recommendation_rule="fraud.high.priors=0",
+    matrix_version="2026.12.2",
+    followed_recommendation=True,
+    second_reviewed=True,
+    guideline_refs=["CG-INTEGRITY-1"],
+    appeal_deadline=DECIDED + timedelta(days=30),
+    appeal_window_days=30,
+)
 
 
 def due(market: str, role: str = "driver") -> DueProcess:
@@ -147,9 +168,17 @@ def appeal(
     new_information: bool = False,
     earlier_appeals: int = 0,
 ) -> None:
-    process.refuse_appeal(
-        action, DECIDED, effective_at, submitted_at, new_information, earlier_appeals
+    """Appeal a decision made at DECIDED, told as its statement of reasons tells it."""
+    told = STATEMENT.model_copy(
+        update={
+            "action": action,
+            "starts_at": effective_at,
+            "notified_at": DECIDED if effective_at > DECIDED else None,
+            "appeal_deadline": process.appeal_deadline(effective_at),
+            "appeal_window_days": process.appeal_window_days,
+        }
     )
+    refuse_appeal(action, told, submitted_at, new_information, earlier_appeals)
 
 
 def test_an_appeal_on_the_last_day_of_the_window_is_heard() -> None:
@@ -199,5 +228,5 @@ def test_a_second_appeal_with_new_information_is_heard() -> None:
 
 def test_a_warning_restricts_nothing_and_cannot_be_appealed() -> None:
     with pytest.raises(ReviewRuleError) as refused:
-        appeal(due("chicago"), DECIDED + timedelta(days=1), action=EnforcementAction.WARNING)
+        refuse_appeal(EnforcementAction.WARNING, None, DECIDED + timedelta(days=1), False, 0)
     assert refused.value.reason == "not_appealable"

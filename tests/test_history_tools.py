@@ -14,6 +14,7 @@ from temporalio.worker import Replayer
 
 from scripts.record_histories import SCENARIOS
 from tests.test_replay import CONVERTER
+from workflows.appeal_review import AppealReview
 from workflows.deactivation_review import DeactivationReview
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ async def test_make_histories_records_each_scenario_and_they_replay(tmp_path: Pa
     assert sorted(recorded) == sorted(f"{name}__today.json" for name in SCENARIOS)
     for name, text in recorded.items():
         history = WorkflowHistory.from_json(name, text)
-        replayer = Replayer(workflows=[DeactivationReview], data_converter=CONVERTER)
+        replayer = Replayer(workflows=[DeactivationReview, AppealReview], data_converter=CONVERTER)
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, (name, result.replay_failure)
 

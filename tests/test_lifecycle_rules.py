@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from review import actions, lifecycle
-from review.lifecycle import ReviewRuleError
 from review.markets import load_markets
 from review.matrix import load_review_policy
 from review.models import (
@@ -27,6 +26,7 @@ from review.models import (
     SecondReviewRequest,
 )
 from review.notices import plan_notices
+from review.refusals import ReviewRuleError
 from tests.conftest import review_request
 from tests.review_steps import ANA, LUIS, MARCO, OLGA, following_recommendation
 

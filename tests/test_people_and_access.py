@@ -122,12 +122,17 @@ def test_intake_clients_may_only_start_reviews() -> None:
     assert [p for p in Permission if allowed(intake, p)] == [Permission.START_REVIEW]
 
 
-def test_the_platform_app_may_also_give_people_their_records() -> None:
+def test_the_platform_app_may_also_give_people_their_records_and_file_their_appeals() -> None:
     app = Caller(kind="intake", name="rider app", person_records=True)
     assert [p for p in Permission if allowed(app, p)] == [
         Permission.START_REVIEW,
         Permission.READ_PERSON_RECORDS,
+        Permission.FILE_APPEALS,
     ]
+
+
+def test_no_person_files_an_appeal_for_someone() -> None:
+    assert PERSON_PERMISSIONS[Permission.FILE_APPEALS] == frozenset()
 
 
 def test_no_person_may_fetch_an_account_holders_own_records() -> None:

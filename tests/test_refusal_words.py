@@ -6,7 +6,7 @@ from string import Formatter
 
 import pytest
 
-from review.lifecycle import REFUSALS, ReviewRuleError
+from review.refusals import REFUSALS, ReviewRuleError
 from webapp.i18n import catalog, locales, refusal_words, translator
 
 

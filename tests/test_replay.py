@@ -15,12 +15,23 @@ from temporalio.worker import Replayer
 
 from temporal_runtime.connection import data_converter
 from temporal_runtime.encryption import load_key_file
+from workflows.appeal_review import AppealReview
 from workflows.deactivation_review import DeactivationReview
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
 HISTORY_TEXT = {path: path.read_text() for path in HISTORIES}
+
+
+def workflow_type(text: str) -> str:
+    """The workflow a saved history is of (DeactivationReview or AppealReview)."""
+    first = json.loads(text)["events"][0]
+    return str(first["workflowExecutionStartedEventAttributes"]["workflowType"]["name"])
+
+
+REVIEW_HISTORIES = [p for p in HISTORIES if workflow_type(HISTORY_TEXT[p]) == "DeactivationReview"]
+"""The reviews' histories (the patch rules below are the review workflow's)."""
 # The worker's converter and codec; the histories were recorded encrypted with this test key.
 CONVERTER = data_converter(load_key_file(HISTORY_DIR / "replay_keys.toml"))
 
@@ -49,7 +60,11 @@ def git(*args: str) -> str:
 
 
 def test_there_are_saved_histories_to_replay() -> None:
-    assert len(HISTORIES) >= 3
+    assert len(REVIEW_HISTORIES) >= 3
+    assert {workflow_type(HISTORY_TEXT[p]) for p in HISTORIES} == {
+        "DeactivationReview",
+        "AppealReview",
+    }
 
 
 def test_saved_histories_hold_only_ciphertext_since_encryption() -> None:
@@ -78,7 +93,7 @@ def patch_ids(text: str) -> set[str]:
 
 
 def test_every_patch_branch_has_a_history_that_takes_it_and_one_that_does_not() -> None:
-    recorded = [patch_ids(HISTORY_TEXT[p]) for p in HISTORIES]
+    recorded = [patch_ids(HISTORY_TEXT[p]) for p in REVIEW_HISTORIES]
     for patch in (
         "write-case-record",
         "hold-notice",
@@ -89,18 +104,19 @@ def test_every_patch_branch_has_a_history_that_takes_it_and_one_that_does_not() 
         "claim-lease",
         "lean-history",
         "read-model-outage",
+        "market-due-process",
     ):
         assert any(patch in ids for ids in recorded), f"no history takes {patch}"
         assert any(patch not in ids for ids in recorded), f"every history takes {patch}"
 
 
-LEAN_TAGS = ("lean-history", "read-model-outage")
+LEAN_TAGS = ("lean-history", "read-model-outage", "market-due-process")
 """Tags of histories recorded since reviews take every earlier change under their newest id."""
 
 
 @pytest.mark.parametrize("tag", LEAN_TAGS)
 def test_a_review_since_lean_history_records_only_its_newest_patch_marker(tag: str) -> None:
-    lean = [p for p in HISTORIES if p.stem.endswith(f"__{tag}")]
+    lean = [p for p in REVIEW_HISTORIES if p.stem.endswith(f"__{tag}")]
     assert lean
     for path in lean:
         assert patch_ids(HISTORY_TEXT[path]) == {tag}
@@ -121,7 +137,8 @@ def upserts_per_workflow_task(text: str) -> list[int]:
 def test_a_review_since_lean_history_upserts_search_attributes_at_most_once_a_task() -> None:
     before = HISTORY_DIR / "decided_and_closed__claim-lease.json"
     assert max(upserts_per_workflow_task(HISTORY_TEXT[before])) > 1  # what it changes
-    for path in (p for p in HISTORIES if p.stem.endswith(tuple(f"__{t}" for t in LEAN_TAGS))):
+    lean = tuple(f"__{t}" for t in LEAN_TAGS)
+    for path in (p for p in REVIEW_HISTORIES if p.stem.endswith(lean)):
         assert max(upserts_per_workflow_task(HISTORY_TEXT[path])) == 1, path.stem
 
 
@@ -164,7 +181,7 @@ def _replay_case(path: Path) -> object:
 @pytest.mark.parametrize("path", [_replay_case(p) for p in HISTORIES])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", HISTORY_TEXT[path])
-    replayer = Replayer(workflows=[DeactivationReview], data_converter=CONVERTER)
+    replayer = Replayer(workflows=[DeactivationReview, AppealReview], data_converter=CONVERTER)
 
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
 

@@ -36,6 +36,7 @@ def outcome(
     role: str,
     locale: str,
     category: IncidentCategory = IncidentCategory.DANGEROUS_DRIVING,
+    reasons_changes: dict[str, object] | None = None,
     **changes: object,
 ) -> RenderedMessage:
     refs = list(MATRIX.categories[category].guidelines)
@@ -65,6 +66,8 @@ def outcome(
         if action.restricts_account
         else None
     )
+    if reasons is not None and reasons_changes:
+        reasons = reasons.model_copy(update=reasons_changes)
     content = OutcomeNoticeContent(
         review_id="review-INC-42",
         account_role=role,  # type: ignore[arg-type]
@@ -526,3 +529,54 @@ def test_a_message_keeps_its_own_languages_dates_whatever_was_rendered_before() 
     hold_notice("es-MX")
     assert hold_notice("en").body == first
     assert "November 24, 2026" in first
+
+
+SEATTLE_LAW = {
+    "en": "Seattle Municipal Code chapter 8.40",
+    "es-MX": "Código Municipal de Seattle, capítulo 8.40",
+}
+NOTICE_GIVEN = {
+    "notified_at": NOW,
+    "starts_at": NOW + timedelta(days=14),
+    "legal_basis": SEATTLE_LAW,
+}
+NOTICE_SAYS = {
+    "en": [
+        "Your account will be permanently deactivated on December 8, 2026. Until then you can "
+        "keep using the app as usual; from then on you will no longer be able to drive with "
+        "the app.",
+        "your driver account will be deactivated permanently from December 8, 2026",
+        "We are telling you 14 days in advance. Legal basis: Seattle Municipal Code chapter 8.40.",
+    ],
+    "es-MX": [
+        "Tu cuenta será desactivada de forma permanente el 8 de diciembre de 2026. Hasta "
+        "entonces puedes seguir usando la app como siempre; a partir de esa fecha ya no podrás "
+        "manejar con la app.",
+        "será desactivada de forma permanente a partir del 8 de diciembre de 2026",
+        "Te avisamos con 14 días de anticipación. Fundamento legal: Código Municipal de "
+        "Seattle, capítulo 8.40.",
+    ],
+}
+NOTICE_SUBJECT = {"en": "Your account will be deactivated", "es-MX": "Tu cuenta será desactivada"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_deactivation_with_notice_says_when_it_takes_effect_and_the_law_behind_it(
+    category: IncidentCategory, locale: str
+) -> None:
+    message = outcome(
+        EnforcementAction.PERMANENT_DEACTIVATION,
+        "driver",
+        locale,
+        category,
+        reasons_changes=NOTICE_GIVEN,
+    )
+    body = prose(message.body)
+    assert message.subject == NOTICE_SUBJECT[locale]
+    for sentence in NOTICE_SAYS[locale]:
+        assert sentence in body
+    assert FOUND[locale].format(FINDING[locale][category.value]) in body
+    assert PAYMENTS_KEPT[locale] in body
+    already = {"en": "has been permanently deactivated", "es-MX": "fue desactivada"}
+    assert already[locale] not in body

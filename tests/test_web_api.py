@@ -1,4 +1,4 @@
-"""The v1 API (DESIGN.md contract) against the real dev server and a running worker."""
+"""The v1 API (the README's contract) against the real dev server and a running worker."""
 
 from __future__ import annotations
 

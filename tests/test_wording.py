@@ -11,8 +11,8 @@ import pytest
 from decision_archive.report import catalog as report_catalog
 from decision_archive.report import report_locales
 from review.case_record import CaseRecord
-from review.lifecycle import ReviewRuleError
 from review.models import EnforcementAction, IncidentCategory, Person, PersonRole, TimelineEntry
+from review.refusals import ReviewRuleError
 from tests.test_case_report import (
     GUIDELINES,
     RENDERER,

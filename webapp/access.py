@@ -31,6 +31,8 @@ class Permission(StrEnum):
     """Add a note to a closed review's case record, in the archive."""
     READ_PERSON_RECORDS = "read_person_records"
     """Give a rider or driver their own records (the platform's app asks for them)."""
+    FILE_APPEALS = "file_appeals"
+    """File a rider's or driver's appeal of a decision (the platform's app, for them)."""
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -49,16 +51,18 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     Permission.NOTE_CLOSED_REVIEWS: frozenset({PersonRole.QA, PersonRole.LEAD}),
     # Staff read case records as such; this is the account holder's own copy.
     Permission.READ_PERSON_RECORDS: frozenset(),
+    # A person appeals through the platform's app; staff hear appeals, they do not file them.
+    Permission.FILE_APPEALS: frozenset(),
 }
 INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
 """What every intake client may ask. One whose token says ``person_records`` (the platform's
-app) may also fetch account holders' own records for them."""
+app) may also fetch account holders' own records for them and file their appeals."""
 
 
 def allowed(caller: Caller, permission: Permission) -> bool:
     """Whether the caller may ask for ``permission``."""
     if caller.kind == "intake":
-        if permission is Permission.READ_PERSON_RECORDS:
+        if permission in (Permission.READ_PERSON_RECORDS, Permission.FILE_APPEALS):
             return caller.person_records
         return permission in INTAKE_PERMISSIONS
     assert caller.person is not None

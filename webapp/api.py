@@ -1,4 +1,4 @@
-"""The v1 HTTP API (contract in DESIGN.md): intake, review reads, and people's requests.
+"""The v1 HTTP API (see the README's "API (v1)"): intake, review reads, people's requests.
 
 Every request a person makes of a review goes to the workflow as an update, so a refused one
 comes back at once with the workflow's reason: 409 (not now), 422 (invalid), 403 (not this
@@ -19,14 +19,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import Field, ValidationError
 
+from decision_archive.appeals import AppealSummary
 from decision_archive.person_records import PersonRecords, person_records
 from decision_archive.read_model import QueueCursor, QueueQuery, ReviewSummary
 from decision_archive.report import report_filename, report_locales
 from decision_archive.store import AccessEntry, NoCaseRecord, RecordIndex, RecordNote
 from review.actions import ACTIONS, CLAIM, PersonAction
+from review.appeals import AppealBody, AppealDecisionBody, AppealDecisionRequest, AppealState
 from review.models import (
     IDENTIFIER_PATTERN,
     SLUG_PATTERN,
+    ClaimRequest,
     IncidentCategory,
     NoteBody,
     ReviewRequest,
@@ -40,6 +43,7 @@ from webapp.auth import SESSION_LOCALE, uses_session
 from webapp.i18n import app_locale, translator
 from webapp.people import Caller
 from webapp.services import WebServices, authorize, report_path, services_of, update_id
+from workflows.appeal_client import StartedAppeal
 from workflows.client import RetryingStep
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
@@ -72,6 +76,9 @@ class ReviewView(ReviewState):
     retrying: list[RetryingStep] = Field(
         default_factory=list,
         description="Steps a platform service keeps refusing, and why (Temporal retries them).",
+    )
+    appeals: list[AppealSummary] = Field(
+        default_factory=list, description="The decision's appeals and what came of them."
     )
 
 
@@ -206,7 +213,10 @@ async def view(
     )
     retrying = await services.reviews.retrying_steps(state.review_id, state)
     return ReviewView(
-        **state.model_dump(), links=links(services, state.review_id, report), retrying=retrying
+        **state.model_dump(),
+        links=links(services, state.review_id, report),
+        retrying=retrying,
+        appeals=await services.appeals.of_review(state.review_id),
     )
 
 
@@ -533,3 +543,108 @@ async def account_records(
     ):
         await services.record_access(request, caller, "give_person_records", review_id, "api")
     return given
+
+
+# --- appeals --------------------------------------------------------------------------------------
+
+
+class AppealLinks(StrictModel):
+    """Where to find an appeal, and the review it appeals."""
+
+    self: str
+    page: str
+    review: str
+    temporal: str
+
+
+class AppealView(AppealState):
+    """An appeal as the people hearing it see it, with links."""
+
+    links: AppealLinks
+
+
+class AppealQueue(StrictModel):
+    """Open appeals, soonest deadline first."""
+
+    appeals: list[AppealSummary]
+
+
+def appeal_view(services: WebServices, state: AppealState) -> AppealView:
+    """The appeal with its links."""
+    return AppealView(
+        **state.model_dump(),
+        links=AppealLinks(
+            self=f"/api/v1/appeals/{state.appeal_id}",
+            page=f"/appeals/{state.appeal_id}",
+            review=f"/api/v1/reviews/{state.review_id}",
+            temporal=services.temporal_ui_link(state.appeal_id),
+        ),
+    )
+
+
+@router.post(
+    "/reviews/{review_id}/appeals",
+    response_model=StartedAppeal,
+    status_code=202,
+    tags=["appeals"],
+    responses={409: {"description": "Outside the appeal window, or appealed already"}},
+)
+async def file_appeal(
+    review_id: str,
+    body: AppealBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.FILE_APPEALS))],
+) -> StartedAppeal:
+    """A rider's or driver's appeal of the review's decision, sent by the platform's app: its
+    own workflow, heard by someone who had no part in the decision. 409 outside the market's
+    appeal window, while an appeal of the decision is open, or when it was appealed already
+    without new information."""
+    return await services.appeals.submit(review_id, body)
+
+
+@router.get("/appeals", response_model=AppealQueue, tags=["appeals"])
+async def list_appeals(
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REVIEWS))],
+) -> AppealQueue:
+    """Open appeals, soonest deadline first."""
+    return AppealQueue(appeals=await services.appeals.queue())
+
+
+@router.get("/appeals/{appeal_id}", response_model=AppealView, tags=["appeals"])
+async def get_appeal(
+    appeal_id: str,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.READ_REVIEWS))],
+) -> AppealView:
+    """The appeal: the decision appealed with its evidence, the person's statement, and what
+    came of it (the view is recorded in the access log, against the review)."""
+    state = await services.appeals.state(appeal_id)
+    await services.record_access(
+        request, caller, "view_appeal", state.review_id, "api", state.appeal_id
+    )
+    return appeal_view(services, state)
+
+
+@router.post("/appeals/{appeal_id}/claim", response_model=AppealView, tags=["appeals"])
+async def claim_appeal(
+    appeal_id: str, services: Services, caller: Actor, key: IdempotencyKey = None
+) -> AppealView:
+    """Take the appeal to hear it; 403 for whoever decided or second-reviewed the original."""
+    ack = await services.appeals.claim(appeal_id, ClaimRequest(reviewer=caller.as_person()), key)
+    return appeal_view(services, await services.appeals.state(appeal_id, at_least=ack.version))
+
+
+@router.post("/appeals/{appeal_id}/decision", response_model=AppealView, tags=["appeals"])
+async def decide_appeal(
+    appeal_id: str,
+    body: AppealDecisionBody,
+    services: Services,
+    caller: Actor,
+    key: IdempotencyKey = None,
+) -> AppealView:
+    """Uphold, overturn or modify the decision appealed (by the person who claimed it)."""
+    decision = AppealDecisionRequest(**body.model_dump(), reviewer=caller.as_person())
+    ack = await services.appeals.decide(appeal_id, decision, key)
+    return appeal_view(services, await services.appeals.state(appeal_id, at_least=ack.version))

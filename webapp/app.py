@@ -26,8 +26,8 @@ from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from observability.redaction import configure_logging
 from policy import PolicySettings, load_policy
-from review.lifecycle import ReviewRuleError
 from review.policy_files import PolicyFileError, entry_path
+from review.refusals import ReviewRuleError
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import KeyRingError, load_key_ring
 from webapp import api, codec_server, pages
@@ -35,6 +35,7 @@ from webapp.i18n import refusal_words
 from webapp.people import load_directory
 from webapp.services import HTTP_STATUS, WebServices
 from webapp.settings import WEBAPP_DIR, WebSettings
+from workflows.appeal_client import AppealNotFound
 from workflows.client import ReviewClient, ReviewNotFound, ReviewRefused, ReviewsUnavailable
 
 log = logging.getLogger("deactivation_review.webapp")
@@ -197,6 +198,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewNotFound)
     async def not_found(request: Request, err: ReviewNotFound) -> Response:
         return problem(request, 404, f"no review with id {err}")
+
+    @app.exception_handler(AppealNotFound)
+    async def no_appeal(request: Request, err: AppealNotFound) -> Response:
+        return problem(request, 404, f"no appeal with id {err}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> Response:

@@ -8,8 +8,8 @@ from functools import cache
 from pathlib import Path
 
 from decision_archive.report import said_action_key
-from review.lifecycle import NO_RECOMMENDATION
 from review.locales import negotiate
+from review.refusals import NO_RECOMMENDATION
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 BASE_LOCALE = "en"

@@ -88,7 +88,12 @@ templates = Jinja2Templates(directory=WEBAPP_DIR / "templates")
 
 LEADS_STATUSES = [ReviewStatus.AWAITING_SECOND_REVIEW]
 DECIDED_STATUSES = frozenset(
-    {ReviewStatus.AWAITING_SECOND_REVIEW, ReviewStatus.ACTIONING, ReviewStatus.CLOSED}
+    {
+        ReviewStatus.AWAITING_SECOND_REVIEW,
+        ReviewStatus.NOTICE_PERIOD,
+        ReviewStatus.ACTIONING,
+        ReviewStatus.CLOSED,
+    }
 )
 """Statuses in which a review's assignee is the person who decided it."""
 

@@ -7,21 +7,24 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from fastapi import HTTPException, Request
 
+from decision_archive.appeals import AppealBook
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import AccessAction, AccessEntry, DecisionArchive
 from notifications.rendering import MessageRenderer
 from review.actions import PersonAction
-from review.lifecycle import RuleKind
 from review.matrix import ReviewPolicy
 from review.models import ReviewState, ReviewStatus
+from review.refusals import RuleKind
 from webapp.access import Permission, allowed, refusal
 from webapp.auth import caller_of, csrf_valid, uses_session
 from webapp.people import Caller, PeopleDirectory
 from webapp.settings import WebSettings
+from workflows.appeal_client import AppealClient
 from workflows.client import ReviewClient
 
 HTTP_STATUS: dict[RuleKind, int] = {"conflict": 409, "invalid": 422, "forbidden": 403}
@@ -45,6 +48,13 @@ class WebServices:
     settings: WebSettings
     archive: DecisionArchive
     reports: CaseReportRenderer
+
+    @cached_property
+    def appeals(self) -> AppealClient:
+        """Appeals, on the reviews' Temporal client and task queue, read from the archive."""
+        return AppealClient(
+            self.reviews.client, self.reviews, AppealBook.of(self.archive), self.reviews.task_queue
+        )
 
     def temporal_ui_link(self, review_id: str) -> str:
         """The review's workflow in the Temporal Web UI."""

@@ -44,14 +44,7 @@ from decision_archive.read_model import (
 from policy import configured_markets
 from review import lifecycle
 from review.actions import CLAIM, PersonAction
-from review.lifecycle import (
-    ERROR_TYPES,
-    REFUSALS,
-    RefusalProblem,
-    ReviewRuleError,
-    RuleKind,
-    check_intake,
-)
+from review.lifecycle import check_intake
 from review.markets import Markets
 from review.models import (
     ClaimRequest,
@@ -68,6 +61,7 @@ from review.models import (
     Slug,
     StrictModel,
 )
+from review.refusals import ERROR_TYPES, REFUSALS, RefusalProblem, ReviewRuleError, RuleKind
 from temporal_runtime.connection import TASK_QUEUE
 from temporal_runtime.encryption import KeyRingError
 from workflows import search_attributes
@@ -160,7 +154,7 @@ _UNAVAILABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCS
 
 
 @contextlib.contextmanager
-def _answers_in_time() -> Iterator[None]:
+def answers_in_time() -> Iterator[None]:
     """Temporal unreachable or too slow becomes ReviewsUnavailable (HTTP 503 in the web app)."""
     try:
         yield
@@ -173,7 +167,7 @@ def _answers_in_time() -> Iterator[None]:
 class ReviewRefused(Exception):
     """The workflow refused a request; ``kind`` is conflict, invalid or forbidden.
 
-    ``reason`` and ``params`` are the refusal's code in review.lifecycle.REFUSALS and what fills
+    ``reason`` and ``params`` are the refusal's code in review.refusals.REFUSALS and what fills
     its wording (None from a worker older than the codes: then only the English message);
     ``also`` holds further problems of the same request."""
 
@@ -275,7 +269,7 @@ class ReviewClient:
         )
 
     async def _start(self, request: ReviewRequest) -> None:
-        with _answers_in_time():
+        with answers_in_time():
             await self.client.start_workflow(
                 DeactivationReview.run,
                 request,
@@ -347,7 +341,7 @@ class ReviewClient:
         """Matching reviews as Temporal visibility lists them (its search attributes), soonest
         deadline first: what operators see, and what the read model is checked against. A
         review visibility knows no tier or deadline of yet is left out."""
-        with _answers_in_time():
+        with answers_in_time():
             return await self._visible(which, limit)
 
     async def _visible(self, which: ReviewFilter, limit: int) -> builtins.list[ReviewSummary]:
@@ -419,7 +413,7 @@ class ReviewClient:
 
     async def _describe(self, review_id: str) -> WorkflowExecutionDescription:
         try:
-            with _answers_in_time():
+            with answers_in_time():
                 return await self.handle(review_id).describe(rpc_timeout=QUERY_TIMEOUT)
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
@@ -485,45 +479,69 @@ class ReviewClient:
 
         ``update_id`` (a person's idempotency key) makes a retry attach to the same update and
         learn its real outcome instead of applying it twice."""
-        try:
-            # The SDK may poll for the outcome more than once: bound the whole wait.
-            result: ReviewAck = await asyncio.wait_for(
-                self.handle(review_id).execute_update(
-                    action.update,
-                    request,
-                    id=update_id,
-                    result_type=ReviewAck,
-                    rpc_timeout=UPDATE_TIMEOUT,
-                ),
-                UPDATE_TIMEOUT.total_seconds(),
-            )
-        except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
-            raise ReviewsUnavailable(
-                "the review's worker did not take the request in time; send it again with the "
-                "same idempotency key to learn what became of it"
-            ) from None
-        except RPCError as err:
-            if err.status in _UNAVAILABLE:
-                raise ReviewsUnavailable("Temporal did not answer in time") from None
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise
+        result = await execute_update(
+            self.handle(review_id), action.update, request, ReviewAck, update_id
+        )
+        if result is None:
             await self.status(review_id)  # raises ReviewNotFound when there is no such review
-            raise ReviewRefused("conflict", REFUSALS["closed"], reason="closed") from None
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type in _KIND_BY_TYPE:
-                details = cause.details[0] if cause.details else {}
-                if not isinstance(details, dict):
-                    details = {}
-                first = _refusal(details)
-                raise ReviewRefused(
-                    _KIND_BY_TYPE[cause.type],
-                    cause.message,
-                    first.field,
-                    first.reason,
-                    first.params,
-                    also=[_refusal(p) for p in details.get("also") or [] if isinstance(p, dict)],
-                    own_message=first.message or cause.message,
-                ) from None
-            raise
+            raise ReviewRefused("conflict", REFUSALS["closed"], reason="closed")
         return result
+
+
+AckT = TypeVar("AckT")
+
+
+async def execute_update(
+    handle: WorkflowHandle[Any, Any],
+    name: str,
+    request: object,
+    result_type: type[AckT],
+    update_id: str | None,
+) -> AckT | None:
+    """Send a person's request as the workflow update ``name`` and answer its result; None when
+    the workflow is not running (closed, or never started). A refusal raises ReviewRefused;
+    Temporal or the worker too slow raises ReviewsUnavailable.
+
+    ``update_id`` (a person's idempotency key) makes a retry attach to the same update and
+    learn its real outcome instead of applying it twice."""
+    try:
+        # The SDK may poll for the outcome more than once: bound the whole wait.
+        result: AckT = await asyncio.wait_for(
+            handle.execute_update(
+                name,
+                request,
+                id=update_id,
+                result_type=result_type,
+                rpc_timeout=UPDATE_TIMEOUT,
+            ),
+            UPDATE_TIMEOUT.total_seconds(),
+        )
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
+        raise ReviewsUnavailable(
+            "the worker did not take the request in time; send it again with the same "
+            "idempotency key to learn what became of it"
+        ) from None
+    except RPCError as err:
+        if err.status in _UNAVAILABLE:
+            raise ReviewsUnavailable("Temporal did not answer in time") from None
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        return None
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in _KIND_BY_TYPE:
+            details = cause.details[0] if cause.details else {}
+            if not isinstance(details, dict):
+                details = {}
+            first = _refusal(details)
+            raise ReviewRefused(
+                _KIND_BY_TYPE[cause.type],
+                cause.message,
+                first.field,
+                first.reason,
+                first.params,
+                also=[_refusal(p) for p in details.get("also") or [] if isinstance(p, dict)],
+                own_message=first.message or cause.message,
+            ) from None
+        raise
+    return result

@@ -13,7 +13,9 @@ The story, in order:
    second review when the decision needs one. Meanwhile SLA timers flag the review at risk and
    escalate it on breach.
 6. Carry out the decision: change the account and send each message exactly once, with a
-   statement of reasons when the account is restricted.
+   statement of reasons when the account is restricted. Where the market's law gives notice
+   before a deactivation, the person is told at once and the account changes when the notice
+   period ends (a durable timer).
 7. Write the case record to the decision archive, which outlives this history; then close,
    returning the full case.
 
@@ -31,13 +33,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -52,7 +54,8 @@ with workflow.unsafe.imports_passed_through():
     from review import actions, lifecycle
     from review.actions import PersonAction
     from review.case_record import ArchivedRecord, case_record
-    from review.lifecycle import ERROR_TYPES, CarriedReview, ReviewRuleError
+    from review.due_process import DueProcess
+    from review.lifecycle import CarriedReview
     from review.matrix import ReviewPolicy
     from review.models import (
         AccountChange,
@@ -68,7 +71,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from review.notices import NoticeJob, plan_hold_notice, plan_notices
     from review.policy_files import entry_path
+    from review.refusals import ReviewRuleError
     from workflows import search_attributes
+    from workflows.failures import as_update_failure, failure_reason, still_being_received
 
 T = TypeVar("T")
 
@@ -110,6 +115,7 @@ class DeactivationReview:
         self._hold_notice: asyncio.Task[None] | None = None
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
+        self._due = False
         self._apart = False
         self._lean = False
         self._publishes = False
@@ -128,7 +134,10 @@ class DeactivationReview:
         # "read-model-outage" a review rides out a read model outage: its search attributes
         # are upserted apart from its publications, and a publication that keeps failing
         # waits on durable timers between attempts instead of holding its workflow task open.
-        self._apart = workflow.patched("read-model-outage")
+        # Since "market-due-process" a review follows the due process of the account's market
+        # (the policy it records holds the markets): notice before a deactivation takes effect.
+        self._due = workflow.patched("market-due-process")
+        self._apart = self._due or workflow.patched("read-model-outage")
         self._lean = self._apart or workflow.patched("lean-history")
         # Reviews started since the read model exists publish each change to it; older ones
         # are mirrored from visibility (decision_archive/read_model.py).
@@ -319,7 +328,7 @@ class DeactivationReview:
             return EvidenceItem(
                 source=source,
                 available=False,
-                unavailable_reason=_failure_reason(err),
+                unavailable_reason=failure_reason(err),
                 gathered_at=workflow.now(),
             )
 
@@ -327,6 +336,17 @@ class DeactivationReview:
         state = self._current()
         decision = state.decision
         assert decision is not None and self._policy is not None
+        due = DueProcess.for_account(self._policy, state.request.account) if self._due else None
+        effective_at = (
+            due.takes_effect_at(decision.action, state.intake.egregious, workflow.now())
+            if due is not None
+            else workflow.now()
+        )
+        notice_given = effective_at > workflow.now()
+        if notice_given:
+            await self._give_notice(effective_at)
+            if state.withdrawn_by_appeal:
+                return  # an appeal decided before it took effect: the account never changes
         held = any(change.change == "interim_hold" for change in state.account_changes)
         if decision.action is not EnforcementAction.NO_ACTION or held:
             order = EnforcementOrder(
@@ -355,6 +375,8 @@ class DeactivationReview:
         # After the account change, however long an operator took to unblock it: the statement
         # of reasons dates the restriction and the appeal window from when it took effect.
         lifecycle.state_reasons(state, self._policy, workflow.now())
+        if notice_given:
+            return  # the person was told when the notice period began
         if self._hold_notice is not None:
             await self._hold_notice  # the outcome never arrives before the hold notice
         jobs = plan_notices(state, self._policy, workflow.now())
@@ -363,6 +385,26 @@ class DeactivationReview:
         else:
             for job in jobs:
                 await self._send_notice(job)
+
+    async def _give_notice(self, effective_at: datetime) -> None:
+        """Tell the person of the decision now, and wait until it takes effect."""
+        state = self._current()
+        assert self._policy is not None
+        lifecycle.begin_notice_period(state, self._policy, workflow.now(), effective_at)
+        self._publish()
+        jobs = plan_notices(state, self._policy, workflow.now())
+        await asyncio.gather(*(self._send_notice(job) for job in jobs))
+        remaining = (effective_at - workflow.now()).total_seconds()
+        if remaining > 0:
+            with contextlib.suppress(TimeoutError):  # the period ended with no appeal decided
+                await workflow.wait_condition(
+                    lambda: state.withdrawn_by_appeal is not None,
+                    timeout=remaining,
+                    timeout_summary=f"notice period until {effective_at.isoformat()}",
+                )
+        if not state.withdrawn_by_appeal:
+            lifecycle.end_notice_period(state, workflow.now())
+            self._publish()
 
     async def _send_notice(self, job: NoticeJob) -> None:
         """Send one message (exactly once: the job carries its idempotency key)."""
@@ -413,7 +455,7 @@ class DeactivationReview:
             try:
                 return await attempt()
             except ActivityError as err:
-                lifecycle.block_actioning(state, f"{step}: {_failure_reason(err)}", workflow.now())
+                lifecycle.block_actioning(state, f"{step}: {failure_reason(err)}", workflow.now())
                 self._publish()
                 await workflow.wait_condition(lambda: state.actioning_blocked is None)
 
@@ -520,6 +562,16 @@ class DeactivationReview:
         """The review as the specialist sees it."""
         return self._current()
 
+    @workflow.signal
+    def withdraw_restriction(self, appeal_id: str) -> None:
+        """An appeal overturned or changed the decision (activities/appeals.py sends this): a
+        restriction still in its notice period never takes effect; one in effect stays for
+        the appeal to undo, after this review closes."""
+        if self._state is not None and lifecycle.withdraw_on_appeal(
+            self._state, appeal_id, workflow.now()
+        ):
+            self._publish()
+
     @workflow.update(dynamic=True)
     def act(self, name: str, args: Sequence[RawValue]) -> ReviewAck:
         """Apply a person's request (``claim``, ``submit_decision``, ... : the update names and
@@ -538,7 +590,7 @@ class DeactivationReview:
     @act.validator
     def _validate(self, name: str, args: Sequence[RawValue]) -> None:
         """Refuse a request the review cannot take now; a refusal leaves no trace in history."""
-        with _as_update_failure():
+        with as_update_failure():
             action, request = self._decoded(name, args)
             state, policy = self._current(), self._policy
             assert policy is not None  # a review has its policy before its state
@@ -548,10 +600,7 @@ class DeactivationReview:
 
     def _current(self) -> ReviewState:
         if self._state is None:
-            refused = ReviewRuleError("conflict", "still_being_received")
-            raise ApplicationError(
-                str(refused), refused.details(), type=ERROR_TYPES["conflict"], non_retryable=True
-            )
+            raise still_being_received()
         return self._state
 
     def _decoded(self, name: str, args: Sequence[RawValue]) -> tuple[PersonAction[Any], Any]:
@@ -592,24 +641,3 @@ class DeactivationReview:
             updates = search_attributes.changed(workflow.info().typed_search_attributes, updates)
         if updates:
             workflow.upsert_search_attributes(updates)
-
-
-@contextlib.contextmanager
-def _as_update_failure() -> Iterator[None]:
-    """A lifecycle refusal becomes a typed update failure naming the field."""
-    try:
-        yield
-    except ReviewRuleError as err:
-        raise ApplicationError(
-            str(err), err.details(), type=ERROR_TYPES[err.kind], non_retryable=True
-        ) from None
-
-
-def _failure_reason(err: ActivityError) -> str:
-    """The root cause's message, which our activities keep free of personal data."""
-    cause: BaseException = err
-    while cause.__cause__ is not None:
-        cause = cause.__cause__
-    if isinstance(cause, ApplicationError):
-        return cause.message
-    return str(cause) or type(cause).__name__
