@@ -1,5 +1,6 @@
 """What a rider or driver may see of their own reviews: their restrictions with the statement of
-reasons, and their strikes with when each stops counting, in their language.
+reasons, their strikes with when each stops counting, and their appeals with what came of them,
+in their language.
 
 Built only from the account's own case records (the decisions this tool made; a platform's
 older history is not among them) and the matrix's strike periods. It carries no
@@ -14,6 +15,8 @@ from datetime import datetime
 
 from pydantic import Field
 
+from decision_archive.appeals import AppealSummary
+from review.appeals import AppealStatus
 from review.case_record import CaseRecord
 from review.guidelines import CommunityGuidelines
 from review.matrix import DeactivationMatrix
@@ -65,6 +68,19 @@ class RecordedStrike(StrictModel):
     state: Labelled = Field(description="active, expired or retracted.")
 
 
+class RecordedAppeal(StrictModel):
+    """An appeal the person made and what came of it (never who heard it, nor why: the
+    message they were sent says that)."""
+
+    reference: str = Field(description="The appeal's id.")
+    appealed: str = Field(description="The review whose decision it appeals.")
+    received_at: datetime
+    new_information: bool
+    status: Labelled
+    outcome: Labelled | None = Field(description="None while it is heard.")
+    decided_at: datetime | None
+
+
 class PersonRecords(StrictModel):
     """Everything the account's holder may see of the reviews of their account."""
 
@@ -73,6 +89,7 @@ class PersonRecords(StrictModel):
     locale: str = Field(description="The language the labels are written in.")
     restrictions: list[RecordedRestriction] = Field(description="Newest first.")
     strikes: list[RecordedStrike] = Field(description="Newest first.")
+    appeals: list[RecordedAppeal] = Field(default_factory=list, description="Newest first.")
 
 
 def person_records(
@@ -83,9 +100,15 @@ def person_records(
     t: Callable[[str], str],
     locale: str,
     now: datetime,
+    appeals: list[AppealSummary] | None = None,
 ) -> PersonRecords:
-    """The person's view of ``records`` (the account's case records), labelled with ``t`` in
-    ``locale``; strikes are as the matrix counts them at ``now``."""
+    """The person's view of ``records`` (the account's case records) and ``appeals`` (the
+    account's), labelled with ``t`` in ``locale``; strikes are as the matrix counts them at
+    ``now``, retracted where an appeal overturned the decision."""
+    appeals = [a for a in appeals or [] if a.account_id == account_id]
+    overturned = {
+        a.review_id for a in appeals if a.outcome == "overturn" and a.status is AppealStatus.CLOSED
+    }
     own = [r for r in records if r.request.account.id == account_id]
     own.sort(key=lambda r: r.closed_at, reverse=True)
 
@@ -135,6 +158,7 @@ def person_records(
             category=str(record.request.category),
             action=str(record.decision.action),
             decided_at=record.decision.decided_at,
+            retracted=record.review_id in overturned,
         )
         for incident_id, record in confirmed.items()
     ]
@@ -155,4 +179,18 @@ def person_records(
         locale=locale,
         restrictions=restrictions,
         strikes=strikes,
+        appeals=[
+            RecordedAppeal(
+                reference=a.appeal_id,
+                appealed=a.review_id,
+                received_at=a.received_at,
+                new_information=a.new_information,
+                status=Labelled(code=str(a.status), label=t(f"status_{a.status}")),
+                outcome=Labelled(code=a.outcome, label=t(f"outcome_was_{a.outcome}"))
+                if a.outcome and a.status is AppealStatus.CLOSED
+                else None,
+                decided_at=a.decided_at,
+            )
+            for a in sorted(appeals, key=lambda a: a.received_at, reverse=True)
+        ],
     )

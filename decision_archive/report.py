@@ -70,7 +70,7 @@ DATE = "d MMM y"
 Vocabulary = Callable[[str], str]
 """A ``t(key)`` translator, as the web app's ``webapp.i18n.translator(locale)``."""
 
-MESSAGE_KINDS = frozenset({"outcome_notice", "report_reviewed", "hold_notice"})
+MESSAGE_KINDS = frozenset({"outcome_notice", "report_reviewed", "hold_notice", "appeal_outcome"})
 STEP_KEYS = {
     "interim hold": "step_interim_hold",
     "account change": "step_account_change",

@@ -92,6 +92,12 @@ async def test_an_appeal_overturned_by_a_second_person_reinstates_and_tells_the_
     assert told[0]["subject"] == "Tu apelación procedió"
     review = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()
     assert [(a["appeal_id"], a["outcome"]) for a in review["appeals"]] == [(appeal_id, "overturn")]
+    records = (await api.get("/api/v1/accounts/drv_appeal_1/records", headers=INTAKE)).json()
+    assert [(a["reference"], a["outcome"]) for a in records["appeals"]] == [
+        (appeal_id, {"code": "overturn", "label": "Revocada"})
+    ]
+    [strike] = [s for s in records["strikes"] if s["reference"] == review_id]
+    assert strike["state"]["code"] == "retracted"
 
 
 async def test_a_second_appeal_needs_new_information_and_says_which_field(

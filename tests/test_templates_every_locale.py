@@ -18,6 +18,7 @@ from review.models import (
     StatementOfReasons,
 )
 from review.notices import (
+    AppealOutcomeContent,
     HoldNoticeContent,
     NoticeJob,
     OutcomeNoticeContent,
@@ -580,3 +581,127 @@ def test_a_deactivation_with_notice_says_when_it_takes_effect_and_the_law_behind
     assert PAYMENTS_KEPT[locale] in body
     already = {"en": "has been permanently deactivated", "es-MX": "fue desactivada"}
     assert already[locale] not in body
+
+
+# --- appeal outcomes ------------------------------------------------------------------------------
+
+
+def appeal_outcome(
+    outcome: str,
+    role: str,
+    locale: str,
+    category: IncidentCategory,
+    original: EnforcementAction = EnforcementAction.PERMANENT_DEACTIVATION,
+    action: EnforcementAction | None = None,
+    took_effect: bool = True,
+) -> RenderedMessage:
+    days = 7 if action is EnforcementAction.TEMPORARY_SUSPENSION else None
+    return RENDERER.render(
+        NoticeJob(
+            review_id="review-INC-42",
+            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
+            idempotency_key="appeal-INC-42-1:appeal_outcome",
+            content=AppealOutcomeContent(
+                review_id="review-INC-42",
+                appeal_id="appeal-INC-42-1",
+                account_role=role,  # type: ignore[arg-type]
+                market="mexico-city",
+                category=category,
+                outcome=outcome,  # type: ignore[arg-type]
+                original_action=original,
+                action=action,
+                suspension_days=days,
+                suspension_ends_at=NOW + timedelta(days=7) if days else None,
+                took_effect=took_effect,
+                guideline_refs=list(MATRIX.categories[category].guidelines),
+            ),
+        )
+    )
+
+
+APPEAL_SAYS = {
+    "en": {
+        "opening": "Thank you for appealing our decision about {} on a recent trip. A member of "
+        "our safety team who had no part in the original decision looked at it again, together "
+        "with what you told us,",
+        "overturn": ("Your appeal was successful", "We are sorry for the trouble it caused you."),
+        "uphold": ("The decision on your account stands", "decided that it stands"),
+        "modify": ("We changed the decision on your account", "We are sorry for that."),
+        "redress": "This was your appeal within the app.",
+        "reinstated": "Your account is active again: you can {} as before.",
+        "never": "The deactivation we told you about will not take effect",
+    },
+    "es-MX": {
+        "opening": "Gracias por apelar nuestra decisión sobre {} en un viaje reciente. Una "
+        "persona de nuestro equipo de seguridad que no participó en la decisión original la "
+        "revisó de nuevo, junto con lo que nos contaste,",
+        "overturn": ("Tu apelación procedió", "Lamentamos las molestias que te causó."),
+        "uphold": ("La decisión sobre tu cuenta se mantiene", "decidió mantenerla"),
+        "modify": ("Cambiamos la decisión sobre tu cuenta", "Lo lamentamos."),
+        "redress": "Esta fue tu apelación dentro de la app.",
+        "reinstated": "Tu cuenta ya está activa otra vez: puedes {} como antes.",
+        "never": "La desactivación que te avisamos no se aplicará",
+    },
+}
+USE_APP = {
+    "en": {"driver": "drive with the app", "rider": "request trips with the app"},
+    "es-MX": {"driver": "manejar con la app", "rider": "pedir viajes con la app"},
+}
+OUTCOMES = ["overturn", "uphold", "modify"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("outcome", OUTCOMES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_appeal_outcome_reads_whole_in_every_locale(
+    category: IncidentCategory, outcome: str, role: str, locale: str
+) -> None:
+    action = EnforcementAction.WARNING if outcome == "modify" else None
+    message = appeal_outcome(outcome, role, locale, category, action=action)
+    body = prose(message.body)
+    says = APPEAL_SAYS[locale]
+    subject, sentence = says[outcome]
+    assert message.subject == subject
+    assert says["opening"].format(TOPIC[locale][category.value]) in body
+    assert sentence in body
+    assert (says["redress"] in body) is (outcome != "overturn")
+    assert "{{" not in body and "None" not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+def test_an_overturn_says_the_account_is_active_again_or_never_changed(
+    role: str, locale: str
+) -> None:
+    category = IncidentCategory.FRAUD
+    reinstated = prose(appeal_outcome("overturn", role, locale, category).body)
+    assert APPEAL_SAYS[locale]["reinstated"].format(USE_APP[locale][role]) in reinstated
+    never = prose(appeal_outcome("overturn", role, locale, category, took_effect=False).body)
+    assert APPEAL_SAYS[locale]["never"] in never
+    assert APPEAL_SAYS[locale]["reinstated"].format(USE_APP[locale][role]) not in never
+
+
+MODIFIED = {
+    "en": {
+        EnforcementAction.TEMPORARY_SUSPENSION: "What applies now: your account is suspended "
+        "for 7 days, until December 1, 2026, instead.",
+        EnforcementAction.WARNING: "What applies now: a warning instead: your account is active",
+        EnforcementAction.EDUCATION: "What applies now: a reminder of our guidelines instead",
+    },
+    "es-MX": {
+        EnforcementAction.TEMPORARY_SUSPENSION: "Lo que se aplica ahora: en lugar de eso, tu "
+        "cuenta queda suspendida por 7 días, hasta el 1 de diciembre de 2026.",
+        EnforcementAction.WARNING: "Lo que se aplica ahora: en lugar de eso, una advertencia",
+        EnforcementAction.EDUCATION: "Lo que se aplica ahora: en lugar de eso, un recordatorio",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("action", list(MODIFIED["en"]))
+def test_a_modified_decision_says_what_applies_now(action: EnforcementAction, locale: str) -> None:
+    body = prose(
+        appeal_outcome("modify", "driver", locale, IncidentCategory.FRAUD, action=action).body
+    )
+    assert MODIFIED[locale][action] in body

@@ -516,9 +516,10 @@ async def account_records(
     caller: Annotated[Caller, Depends(authorize(Permission.READ_PERSON_RECORDS))],
 ) -> PersonRecords:
     """What the account holder may see of their reviews (the platform's app asks, for them):
-    restrictions with their statement of reasons, and strikes with when each stops counting,
-    in the account's language; never who reported them or anyone else's data. Only decisions
-    this tool made are listed. Each record given is noted in the access log."""
+    restrictions with their statement of reasons, strikes with when each stops counting (an
+    overturned appeal retracts one), and appeals with their outcome, in the account's language;
+    never who reported them or anyone else's data. Only decisions this tool made are listed.
+    Each record given is noted in the access log."""
     indexed = await asyncio.to_thread(services.archive.search, None, account_id, None, None)
     records = [
         record
@@ -537,6 +538,7 @@ async def account_records(
         translator(locale),
         locale,
         datetime.now(UTC),
+        await asyncio.to_thread(services.appeals.book.of_account, account_id),
     )
     for review_id in sorted(
         {r.reference for r in given.restrictions} | {s.reference for s in given.strikes}

@@ -30,7 +30,7 @@ from review.policy_files import PolicyFileError, entry_path
 from review.refusals import ReviewRuleError
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import KeyRingError, load_key_ring
-from webapp import api, codec_server, pages
+from webapp import api, appeal_pages, codec_server, pages
 from webapp.i18n import refusal_words
 from webapp.people import load_directory
 from webapp.services import HTTP_STATUS, WebServices
@@ -106,6 +106,7 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
     app.include_router(codec_server.router)
     codec_server.add_cors(app)
     app.include_router(pages.router)
+    app.include_router(appeal_pages.router)
     _add_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)

@@ -641,6 +641,7 @@ async def review_page(
         report_link=report_link,
         record_notes=record_notes,
         retrying=await services.reviews.retrying_steps(review_id, state),
+        appeals=await services.appeals.of_review(review_id),
         deciders=services.people.deciders(),
         lease_zone=str(services.renderer.markets.time_zone(state.request.account.market)),
         lease_ping_seconds=services.settings.lease_ping(state.lease_minutes),
@@ -950,7 +951,8 @@ async def preview(
     )
 
 
-def _body(model: type[M], data: dict[str, Any]) -> M:
+def form_body(model: type[M], data: dict[str, Any]) -> M:
+    """The model a form's fields make (empty fields left out; ``policy_refs`` as checked)."""
     fields = {k: v for k, v in data.items() if k in model.model_fields and v not in ("", None)}
     if "policy_refs" in model.model_fields:
         fields["policy_refs"] = data.get("policy_refs_list") or []
@@ -960,7 +962,7 @@ def _body(model: type[M], data: dict[str, Any]) -> M:
 
 
 # Form fields whose label has another key than the field's own name.
-FIELD_LABELS = {"text": "note_text", "to": "reassign_to"}
+FIELD_LABELS = {"text": "note_text", "to": "reassign_to", "outcome": "appeal_outcome"}
 
 
 def form_problem(error: Mapping[str, Any], t: Callable[[str], str]) -> str:
@@ -981,14 +983,19 @@ async def invalid_form(
 ) -> HTMLResponse:
     """The review page again (422) with the form as submitted and its problems in the person's
     language, next to the first field they name."""
-    t = page_translator(request)
+    field_errors = form_errors(err, page_translator(request))
+    reasons = "; ".join(field_errors.values())
+    return await review_page(request, review_id, caller, 422, reasons, data, field_errors)
+
+
+def form_errors(err: ValidationError, t: Callable[[str], str]) -> dict[str, str]:
+    """Each field's problems in a form that does not validate, in the person's language."""
     field_errors: dict[str, str] = {}
     for e in err.errors():
         field = entry_path(tuple(e["loc"][:1]))
         said = form_problem(e, t)
         field_errors[field] = f"{field_errors[field]}; {said}" if field in field_errors else said
-    reasons = "; ".join(field_errors.values())
-    return await review_page(request, review_id, caller, 422, reasons, data, field_errors)
+    return field_errors
 
 
 def refused_form_words(request: Request, err: ReviewRefused) -> tuple[str, dict[str, str]]:
@@ -1032,7 +1039,7 @@ def _form_handler(action: PersonAction[Any]) -> Any:
         keeps_draft = action is DECIDE and bool(session_id)
         draft = {k: v for k, v in data.items() if k != "csrf_token"}
         try:
-            body = _body(action.body, data) if action.body else None
+            body = form_body(action.body, data) if action.body else None
             key = str(data.get("idempotency_key") or "") or None
             ack = await services.reviews.act(
                 review_id,
@@ -1074,7 +1081,7 @@ async def add_record_note(request: Request, review_id: str) -> Response:
     data = await form(request)
     services = services_of(request)
     try:
-        body = _body(NoteBody, data)
+        body = form_body(NoteBody, data)
     except ValidationError as err:
         return await invalid_form(request, review_id, caller, err, data)
     # The form's own key makes sending it twice (a double click, a retry) add one note; a key
