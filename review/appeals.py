@@ -43,6 +43,9 @@ from review.refusals import ReviewRuleError
 AppealOutcome = Literal["uphold", "overturn", "modify"]
 APPEAL_DECIDERS = frozenset({PersonRole.SPECIALIST, PersonRole.LEAD})
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+LATE_ARRIVAL = timedelta(hours=1)
+"""How long after ``submitted_at`` an appeal may reach us and still be dated by it (the app
+sends it when the phone is back online); one arriving later is dated as it arrives."""
 DEFAULT_APPEAL_HOURS = 72.0
 """An appeal's time to a decision under a policy recorded before the matrix set one."""
 
@@ -195,30 +198,47 @@ def appealed_decision(state: ReviewState) -> AppealedDecision:
         second_reviewer=second.reviewer if second and second.outcome == "approve" else None,
         reasons=reasons,
         evidence=state.evidence,
-        took_effect=state.status is ReviewStatus.CLOSED,
+        took_effect=state.status is ReviewStatus.CLOSED
+        and any(change.change == "enforcement" for change in state.account_changes),
     )
 
 
 def admit(
     appealed: AppealedDecision,
     body: AppealBody,
-    earlier: list[AppealStatus],
+    earlier: list[AppealState],
     now: datetime,
-) -> int:
-    """The sequence number of an admitted appeal; ReviewRuleError naming the field when it
-    may not be heard. ``earlier`` holds the statuses of the decision's earlier appeals."""
+) -> tuple[int, AppealedDecision]:
+    """The sequence number of an admitted appeal and the decision it appeals (the one in
+    force: as an earlier appeal modified it); ReviewRuleError naming the field when it may not
+    be heard. ``earlier`` holds the decision's earlier appeals, first first; ``now`` is when
+    it arrives (a submission dated inside the window that arrives after it is late)."""
     if body.submitted_at > now + MAX_CLOCK_SKEW:
         raise ReviewRuleError("invalid", "reported_in_future", "submitted_at")
-    if any(status is not AppealStatus.CLOSED for status in earlier):
+    if any(a.status is not AppealStatus.CLOSED for a in earlier):
         raise ReviewRuleError("conflict", "appeal_open")
+    decided = [a.decision for a in earlier if a.decision is not None]
+    if any(d.outcome == "overturn" for d in decided):
+        raise ReviewRuleError("conflict", "overturned_already")
+    modified = [d for d in decided if d.outcome == "modify" and d.action is not None]
+    if modified:  # the decision in force is the milder one the last appeal made it
+        last = modified[-1]
+        assert last.action is not None
+        appealed = appealed.model_copy(
+            update={
+                "decision": appealed.decision.model_copy(
+                    update={"action": last.action, "suspension_days": last.suspension_days}
+                )
+            }
+        )
     refuse_appeal(
         appealed.decision.action,
         appealed.reasons,
-        body.submitted_at,
+        max(body.submitted_at, now - LATE_ARRIVAL),
         body.new_information,
         len(earlier),
     )
-    return len(earlier) + 1
+    return len(earlier) + 1, appealed
 
 
 def open_appeal(request: AppealRequest, policy: ReviewPolicy, now: datetime) -> AppealState:
@@ -357,6 +377,16 @@ def apply_decision(state: AppealState, request: AppealDecisionRequest, now: date
     state.status = AppealStatus.ACTIONING
     detail = request.outcome + (f": {request.action}" if request.action else "")
     record(state, now, "appeal_decided", request.reviewer, detail)
+
+
+def modified_suspension_end(state: AppealState, now: datetime) -> datetime:
+    """When a suspension an appeal modified the decision to ends: counted from when the
+    original restriction took effect (its time served counts), or from ``now`` when it never
+    took effect (withdrawn in its notice period)."""
+    decision = state.decision
+    assert decision is not None and decision.suspension_days is not None
+    start = now if state.withdrawn_before_effect else state.request.appealed.reasons.starts_at
+    return start + timedelta(days=decision.suspension_days)
 
 
 def mark_at_risk(state: AppealState, now: datetime) -> None:

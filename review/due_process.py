@@ -67,7 +67,9 @@ class DueProcess(StrictModel):
         self, action: EnforcementAction, egregious: bool, notified_at: datetime
     ) -> datetime:
         """When a decided ``action``, notified at ``notified_at``, takes effect: a permanent
-        deactivation that is not egregious after the notice period, anything else at once."""
+        deactivation that is not egregious after the notice period, anything else at once.
+        (The review passes an account already on an interim hold as egregious: it is off the
+        platform already, and a notice period would keep it there without a decision.)"""
         if action is EnforcementAction.PERMANENT_DEACTIVATION and not egregious:
             return notified_at + timedelta(days=self.notice_days)
         return notified_at

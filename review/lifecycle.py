@@ -450,10 +450,10 @@ def apply_more_info(state: ReviewState, request: MoreInfoRequest, now: datetime)
 
 
 def check_escalation(state: ReviewState, request: EscalationRequest) -> None:
-    """A review can be escalated until it is being actioned; one someone has claimed is
-    escalated by that person or by a lead."""
+    """A review can be escalated until it is decided and told (in its notice period or being
+    actioned); one someone has claimed is escalated by that person or by a lead."""
     reviewer = request.reviewer
-    if state.status in (ReviewStatus.ACTIONING, ReviewStatus.CLOSED):
+    if state.status in (ReviewStatus.NOTICE_PERIOD, ReviewStatus.ACTIONING, ReviewStatus.CLOSED):
         raise ReviewRuleError("conflict", "nothing_to_escalate", status=state.status)
     assignee = state.assignee
     if reviewer.role is not PersonRole.LEAD and assignee and assignee.id != reviewer.id:
@@ -555,6 +555,8 @@ def steps_may_be_running(state: ReviewState) -> bool:
         ReviewStatus.ACTIONING,
     ):
         return True
+    if state.status is ReviewStatus.NOTICE_PERIOD:  # until its notice is sent
+        return not any(message.kind == "outcome_notice" for message in state.messages)
     held = any(change.change == "interim_hold" for change in state.account_changes)
     return held and not any(message.kind == "hold_notice" for message in state.messages)
 

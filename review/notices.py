@@ -7,12 +7,12 @@ models carry only what each audience may see, so a template cannot leak what it 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from review.appeals import AppealState
+from review.appeals import AppealState, modified_suspension_end
 from review.matrix import ReviewPolicy
 from review.models import (
     Decision,
@@ -97,6 +97,12 @@ class AppealOutcomeContent(StrictModel):
     suspension_days: int | None
     suspension_ends_at: datetime | None
     took_effect: bool
+    restriction_ended: bool = Field(
+        default=False, description="An upheld suspension is over already (it still counts)."
+    )
+    appeal_again_by: datetime | None = Field(
+        default=None, description="Until when a further appeal with new information is heard."
+    )
     guideline_refs: list[str]
 
 
@@ -235,9 +241,14 @@ def plan_appeal_notice(state: AppealState, now: datetime) -> NoticeJob:
     if decision is None:
         raise ValueError("an undecided appeal sends no notice")
     appealed = state.request.appealed
+    reasons = appealed.reasons
     suspended = decision.action is EnforcementAction.TEMPORARY_SUSPENSION
     days = decision.suspension_days if suspended else None
     account = appealed.account
+    if decision.outcome == "uphold":  # the restriction stands: has it begun, or ended?
+        took_effect = now >= reasons.starts_at
+    else:
+        took_effect = not state.withdrawn_before_effect
     return NoticeJob(
         review_id=appealed.review_id,
         recipient=Recipient(account_id=account.id, role=account.role, locale=account.locale),
@@ -252,8 +263,10 @@ def plan_appeal_notice(state: AppealState, now: datetime) -> NoticeJob:
             original_action=appealed.decision.action,
             action=decision.action,
             suspension_days=days,
-            suspension_ends_at=now + timedelta(days=days) if days else None,
-            took_effect=not state.withdrawn_before_effect,
+            suspension_ends_at=modified_suspension_end(state, now) if days else None,
+            took_effect=took_effect,
+            restriction_ended=reasons.ends_at is not None and now >= reasons.ends_at,
+            appeal_again_by=reasons.appeal_deadline if reasons.appeal_deadline > now else None,
             guideline_refs=list(decision.policy_refs or appealed.decision.policy_refs),
         ),
     )

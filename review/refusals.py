@@ -63,6 +63,9 @@ REFUSALS: dict[str, str] = {
     "not_appealable": "a decision to {action} restricts nothing and cannot be appealed",
     "not_decided_yet": "review is {status}; there is no decision told to the person to appeal",
     "appeal_open": "an appeal of this decision is still open",
+    "overturned_already": (
+        "an appeal overturned this decision already; there is nothing left to appeal"
+    ),
     "appeal_by_original_decider": (
         "{person} decided or second-reviewed the original decision and may not hear its appeal"
     ),

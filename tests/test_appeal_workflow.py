@@ -172,7 +172,9 @@ async def test_a_second_appeal_without_new_information_is_refused(
         first = await filed(appeals, review, env)
         with pytest.raises(ReviewRuleError) as still_open:
             await appeals.submit(
-                review.review_id, body(submitted_at=told_at(review)), now=told_at(review)
+                review.review_id,
+                body(submitted_at=told_at(review), statement="And another thing."),
+                now=told_at(review),
             )
         await appeals.claim(first, ClaimRequest(reviewer=ROSA), None)
         await appeals.decide(
@@ -187,8 +189,10 @@ async def test_a_second_appeal_without_new_information_is_refused(
         )
         upheld = await closed_appeal(appeals, first, env)
         with pytest.raises(ReviewRuleError) as again:
-            await filed(appeals, review, env)
-        second = await filed(appeals, review, env, new_information=True)
+            await filed(appeals, review, env, statement="I still say it was not me.")
+        second = await filed(
+            appeals, review, env, statement="Here is the police report.", new_information=True
+        )
 
     assert still_open.value.reason == "appeal_open"
     assert upheld.account_changes == []
@@ -220,6 +224,46 @@ async def test_an_appeal_overturned_during_the_notice_period_means_the_deactivat
     sent = await messages_of(demo_platform_url, review.review_id)
     [told] = [m for m in sent if m["kind"] == "appeal_outcome"]
     assert told["subject"] == "Tu apelación procedió"
-    assert "La desactivación que te avisamos no se aplicará" in told["body"]
+    assert "La desactivación de la que te avisamos no se aplicará" in told["body"]
     assert closed.timeline[-1].event == "closed"
     assert timedelta(0) <= closed.timeline[-1].at - appeal.decision.decided_at  # type: ignore[union-attr]
+
+
+async def test_the_same_appeal_sent_twice_is_one_appeal(
+    own_time_skipping_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    archive: DecisionArchive,
+) -> None:
+    env = own_time_skipping_env
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+        review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_retry"})
+        sent = body(submitted_at=told_at(review))
+        first, again = await asyncio.gather(
+            appeals.submit(review.review_id, sent, now=told_at(review)),
+            appeals.submit(review.review_id, sent, now=told_at(review)),
+        )
+        later = await appeals.submit(review.review_id, sent, now=told_at(review))
+
+    assert first.appeal_id == again.appeal_id == later.appeal_id
+    assert len(await appeals.of_review(review.review_id)) == 1
+
+
+async def test_an_appeal_after_an_overturn_is_refused(
+    own_time_skipping_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    archive: DecisionArchive,
+) -> None:
+    env = own_time_skipping_env
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+        review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_done"})
+        appeal_id = await filed(appeals, review, env)
+        await appeals.claim(appeal_id, ClaimRequest(reviewer=MARCO), None)
+        await appeals.decide(appeal_id, overturn(), None)
+        await closed_appeal(appeals, appeal_id, env)
+        with pytest.raises(ReviewRuleError) as refused:
+            await filed(appeals, review, env, statement="More.", new_information=True)
+    assert refused.value.reason == "overturned_already"

@@ -640,7 +640,7 @@ APPEAL_SAYS = {
         "modify": ("Cambiamos la decisión sobre tu cuenta", "Lo lamentamos."),
         "redress": "Esta fue tu apelación dentro de la app.",
         "reinstated": "Tu cuenta ya está activa otra vez: puedes {} como antes.",
-        "never": "La desactivación que te avisamos no se aplicará",
+        "never": "La desactivación de la que te avisamos no se aplicará",
     },
 }
 USE_APP = {

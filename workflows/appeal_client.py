@@ -73,8 +73,11 @@ class AppealClient:
         it may not be heard, ReviewNotFound when there is no such review."""
         now = now or datetime.now(UTC)
         appealed = appeals.appealed_decision(await self.reviews.state(review_id))
-        earlier = [a.status for a in await asyncio.to_thread(self.book.of_review, review_id)]
-        sequence = appeals.admit(appealed, body, earlier, now)
+        earlier = await asyncio.to_thread(self._earlier, review_id)
+        if earlier and earlier[-1].request.body == body:
+            # The app sent the same appeal again (a retry after a lost answer): it is this one.
+            return self._started(earlier[-1])
+        sequence, appealed = appeals.admit(appealed, body, earlier, now)
         appeal_id = appeals.appeal_id(review_id, sequence)
         request = AppealRequest(
             appeal_id=appeal_id, sequence=sequence, body=body, appealed=appealed
@@ -93,11 +96,38 @@ class AppealClient:
                     rpc_timeout=QUERY_TIMEOUT,
                 )
         except WorkflowAlreadyStartedError:
-            # Another submission took this sequence number a moment ago: it is still open.
+            # Another submission took this sequence number a moment ago. The same appeal sent
+            # twice is that one; any other waits for it to be heard.
+            if await self._filed_with(appeal_id, body):
+                return StartedAppeal(
+                    appeal_id=appeal_id, review_id=review_id, status=AppealStatus.AWAITING_DECISION
+                )
             raise ReviewRuleError("conflict", "appeal_open") from None
         return StartedAppeal(
             appeal_id=appeal_id, review_id=review_id, status=AppealStatus.AWAITING_DECISION
         )
+
+    def _earlier(self, review_id: str) -> list[AppealState]:
+        """The review's appeals as their workflows last wrote them, first first."""
+        found = [self.book.get(a.appeal_id) for a in self.book.of_review(review_id)]
+        return [a for a in found if a is not None]
+
+    @staticmethod
+    def _started(state: AppealState) -> StartedAppeal:
+        return StartedAppeal(
+            appeal_id=state.appeal_id, review_id=state.review_id, status=state.status
+        )
+
+    async def _filed_with(self, appeal_id: str, body: AppealBody) -> bool:
+        """Whether the appeal under ``appeal_id`` was started with ``body`` (its workflow's
+        input, read from the first event of its history)."""
+        async for event in self.handle(appeal_id).fetch_history_events():
+            started = event.workflow_execution_started_event_attributes
+            [request] = await self.client.data_converter.decode(
+                started.input.payloads, [AppealRequest]
+            )
+            return isinstance(request, AppealRequest) and request.body == body
+        return False
 
     async def queue(self, limit: int = 200) -> list[AppealSummary]:
         """Open appeals, soonest deadline first."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -115,7 +116,13 @@ class AppealReview:
                 )
                 took_effect = settled.took_effect
             state.withdrawn_before_effect = not took_effect
-            if decision.outcome == "overturn" and took_effect:
+            days = decision.suspension_days
+            served = False  # a milder suspension whose time, counted from the start, is over
+            if decision.action is EnforcementAction.TEMPORARY_SUSPENSION and days is not None:
+                ends = appeals.modified_suspension_end(state, workflow.now())
+                served = ends <= workflow.now()
+                days = math.ceil((ends - workflow.now()) / timedelta(days=1))
+            if (decision.outcome == "overturn" and took_effect) or served:
                 change = await self._until_done(
                     "reinstatement",
                     lambda: workflow.execute_activity_method(
@@ -143,7 +150,7 @@ class AppealReview:
                             review_id=appealed.review_id,
                             account_id=appealed.account.id,
                             action=action,
-                            suspension_days=decision.suspension_days,
+                            suspension_days=days,  # what is left of it, counted from the start
                             release_hold=False,
                             idempotency_key=f"{state.appeal_id}:enforcement",
                         ),
@@ -254,8 +261,9 @@ class AppealReview:
     @decide.validator
     def _check_decision(self, request: AppealDecisionRequest) -> None:
         with as_update_failure():
-            assert self._policy is not None
-            appeals.check_decision(self._current(), request, self._policy)
+            state = self._current()
+            assert self._policy is not None  # an appeal has its policy before its state
+            appeals.check_decision(state, request, self._policy)
 
     @workflow.update
     async def retry_actioning(self, request: RetryActioningRequest) -> AppealAck:

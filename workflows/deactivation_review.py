@@ -336,18 +336,19 @@ class DeactivationReview:
         state = self._current()
         decision = state.decision
         assert decision is not None and self._policy is not None
+        held = any(change.change == "interim_hold" for change in state.account_changes)
         due = DueProcess.for_account(self._policy, state.request.account) if self._due else None
+        # An account already on hold is off the platform: no notice period keeps it waiting.
         effective_at = (
-            due.takes_effect_at(decision.action, state.intake.egregious, workflow.now())
+            due.takes_effect_at(decision.action, state.intake.egregious or held, workflow.now())
             if due is not None
             else workflow.now()
         )
         notice_given = effective_at > workflow.now()
         if notice_given:
-            await self._give_notice(effective_at)
+            await self._give_notice(effective_at, due.notice_days if due else 0)
             if state.withdrawn_by_appeal:
                 return  # an appeal decided before it took effect: the account never changes
-        held = any(change.change == "interim_hold" for change in state.account_changes)
         if decision.action is not EnforcementAction.NO_ACTION or held:
             order = EnforcementOrder(
                 review_id=state.review_id,
@@ -386,14 +387,17 @@ class DeactivationReview:
             for job in jobs:
                 await self._send_notice(job)
 
-    async def _give_notice(self, effective_at: datetime) -> None:
-        """Tell the person of the decision now, and wait until it takes effect."""
+    async def _give_notice(self, effective_at: datetime, notice_days: int) -> None:
+        """Tell the person of the decision now, and wait until it takes effect: never sooner
+        than the notice period after the notice actually went out (a notification outage
+        delays the restriction, never shortens the person's notice)."""
         state = self._current()
         assert self._policy is not None
         lifecycle.begin_notice_period(state, self._policy, workflow.now(), effective_at)
         self._publish()
         jobs = plan_notices(state, self._policy, workflow.now())
         await asyncio.gather(*(self._send_notice(job) for job in jobs))
+        effective_at = max(effective_at, workflow.now() + timedelta(days=notice_days))
         remaining = (effective_at - workflow.now()).total_seconds()
         if remaining > 0:
             with contextlib.suppress(TimeoutError):  # the period ended with no appeal decided
