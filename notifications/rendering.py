@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from review.guidelines import CommunityGuidelines, load_guidelines
@@ -46,8 +46,8 @@ def template_name(job: NoticeJob, locale: str) -> str:
     content = job.content
     if content.kind == "outcome_notice":
         return f"{locale}/reported_account/{content.action}.txt.j2"
-    if content.kind == "hold_notice":
-        return f"{locale}/reported_account/hold_notice.txt.j2"
+    if content.kind in ("hold_notice", "notice_of_intent"):
+        return f"{locale}/reported_account/{content.kind}.txt.j2"
     if content.kind == "appeal_outcome":
         return f"{locale}/reported_account/appeal_{content.outcome}.txt.j2"
     return f"{locale}/reporter/{content.kind}.txt.j2"
@@ -84,9 +84,18 @@ class MessageRenderer:
                 day = value.astimezone(zone)
                 return str(format_date(day, "long", locale=locale.replace("-", "_")))
 
+            def clock_time(value: datetime) -> str:
+                """The time of day in the market's zone, as people there write it."""
+                moment = value.astimezone(zone)
+                return str(format_time(moment, "short", locale=locale.replace("-", "_")))
+
             env = self.env.overlay()
             # An overlay shares its parent's filters: give it a dict of its own.
-            env.filters = {**self.env.filters, "long_date": long_date}
+            env.filters = {
+                **self.env.filters,
+                "long_date": long_date,
+                "clock_time": clock_time,
+            }
             self._environments[key] = env
         return env
 
@@ -110,7 +119,14 @@ class MessageRenderer:
         for ref in refs:
             _, text = self.guidelines.clause(ref).text(locale)
             quotes.append(GuidelineQuote(ref=ref, title=text.title, summary=text.summary))
-        module = template.make_module({"c": job.content, "guidelines": quotes})
+        module = template.make_module(
+            {
+                "c": job.content,
+                "guidelines": quotes,
+                # For times of day: "(Mexico City time)", in the message's language.
+                "market_name": self.markets.name(job.content.market, locale),
+            }
+        )
         return RenderedMessage(
             locale=locale,
             fallback_from=fallback_from,

@@ -75,17 +75,29 @@ class DueProcess(StrictModel):
         return notified_at
 
     def needs_hearing(self, action: EnforcementAction) -> bool:
-        """Whether ``action`` must first be put to the person as a notice of intent. Egregious
-        cases are heard too; their account stays on its interim hold meanwhile."""
-        return action is EnforcementAction.PERMANENT_DEACTIVATION and self.hearing_days > 0
+        """Whether ``action`` must first be put to the person as a notice of intent."""
+        return hearing_first(action, self.hearing_days)
 
     def answer_due_by(self, intent_sent_at: datetime) -> datetime:
         """Until when the person may answer a notice of intent sent at ``intent_sent_at``."""
-        return intent_sent_at + timedelta(days=self.hearing_days)
+        return answer_due_by(intent_sent_at, self.hearing_days)
 
     def appeal_deadline(self, effective_at: datetime) -> datetime:
         """The last moment to appeal a restriction that took effect at ``effective_at``."""
         return effective_at + timedelta(days=self.appeal_window_days)
+
+
+def hearing_first(action: EnforcementAction, hearing_days: int) -> bool:
+    """Whether a decision to ``action`` is first put to the person as a notice of intent, where
+    their market gives ``hearing_days`` to answer: a permanent deactivation, egregious or not
+    (an egregious case's account stays on its interim hold meanwhile)."""
+    return action is EnforcementAction.PERMANENT_DEACTIVATION and hearing_days > 0
+
+
+def answer_due_by(intent_sent_at: datetime, hearing_days: int) -> datetime:
+    """The end of a hearing whose notice of intent went out at ``intent_sent_at``: counted from
+    when it actually went out, so a notification outage never shortens it."""
+    return intent_sent_at + timedelta(days=hearing_days)
 
 
 def refuse_appeal(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from review.due_process import answer_due_by, hearing_first
 from review.markets import Markets
 from review.matrix import ReviewPolicy
 from review.models import (
@@ -21,6 +22,9 @@ from review.models import (
     EnforcementAction,
     EscalationRequest,
     EvidenceItem,
+    Hearing,
+    HearingAnswer,
+    HearingAnswerBody,
     MoreInfoRequest,
     Note,
     NoteRequest,
@@ -376,6 +380,7 @@ def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) 
     if state.sla.met is None:
         state.sla.met = now <= state.sla.deadline
     _finish_stage(state, "rework", now)
+    _finish_stage(state, "reconsideration", now)
     days = f" {decision.suspension_days} days" if decision.suspension_days else ""
     deviation = " (deviates from the matrix)" if decision.deviates_from_recommendation else ""
     record(state, now, "decided", request.reviewer, f"{decision.action}{days}{deviation}")
@@ -383,7 +388,7 @@ def apply_decision(state: ReviewState, request: DecisionRequest, now: datetime) 
         state.status = ReviewStatus.AWAITING_SECOND_REVIEW
         _start_stage(state, "second_review", now)
     else:
-        state.status = ReviewStatus.ACTIONING
+        _carry_out(state, now)
     state.lease_until = None  # decided: the claim has done its work
 
 
@@ -409,12 +414,105 @@ def apply_second_review(state: ReviewState, request: SecondReviewRequest, now: d
     _finish_stage(state, "second_review", now)
     if request.outcome == "approve":
         record(state, now, "second_review_approved", request.reviewer, request.comment)
-        state.status = ReviewStatus.ACTIONING
+        _carry_out(state, now)
     else:
         record(state, now, "second_review_returned", request.reviewer, request.comment)
         state.status = ReviewStatus.IN_REVIEW
         _start_stage(state, "rework", now)
         _lease(state, now)
+
+
+def _carry_out(state: ReviewState, now: datetime) -> None:
+    """A decision ready to be carried out goes first to the person's hearing, where their
+    market's law gives one and they have not been heard yet; else to actioning."""
+    decision = state.decision
+    assert decision is not None
+    if state.hearing is None and hearing_first(decision.action, state.hearing_days or 0):
+        begin_hearing(state, now)
+    else:
+        state.status = ReviewStatus.ACTIONING
+
+
+# --- the person's hearing -----------------------------------------------------------------------
+
+
+def begin_hearing(state: ReviewState, now: datetime) -> None:
+    """Put the intended decision to the person before it is taken: the review waits for their
+    answer (an account on an interim hold stays held)."""
+    decision = state.decision
+    assert decision is not None
+    state.status = ReviewStatus.HEARING
+    state.hearing = Hearing(
+        intended=decision, intended_second_review=state.second_review, started_at=now
+    )
+    record(state, now, "hearing_started", detail=str(decision.action))
+
+
+def notice_of_intent_sent(state: ReviewState, now: datetime, told_due_by: datetime) -> datetime:
+    """The notice of intent, which told the person to answer by ``told_due_by``, went out at
+    ``now``: they have until then, and never less than the market's hearing days from when it
+    went out (a notification outage never shortens it). Returns the end of the hearing."""
+    hearing = state.hearing
+    assert hearing is not None and state.hearing_days is not None
+    hearing.notice_sent_at = now
+    hearing.answer_due_by = max(told_due_by, answer_due_by(now, state.hearing_days))
+    record(state, now, "awaiting_answer", detail=f"until {hearing.answer_due_by.isoformat()}")
+    return hearing.answer_due_by
+
+
+def check_hearing_answer(state: ReviewState, body: HearingAnswerBody, now: datetime) -> None:
+    """The person answers a notice of intent they were sent, once, while the review waits for
+    it; the same answer sent again (a retry after a lost reply) is taken as the one given."""
+    hearing = state.hearing
+    if hearing is not None and hearing.answer is not None:
+        if _same_answer(hearing.answer, body):
+            return
+        raise ReviewRuleError("conflict", "answered_already")
+    if (
+        state.status is not ReviewStatus.HEARING
+        or hearing is None
+        or hearing.notice_sent_at is None
+    ):
+        raise ReviewRuleError("conflict", "no_hearing_open", status=state.status)
+    if body.submitted_at > now + MAX_CLOCK_SKEW:
+        raise ReviewRuleError("invalid", "reported_in_future", "submitted_at")
+    if body.submitted_at < hearing.notice_sent_at - MAX_CLOCK_SKEW:
+        raise ReviewRuleError("invalid", "answer_before_notice", "submitted_at")
+
+
+def apply_hearing_answer(state: ReviewState, body: HearingAnswerBody, now: datetime) -> bool:
+    """Keep the person's answer for the specialist; whether it changed the review (the same
+    answer again does not). Checks again, as the hearing may have ended since the answer was
+    validated (it and the end of the period reached the review together)."""
+    check_hearing_answer(state, body, now)
+    hearing = state.hearing
+    assert hearing is not None
+    if hearing.answer is not None:
+        return False
+    hearing.answer = HearingAnswer(**body.model_dump(), received_at=now)
+    record(state, now, "hearing_answered")
+    return True
+
+
+def _same_answer(answer: HearingAnswer, body: HearingAnswerBody) -> bool:
+    return answer.statement == body.statement and answer.submitted_at == body.submitted_at
+
+
+def end_hearing(state: ReviewState, now: datetime) -> None:
+    """The person answered, or the hearing period ended: the intended decision goes back to
+    the specialist who made it, to decide again with the answer in front of them (on the
+    reconsideration clock). The hearing keeps the intended decision and its second review."""
+    hearing = state.hearing
+    assert hearing is not None
+    hearing.ended_at = now
+    state.decision = None
+    state.second_review = None
+    state.assignee = hearing.intended.reviewer
+    state.status = ReviewStatus.IN_REVIEW
+    state.lease_held_by = None
+    _start_stage(state, "reconsideration", now)
+    _lease(state, now)
+    record(state, now, "hearing_ended", detail="answered" if hearing.answer else "no_answer")
 
 
 # --- notes, more information, escalation --------------------------------------------------------
@@ -547,7 +645,8 @@ def close(state: ReviewState, now: datetime) -> None:
 
 def steps_may_be_running(state: ReviewState) -> bool:
     """Whether a step of the review (an activity) may be in flight now: while it is received,
-    gathers evidence or is carried out, and while an interim hold's notice is not sent yet.
+    gathers evidence or is carried out, while a notice of intent or an interim hold's notice is
+    not sent yet.
     Otherwise it waits for people and runs none."""
     if state.status in (
         ReviewStatus.RECEIVED,
@@ -557,6 +656,8 @@ def steps_may_be_running(state: ReviewState) -> bool:
         return True
     if state.status is ReviewStatus.NOTICE_PERIOD:  # until its notice is sent
         return not any(message.kind == "outcome_notice" for message in state.messages)
+    if state.status is ReviewStatus.HEARING:  # until its notice of intent is sent
+        return state.hearing is None or state.hearing.notice_sent_at is None
     held = any(change.change == "interim_hold" for change in state.account_changes)
     return held and not any(message.kind == "hold_notice" for message in state.messages)
 
@@ -599,6 +700,14 @@ def _finish_stage(state: ReviewState, stage: ReviewStage, now: datetime) -> None
         clock.met = now <= clock.deadline
 
 
+STAGE_WORK: dict[ReviewStage, str] = {
+    "second_review": "second review",
+    "rework": "rework after a return",
+    "reconsideration": "decision after the hearing",
+}
+"""What a stage's breach escalation says was not done in time."""
+
+
 def mark_stage_at_risk(state: ReviewState, clock: StageClock, now: datetime) -> None:
     """A second review or rework passed the at-risk point of its SLA."""
     clock.at_risk = True
@@ -610,7 +719,7 @@ def mark_stage_at_risk(state: ReviewState, clock: StageClock, now: datetime) -> 
 def mark_stage_breached(state: ReviewState, clock: StageClock, now: datetime) -> None:
     """A second review or rework passed its deadline: record the breach and escalate."""
     clock.breached = True
-    what = "second review" if clock.stage == "second_review" else "rework after a return"
+    what = STAGE_WORK[clock.stage]
     escalate(state, f"SLA breached: no {what} by {clock.deadline.isoformat()}", now)
 
 

@@ -264,7 +264,7 @@ def _completeness(
             if target is None:
                 problems.append(PolicyProblem(f"sla.tiers.{tier}", "missing"))
                 continue
-            for stage_target in ("second_review_hours", "rework_hours"):
+            for stage_target in ("second_review_hours", "rework_hours", "reconsideration_hours"):
                 if getattr(target, stage_target) is None:
                     problems.append(PolicyProblem(f"sla.tiers.{tier}.{stage_target}", "missing"))
         for category in IncidentCategory:

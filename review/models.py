@@ -79,6 +79,10 @@ class ReviewStatus(StrEnum):
     AWAITING_DECISION = "awaiting_decision"
     IN_REVIEW = "in_review"
     AWAITING_SECOND_REVIEW = "awaiting_second_review"
+    HEARING = "hearing"
+    """A permanent deactivation the market's law puts to the person first: the notice of intent
+    goes out and the review waits for their answer or the end of the hearing period, then goes
+    back to the specialist to decide again."""
     NOTICE_PERIOD = "notice_period"
     """Decided and told; the restriction takes effect when the market's notice period ends."""
     ACTIONING = "actioning"
@@ -492,9 +496,10 @@ class RetryActioningRequest(ReasonBody):
 # --- state --------------------------------------------------------------------------------------
 
 
-ReviewStage = Literal["second_review", "rework"]
-"""A stage after the first decision with its own SLA: a lead's second review, or the
-specialist's rework after a lead returned the decision."""
+ReviewStage = Literal["second_review", "rework", "reconsideration"]
+"""A stage after the first decision with its own SLA: a lead's second review, the
+specialist's rework after a lead returned the decision, or the specialist's new decision after
+the person's hearing."""
 
 
 class SlaClock(StrictModel):
@@ -598,7 +603,9 @@ class Recipient(StrictModel):
 class SentMessage(StrictModel):
     """A message the notification gateway accepted."""
 
-    kind: Literal["outcome_notice", "report_reviewed", "hold_notice", "appeal_outcome"]
+    kind: Literal[
+        "outcome_notice", "report_reviewed", "hold_notice", "appeal_outcome", "notice_of_intent"
+    ]
     recipient: Recipient
     locale: str = Field(description="The language the message was written in.")
     fallback_from: str | None = Field(
@@ -608,6 +615,16 @@ class SentMessage(StrictModel):
     idempotency_key: str
     gateway_message_id: str
     sent_at: datetime
+
+
+class HeardBefore(StrictModel):
+    """What a statement of reasons says of the person's hearing: when the notice of intent went
+    out, until when they could answer, and whether they did (never what they said: the record
+    of the review keeps that)."""
+
+    notice_sent_at: datetime
+    answer_due_by: datetime
+    answered_at: datetime | None = Field(description="When their answer arrived; None if none.")
 
 
 class StatementOfReasons(StrictModel):
@@ -656,6 +673,50 @@ class StatementOfReasons(StrictModel):
         default_factory=dict,
         description="The local law the market's due process follows, per language; empty "
         "where no local rule is cited.",
+    )
+    heard: HeardBefore | None = Field(
+        default=None,
+        description="The hearing the person was given before this decision, where the market's "
+        "law gives one; None when there was none.",
+    )
+
+
+class HearingAnswerBody(StrictModel):
+    """The person's answer to a notice of intent, as the platform's app sends it."""
+
+    statement: NonBlankText = Field(
+        max_length=5000, description="What the person tells us, in their own words."
+    )
+    submitted_at: AwareDatetime = Field(description="When the person sent it from the app.")
+
+
+class HearingAnswer(HearingAnswerBody):
+    """The person's answer as the review keeps it: part of the evidence the specialist weighs
+    when deciding again."""
+
+    received_at: datetime
+
+
+class Hearing(StrictModel):
+    """The person's hearing before a permanent deactivation (where the market's law gives one):
+    the decision put to them as a notice of intent, until when they may answer, and what they
+    said. Once it ends, the specialist decides again with the answer in front of them."""
+
+    intended: Decision
+    intended_second_review: SecondReview | None = Field(
+        description="The lead's approval of the intended decision, when it needed one."
+    )
+    started_at: datetime
+    notice_sent_at: datetime | None = Field(
+        default=None, description="When the notice of intent went out; None until it has."
+    )
+    answer_due_by: datetime | None = Field(
+        default=None,
+        description="The end of the hearing period, counted from when the notice went out.",
+    )
+    answer: HearingAnswer | None = None
+    ended_at: datetime | None = Field(
+        default=None, description="When the review went back to the specialist."
     )
 
 
@@ -717,6 +778,16 @@ class ReviewState(StrictModel):
     )
     lease_held_by: Person | None = Field(
         default=None, description="The lead who holds the claim past its lease."
+    )
+    hearing_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Days the account's market gives the person to answer a notice of intent "
+        "before a permanent deactivation (0: no hearing; None: reviews opened before hearings "
+        "give none).",
+    )
+    hearing: Hearing | None = Field(
+        default=None, description="The person's hearing, once a decision called for one."
     )
 
 

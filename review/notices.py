@@ -13,10 +13,14 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from review.appeals import AppealState, modified_suspension_end
+from review.due_process import DueProcess, answer_due_by, hearing_first
 from review.matrix import ReviewPolicy
 from review.models import (
     Decision,
     EnforcementAction,
+    EvidenceSource,
+    HeardBefore,
+    Hearing,
     IncidentCategory,
     Person,
     PersonRole,
@@ -26,7 +30,7 @@ from review.models import (
     StatementOfReasons,
     StrictModel,
 )
-from review.reasons import statement_of_reasons
+from review.reasons import heard_before, statement_of_reasons
 
 
 class OutcomeNoticeContent(StrictModel):
@@ -50,6 +54,11 @@ class OutcomeNoticeContent(StrictModel):
             "statements of reasons existed lack it (their retries still render, with the "
             "appeal paragraph alone)."
         ),
+    )
+    heard: HeardBefore | None = Field(
+        default=None,
+        description="The hearing the person was given before this decision, if any: the "
+        "message says their answer was read (or that none came).",
     )
 
 
@@ -80,6 +89,26 @@ class HoldNoticeContent(StrictModel):
     guideline_refs: list[str]
 
 
+class NoticeOfIntentContent(StrictModel):
+    """What the person is told before a permanent deactivation where their market's law gives
+    them a hearing: the facts found and the rules, what we intend, what it rests on, until when
+    and how to answer, and the law that gives them the right to. Never who reported them, nor
+    what anyone said."""
+
+    kind: Literal["notice_of_intent"] = "notice_of_intent"
+    review_id: str
+    account_role: Literal["rider", "driver"]
+    market: str
+    category: IncidentCategory
+    reported_at: datetime
+    evidence_relied_on: list[EvidenceSource]
+    prior_violations: int
+    answer_due_by: datetime
+    on_hold: bool = Field(description="The account is on an interim hold, and stays on it.")
+    guideline_refs: list[str]
+    legal_basis: dict[str, str]
+
+
 class AppealOutcomeContent(StrictModel):
     """What a person who appealed is told of its outcome; never the reporter. ``took_effect``
     says whether the restriction had begun (an overturn reinstates the account) or was still
@@ -107,7 +136,11 @@ class AppealOutcomeContent(StrictModel):
 
 
 NoticeContent = Annotated[
-    OutcomeNoticeContent | ReportReviewedContent | HoldNoticeContent | AppealOutcomeContent,
+    OutcomeNoticeContent
+    | ReportReviewedContent
+    | HoldNoticeContent
+    | AppealOutcomeContent
+    | NoticeOfIntentContent,
     Field(discriminator="kind"),
 ]
 
@@ -153,6 +186,37 @@ def plan_hold_notice(state: ReviewState, policy: ReviewPolicy, now: datetime) ->
     )
 
 
+def plan_notice_of_intent(
+    state: ReviewState, policy: ReviewPolicy, answer_due_by: datetime
+) -> NoticeJob:
+    """The notice of intent that opens the person's hearing on the review's intended decision
+    (requires one), asking for their answer by ``answer_due_by``."""
+    hearing = state.hearing
+    if hearing is None:
+        raise ValueError("a review without a hearing sends no notice of intent")
+    request = state.request
+    due = DueProcess.for_account(policy, request.account)
+    rec = state.recommendation
+    return NoticeJob(
+        review_id=state.review_id,
+        recipient=reported_account(state),
+        idempotency_key=idempotency_key(state.review_id, "notice_of_intent"),
+        content=NoticeOfIntentContent(
+            review_id=state.review_id,
+            account_role=request.account.role,
+            market=request.account.market,
+            category=request.category,
+            reported_at=request.reported_at,
+            evidence_relied_on=[e.source for e in state.evidence if e.available],
+            prior_violations=rec.prior_violations if rec else 0,
+            answer_due_by=answer_due_by,
+            on_hold=any(change.change == "interim_hold" for change in state.account_changes),
+            guideline_refs=list(hearing.intended.policy_refs),
+            legal_basis=dict(due.legal_basis) if due is not None else {},
+        ),
+    )
+
+
 def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> list[NoticeJob]:
     """The messages a decided review sends, in order. Requires a decision."""
     decision = state.decision
@@ -160,11 +224,12 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
         raise ValueError("a review without a decision sends no notices")
     request = state.request
     held = any(change.change == "interim_hold" for change in state.account_changes)
+    heard = heard_before(state)
     jobs: list[NoticeJob] = []
 
-    # No action and no hold: the account never knew, and telling them a report was made
-    # could expose the reporter to retaliation.
-    if decision.action is not EnforcementAction.NO_ACTION or held:
+    # No action, no hold and no hearing: the account never knew, and telling them a report
+    # was made could expose the reporter to retaliation.
+    if decision.action is not EnforcementAction.NO_ACTION or held or heard is not None:
         # The statement the workflow fixed once the account change took effect; computed here
         # for the decision form's preview.
         reasons = state.statement_of_reasons or statement_of_reasons(state, policy, now)
@@ -185,6 +250,7 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
                     interim_hold_lifted=held and not decision.action.restricts_account,
                     appeal_deadline=reasons.appeal_deadline if reasons else None,
                     reasons=reasons,
+                    heard=heard,
                 ),
             )
         )
@@ -218,7 +284,8 @@ def preview_notices(
     policy: ReviewPolicy,
     now: datetime,
 ) -> list[NoticeJob]:
-    """The notices a decision would send if it were carried out now (for the decision form)."""
+    """The notices a decision would send if it were carried out now (for the decision form):
+    the notice of intent, when the decision would first be put to the person at a hearing."""
     draft = state.model_copy(deep=True)
     draft.statement_of_reasons = None
     draft.decision = Decision(
@@ -231,6 +298,12 @@ def preview_notices(
         deviates_from_recommendation=False,
         decided_at=now,
     )
+    if draft.hearing is None and hearing_first(action, draft.hearing_days or 0):
+        draft.hearing = Hearing(
+            intended=draft.decision, intended_second_review=None, started_at=now
+        )
+        due_by = answer_due_by(now, draft.hearing_days or 0)
+        return [plan_notice_of_intent(draft, policy, due_by)]
     return plan_notices(draft, policy, now)
 
 

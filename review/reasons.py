@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from review.due_process import DueProcess
 from review.matrix import ReviewPolicy
-from review.models import EnforcementAction, ReviewState, StatementOfReasons
+from review.models import EnforcementAction, HeardBefore, ReviewState, StatementOfReasons
 
 
 def statement_of_reasons(
@@ -55,4 +55,18 @@ def statement_of_reasons(
         appeal_window_days=window,
         notified_at=now if start > now else None,
         legal_basis=dict(due.legal_basis) if due is not None else {},
+        heard=heard_before(state),
+    )
+
+
+def heard_before(state: ReviewState) -> HeardBefore | None:
+    """What the person is told of the hearing they were given before this decision: None when
+    there was none (or its notice of intent never went out)."""
+    hearing = state.hearing
+    if hearing is None or hearing.notice_sent_at is None or hearing.answer_due_by is None:
+        return None
+    return HeardBefore(
+        notice_sent_at=hearing.notice_sent_at,
+        answer_due_by=hearing.answer_due_by,
+        answered_at=hearing.answer.received_at if hearing.answer else None,
     )

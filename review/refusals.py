@@ -75,6 +75,11 @@ REFUSALS: dict[str, str] = {
         "overturn it)"
     ),
     "action_only_to_modify": "an action and its days are given only to modify the decision",
+    "no_hearing_open": (
+        "review is {status}; it is not waiting for an answer to a notice of intent"
+    ),
+    "answered_already": "the person already answered this notice of intent",
+    "answer_before_notice": "the notice of intent had not been sent when this answer was sent",
 }
 """Why a review refuses a request, by reason code, in English with named parameters. The code
 and parameters travel with the refusal, so the web app can say it in the reader's language."""

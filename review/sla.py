@@ -1,5 +1,6 @@
 """Service-level targets: how long each tier has until a decision, until a lead's second
-review, and until the specialist's rework after a lead returned it, and when each is at risk."""
+review, until the specialist's rework after a lead returned it, and until the specialist's new
+decision after the person's hearing, and when each is at risk."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from review.models import ReviewStage, SlaState, SlaTier, StrictModel
 
 class SlaTarget(StrictModel):
     """The times a tier allows: from receipt to a specialist's decision, from a decision to a
-    lead's second review, and from a lead's return to the revised decision.
+    lead's second review, from a lead's return to the revised decision, and from the end of the
+    person's hearing to the new decision.
 
     The stage targets may be absent only in policies recorded in reviews started before they
     existed; a policy file must set them (the matrix loader says so)."""
@@ -21,10 +23,12 @@ class SlaTarget(StrictModel):
     decision_hours: float = Field(gt=0, le=24 * 30)
     second_review_hours: float | None = Field(default=None, gt=0, le=24 * 30)
     rework_hours: float | None = Field(default=None, gt=0, le=24 * 30)
+    reconsideration_hours: float | None = Field(default=None, gt=0, le=24 * 30)
 
     def stage_hours(self, stage: ReviewStage) -> float | None:
         """The hours this tier allows for ``stage``."""
-        return self.second_review_hours if stage == "second_review" else self.rework_hours
+        hours: float | None = getattr(self, f"{stage}_hours")
+        return hours
 
 
 class SlaPolicy(StrictModel):

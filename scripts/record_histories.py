@@ -158,8 +158,11 @@ async def sla_breached_then_second_review(
 async def more_info_with_an_outage(
     reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
 ) -> str:
-    """A source is down; the specialist asks for more information and then decides."""
-    started = await reviews.start(request("INC-REPLAY-3-outage-telematics", "fraud", "medium"))
+    """A source is down; the specialist asks for more information and then decides (a
+    Chicago driver: the deactivation it comes to needs no hearing there)."""
+    started = await reviews.start(
+        request("INC-REPLAY-3-outage-telematics", "fraud", "medium", market="chicago")
+    )
     await until(reviews, env, started.review_id, ReviewStatus.AWAITING_DECISION)
     await reviews.act(started.review_id, actions.CLAIM, ClaimRequest(reviewer=SPECIALIST))
     await reviews.act(

@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from decision_archive.read_model import ReviewSummary
@@ -114,3 +115,14 @@ def queued(n: int, **changes: object) -> ReviewSummary:
         "updated_at": datetime(2026, 12, 2, tzinfo=UTC),
     }
     return ReviewSummary.model_validate(fields | changes)
+
+
+async def messages_of(demo_platform_url: str, review_id: str) -> list[dict[str, str]]:
+    """What the demo notification gateway delivered for the review (its outbox), oldest
+    first."""
+    async with httpx.AsyncClient() as http:
+        sink = await http.get(
+            f"{demo_platform_url}/notification-gateway/messages", params={"review_id": review_id}
+        )
+    found: list[dict[str, str]] = sink.json()["messages"]
+    return found

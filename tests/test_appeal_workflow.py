@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -24,7 +23,14 @@ from review.models import (
 )
 from review.refusals import ReviewRuleError
 from tests.conftest import WorkerFactory, review_request
-from tests.review_steps import ANA, LUIS, MARCO, claim_and_decide, wait_for_status
+from tests.review_steps import (
+    ANA,
+    LUIS,
+    MARCO,
+    claim_and_decide,
+    messages_of,
+    wait_for_status,
+)
 from workflows.appeal_client import AppealClient
 from workflows.client import ReviewClient, ReviewRefused
 
@@ -97,15 +103,6 @@ async def closed_appeal(
             return state
         await env.sleep(1)
     raise AssertionError(f"{appeal_id} did not close")
-
-
-async def messages_of(demo_platform_url: str, review_id: str) -> list[dict[str, str]]:
-    async with httpx.AsyncClient() as http:
-        sink = await http.get(
-            f"{demo_platform_url}/notification-gateway/messages", params={"review_id": review_id}
-        )
-    found: list[dict[str, str]] = sink.json()["messages"]
-    return found
 
 
 async def test_an_overturned_appeal_reinstates_the_account_once_and_retracts_the_strike(

@@ -16,7 +16,10 @@ async def test_specialist_decides_in_the_browser_and_the_lead_sees_the_second_re
     web_url: str, web_services: WebServices, browser: Browser
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    request = review_request(category="fraud", severity="high", account={"id": "drv_browser"})
+    # In Chicago, where a deactivation needs no hearing first (tests/test_hearing_browser.py).
+    request = review_request(
+        category="fraud", severity="high", account={"id": "drv_browser", "market": "chicago"}
+    )
     started = await web_services.reviews.start(request)
     await wait_for_status(web_services.reviews, started.review_id, ReviewStatus.AWAITING_DECISION)
     page = await browser.new_page(viewport={"width": 1400, "height": 1000})

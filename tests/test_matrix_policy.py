@@ -257,9 +257,10 @@ def test_a_market_is_named_in_each_language_and_by_its_slug_when_unnamed() -> No
     assert markets.name("atlantis", "en") == "atlantis"
 
 
-def test_a_tier_without_its_second_review_and_rework_targets_is_refused(tmp_path: Path) -> None:
+def test_a_tier_without_its_stage_targets_is_refused(tmp_path: Path) -> None:
     text = SHIPPED.replace(
-        "high = { decision_hours = 24, second_review_hours = 8, rework_hours = 8 }",
+        "high = { decision_hours = 24, second_review_hours = 8, rework_hours = 8, "
+        "reconsideration_hours = 24 }",
         "high = { decision_hours = 24 }",
     )
     path = tmp_path / "matrix.toml"
@@ -269,3 +270,4 @@ def test_a_tier_without_its_second_review_and_rework_targets_is_refused(tmp_path
 
     assert f"{path}: sla.tiers.high.second_review_hours: missing" in found
     assert f"{path}: sla.tiers.high.rework_hours: missing" in found
+    assert f"{path}: sla.tiers.high.reconsideration_hours: missing" in found

@@ -122,17 +122,22 @@ def test_intake_clients_may_only_start_reviews() -> None:
     assert [p for p in Permission if allowed(intake, p)] == [Permission.START_REVIEW]
 
 
-def test_the_platform_app_may_also_give_people_their_records_and_file_their_appeals() -> None:
+def test_the_platform_app_may_also_give_people_their_records_and_send_their_appeals_and_answers() -> None:
     app = Caller(kind="intake", name="rider app", person_records=True)
     assert [p for p in Permission if allowed(app, p)] == [
         Permission.START_REVIEW,
         Permission.READ_PERSON_RECORDS,
         Permission.FILE_APPEALS,
+        Permission.ANSWER_NOTICES,
     ]
 
 
 def test_no_person_files_an_appeal_for_someone() -> None:
     assert PERSON_PERMISSIONS[Permission.FILE_APPEALS] == frozenset()
+
+
+def test_no_person_answers_a_notice_of_intent_for_someone() -> None:
+    assert PERSON_PERMISSIONS[Permission.ANSWER_NOTICES] == frozenset()
 
 
 def test_no_person_may_fetch_an_account_holders_own_records() -> None:

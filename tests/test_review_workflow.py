@@ -245,7 +245,10 @@ async def test_approved_second_review_actions_the_account_and_sends_each_message
 ) -> None:
     async with review_worker(time_skipping_env.client) as worker:
         reviews = ReviewClient(time_skipping_env.client, worker.task_queue)
-        started = await reviews.start(review_request(category="fraud", severity="high"))
+        # In Chicago: a Mexican market would first hear the driver (tests/test_hearings.py).
+        started = await reviews.start(
+            review_request(category="fraud", severity="high", account={"market": "chicago"})
+        )
         await claim_and_decide(reviews, started.review_id, env=time_skipping_env)
         await reviews.act(
             started.review_id,

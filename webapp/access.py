@@ -33,6 +33,8 @@ class Permission(StrEnum):
     """Give a rider or driver their own records (the platform's app asks for them)."""
     FILE_APPEALS = "file_appeals"
     """File a rider's or driver's appeal of a decision (the platform's app, for them)."""
+    ANSWER_NOTICES = "answer_notices_of_intent"
+    """Send a driver's answer to a notice of intent at their hearing (the platform's app)."""
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -53,16 +55,23 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     Permission.READ_PERSON_RECORDS: frozenset(),
     # A person appeals through the platform's app; staff hear appeals, they do not file them.
     Permission.FILE_APPEALS: frozenset(),
+    # The person answers for themselves, through the app; staff read the answer on the review.
+    Permission.ANSWER_NOTICES: frozenset(),
 }
+PERSONS_OWN = frozenset(
+    {Permission.READ_PERSON_RECORDS, Permission.FILE_APPEALS, Permission.ANSWER_NOTICES}
+)
+"""What the platform's app asks for an account holder, never staff."""
 INTAKE_PERMISSIONS = frozenset({Permission.START_REVIEW})
 """What every intake client may ask. One whose token says ``person_records`` (the platform's
-app) may also fetch account holders' own records for them and file their appeals."""
+app) may also ask what PERSONS_OWN holds: fetch account holders' own records for them, file
+their appeals and send their answers to notices of intent."""
 
 
 def allowed(caller: Caller, permission: Permission) -> bool:
     """Whether the caller may ask for ``permission``."""
     if caller.kind == "intake":
-        if permission in (Permission.READ_PERSON_RECORDS, Permission.FILE_APPEALS):
+        if permission in PERSONS_OWN:
             return caller.person_records
         return permission in INTAKE_PERMISSIONS
     assert caller.person is not None

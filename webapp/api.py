@@ -30,6 +30,7 @@ from review.models import (
     IDENTIFIER_PATTERN,
     SLUG_PATTERN,
     ClaimRequest,
+    HearingAnswerBody,
     IncidentCategory,
     NoteBody,
     ReviewRequest,
@@ -372,7 +373,7 @@ async def act(
             [{**e, "loc": ("body", *e["loc"])} for e in err.errors()]
         ) from None
     ack = await services.reviews.act(
-        review_id, action, person_request, update_id(action, caller, key)
+        review_id, action, person_request, update_id(action.path, caller, key)
     )
     # The update answers with a small acknowledgement; the review itself is read as usual, at
     # the version the change made or later.
@@ -545,6 +546,49 @@ async def account_records(
     ):
         await services.record_access(request, caller, "give_person_records", review_id, "api")
     return given
+
+
+# --- hearings -------------------------------------------------------------------------------------
+
+
+class HearingAnswerReceipt(StrictModel):
+    """What the platform's app is told when it sends a person's answer to a notice of intent:
+    that it reached the review, and when (nothing else of the review: the app acts for the
+    person, who never sees the case file)."""
+
+    review_id: str
+    status: ReviewStatus = Field(description="The review's status after the answer.")
+    received_at: datetime = Field(description="When the review received the answer.")
+
+
+@router.post(
+    "/reviews/{review_id}/hearing-answer",
+    response_model=HearingAnswerReceipt,
+    tags=["hearings"],
+    responses={
+        409: {"description": "The review is not waiting for an answer, or has a different one"}
+    },
+)
+async def answer_notice_of_intent(
+    review_id: str,
+    body: HearingAnswerBody,
+    services: Services,
+    caller: Annotated[Caller, Depends(authorize(Permission.ANSWER_NOTICES))],
+    key: IdempotencyKey = None,
+) -> HearingAnswerReceipt:
+    """A driver's answer to the notice of intent that opened their hearing, sent by the
+    platform's app: the specialist reads it and decides again. One answer per hearing; the
+    same answer sent again answers as the first did. 409 when the review is not waiting for
+    an answer (no hearing, or the hearing period ended: the person can appeal the decision)."""
+    ack = await services.reviews.answer_notice_of_intent(
+        review_id, body, update_id("hearing-answer", caller, key)
+    )
+    state = await services.reviews.state(review_id, at_least=ack.version)
+    answer = state.hearing.answer if state.hearing else None
+    assert answer is not None  # the update took it (or had taken this very answer)
+    return HearingAnswerReceipt(
+        review_id=review_id, status=state.status, received_at=answer.received_at
+    )
 
 
 # --- appeals --------------------------------------------------------------------------------------

@@ -1045,7 +1045,7 @@ def _form_handler(action: PersonAction[Any]) -> Any:
                 review_id,
                 action,
                 action.request_for(caller.as_person(), body, services.people.named),
-                update_id(action, caller, key),
+                update_id(action.path, caller, key),
             )
         except ValidationError as err:
             if keeps_draft:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import HTTPException, Request
 
@@ -16,7 +16,6 @@ from decision_archive.appeals import AppealBook
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import AccessAction, AccessEntry, DecisionArchive
 from notifications.rendering import MessageRenderer
-from review.actions import PersonAction
 from review.matrix import ReviewPolicy
 from review.models import ReviewState, ReviewStatus
 from review.refusals import RuleKind
@@ -31,10 +30,10 @@ HTTP_STATUS: dict[RuleKind, int] = {"conflict": 409, "invalid": 422, "forbidden"
 """How a refusal by the review's rules (review/lifecycle.py) answers over HTTP."""
 
 
-def update_id(action: PersonAction[Any], caller: Caller, key: str | None) -> str | None:
-    """The workflow update id for a person's idempotency key, scoped to the action and person
-    so that two people's keys never collide."""
-    return f"{action.path}:{caller.name}:{key}" if key else None
+def update_id(path: str, caller: Caller, key: str | None) -> str | None:
+    """The workflow update id for a caller's idempotency key, scoped to the request (its URL
+    segment) and the caller so that two callers' keys never collide."""
+    return f"{path}:{caller.name}:{key}" if key else None
 
 
 @dataclass

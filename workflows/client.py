@@ -48,6 +48,7 @@ from review.lifecycle import check_intake
 from review.markets import Markets
 from review.models import (
     ClaimRequest,
+    HearingAnswerBody,
     Identifier,
     IncidentCategory,
     Person,
@@ -485,6 +486,25 @@ class ReviewClient:
         if result is None:
             await self.status(review_id)  # raises ReviewNotFound when there is no such review
             raise ReviewRefused("conflict", REFUSALS["closed"], reason="closed")
+        return result
+
+    async def answer_notice_of_intent(
+        self, review_id: str, body: HearingAnswerBody, update_id: str | None = None
+    ) -> ReviewAck:
+        """Send the person's answer to the review's notice of intent (the platform's app sends
+        it for them); ReviewRefused when the review is not waiting for one."""
+        result = await execute_update(
+            self.handle(review_id), "answer_notice_of_intent", body, ReviewAck, update_id
+        )
+        if result is None:
+            await self.status(review_id)  # raises ReviewNotFound when there is no such review
+            status = str(ReviewStatus.CLOSED)
+            raise ReviewRefused(
+                "conflict",
+                REFUSALS["no_hearing_open"].format(status=status),
+                reason="no_hearing_open",
+                params={"status": status},
+            )
         return result
 
 

@@ -12,6 +12,9 @@ The story, in order:
    sending the review back to gathering when more information is requested, and for a lead's
    second review when the decision needs one. Meanwhile SLA timers flag the review at risk and
    escalate it on breach.
+   Where the market's law gives the person a hearing, a permanent deactivation is first put
+   to them as a notice of intent: the review waits for their answer or the end of the hearing
+   period (a durable timer), and the specialist decides again with the answer in front of them.
 6. Carry out the decision: change the account and send each message exactly once, with a
    statement of reasons when the account is restricted. Where the market's law gives notice
    before a deactivation, the person is told at once and the account changes when the notice
@@ -63,13 +66,19 @@ with workflow.unsafe.imports_passed_through():
         EvidenceItem,
         EvidenceQuery,
         EvidenceSource,
+        HearingAnswerBody,
         ReviewAck,
         ReviewRequest,
         ReviewState,
         ReviewStatus,
         StageClock,
     )
-    from review.notices import NoticeJob, plan_hold_notice, plan_notices
+    from review.notices import (
+        NoticeJob,
+        plan_hold_notice,
+        plan_notice_of_intent,
+        plan_notices,
+    )
     from review.policy_files import entry_path
     from review.refusals import ReviewRuleError
     from workflows import search_attributes
@@ -115,6 +124,7 @@ class DeactivationReview:
         self._hold_notice: asyncio.Task[None] | None = None
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
+        self._heard = False
         self._due = False
         self._apart = False
         self._lean = False
@@ -136,7 +146,10 @@ class DeactivationReview:
         # waits on durable timers between attempts instead of holding its workflow task open.
         # Since "market-due-process" a review follows the due process of the account's market
         # (the policy it records holds the markets): notice before a deactivation takes effect.
-        self._due = workflow.patched("market-due-process")
+        # Since "market-hearing" a permanent deactivation is first put to the person, where
+        # their market's law gives them a hearing.
+        self._heard = workflow.patched("market-hearing")
+        self._due = self._heard or workflow.patched("market-due-process")
         self._apart = self._due or workflow.patched("read-model-outage")
         self._lean = self._apart or workflow.patched("lean-history")
         # Reviews started since the read model exists publish each change to it; older ones
@@ -159,6 +172,9 @@ class DeactivationReview:
             state = lifecycle.open_review(request, self._policy, workflow.now())
             if self._leases:
                 state.lease_minutes = self._policy.matrix.lease_minutes()
+            if self._heard:
+                due = DueProcess.for_account(self._policy, request.account)
+                state.hearing_days = due.hearing_days if due is not None else 0
             self._state = state
             self._publish()
             self._watch_clocks()
@@ -185,13 +201,21 @@ class DeactivationReview:
                 self._publish()
             await workflow.wait_condition(
                 lambda: (
-                    state.status in (ReviewStatus.ACTIONING, ReviewStatus.GATHERING_EVIDENCE)
+                    state.status
+                    in (
+                        ReviewStatus.ACTIONING,
+                        ReviewStatus.GATHERING_EVIDENCE,
+                        ReviewStatus.HEARING,
+                    )
                     or self._history_too_long()
                 )
             )
             if state.status is ReviewStatus.ACTIONING:
                 break
             if state.status is ReviewStatus.GATHERING_EVIDENCE:
+                continue
+            if state.status is ReviewStatus.HEARING:
+                await self._hear_the_person()
                 continue
             # Waiting for people while the history grew long: go on in a fresh run.
             if self._patched("continue-as-new-when-suggested"):
@@ -303,6 +327,27 @@ class DeactivationReview:
             self._hold_notice = asyncio.create_task(self._send_notice(job))
         elif workflow.patched("hold-notice"):
             await self._send_notice(plan_hold_notice(state, self._policy, workflow.now()))
+
+    async def _hear_the_person(self) -> None:
+        """Send the notice of intent, then wait for the person's answer until the hearing period
+        ends, counted from when the notice actually went out (an outage never shortens it);
+        then the decision goes back to the specialist."""
+        state = self._current()
+        assert self._policy is not None and state.hearing_days is not None
+        told_due_by = workflow.now() + timedelta(days=state.hearing_days)
+        await self._send_notice(plan_notice_of_intent(state, self._policy, told_due_by))
+        due_by = lifecycle.notice_of_intent_sent(state, workflow.now(), told_due_by)
+        hearing = state.hearing
+        assert hearing is not None
+        self._publish()
+        with contextlib.suppress(TimeoutError):  # the period ended without an answer
+            await workflow.wait_condition(
+                lambda: hearing.answer is not None,
+                timeout=(due_by - workflow.now()).total_seconds(),
+                timeout_summary=f"hearing until {due_by.isoformat()}",
+            )
+        lifecycle.end_hearing(state, workflow.now())
+        self._publish()
 
     async def _gather_evidence(self) -> list[EvidenceItem]:
         return list(await asyncio.gather(*(self._gather_one(s) for s in EvidenceSource)))
@@ -575,6 +620,26 @@ class DeactivationReview:
             self._state, appeal_id, workflow.now()
         ):
             self._publish()
+
+    @workflow.update
+    def answer_notice_of_intent(self, body: HearingAnswerBody) -> ReviewAck:
+        """The person's answer to the notice of intent, sent by the platform's app for them
+        (the web app's ``POST .../hearing-answer``); the same answer again changes nothing."""
+        state = self._current()
+        with as_update_failure():  # the hearing may have ended since the answer was validated
+            if lifecycle.apply_hearing_answer(state, body, workflow.now()):
+                self._publish()
+        return ReviewAck(
+            review_id=state.review_id,
+            status=state.status,
+            accepted="answer_notice_of_intent",
+            version=state.version if self._publishes else None,
+        )
+
+    @answer_notice_of_intent.validator
+    def _check_answer(self, body: HearingAnswerBody) -> None:
+        with as_update_failure():
+            lifecycle.check_hearing_answer(self._current(), body, workflow.now())
 
     @workflow.update(dynamic=True)
     def act(self, name: str, args: Sequence[RawValue]) -> ReviewAck:
