@@ -70,7 +70,9 @@ DATE = "d MMM y"
 Vocabulary = Callable[[str], str]
 """A ``t(key)`` translator, as the web app's ``webapp.i18n.translator(locale)``."""
 
-MESSAGE_KINDS = frozenset({"outcome_notice", "report_reviewed", "hold_notice", "appeal_outcome"})
+MESSAGE_KINDS = frozenset(
+    {"outcome_notice", "report_reviewed", "hold_notice", "appeal_outcome", "notice_of_intent"}
+)
 STEP_KEYS = {
     "interim hold": "step_interim_hold",
     "account change": "step_account_change",
@@ -596,6 +598,18 @@ class ReviewWords:
                 if not (m := _UNTIL.fullmatch(text)) or not (at := _moment(m["at"])):
                     return None
                 return self.say("detail_takes_effect", when=self.when(at))
+            case "hearing_started":
+                if not self._is_action(text):
+                    return None
+                return self.say("detail_intended", action=self.action(EnforcementAction(text)))
+            case "awaiting_answer":
+                if not (m := _UNTIL.fullmatch(text)) or not (at := _moment(m["at"])):
+                    return None
+                return self.say("detail_answer_due", when=self.when(at))
+            case "hearing_ended":
+                if text not in ("answered", "no_answer"):
+                    return None
+                return self.say(f"detail_hearing_{text}")
             case "escalated":
                 return self._system_escalation(text)
         return None

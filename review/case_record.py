@@ -3,8 +3,9 @@
 A reader who never saw the review must understand from it what was reported, what was found,
 what was decided, why, under which policy and by whom; so the record keeps the request, a
 summary of each evidence source, the recommendation (rule and matrix version), the decision with
-its rationale, policy references and justification, both reviewers, the SLA outcome, the account
-changes, the messages sent, the statement of reasons and the timeline. It outlives the workflow
+its rationale, policy references and justification, both reviewers, the person's hearing where
+there was one, the SLA outcome, the account changes, the messages sent, the statement of
+reasons and the timeline. It outlives the workflow
 history, which Temporal deletes after its retention period.
 """
 
@@ -22,6 +23,7 @@ from review.models import (
     Decision,
     EvidenceItem,
     EvidenceSource,
+    Hearing,
     InAppMessages,
     IncidentReports,
     Note,
@@ -68,6 +70,11 @@ class CaseRecord(StrictModel):
     messages: list[SentMessage] = Field(default_factory=list)
     statement_of_reasons: StatementOfReasons | None
     timeline: list[TimelineEntry]
+    hearing: Hearing | None = Field(
+        default=None,
+        description="The person's hearing before the decision, where their market's law gave "
+        "one: the decision put to them, the notice of intent and their answer.",
+    )
 
 
 class ArchivedRecord(StrictModel):
@@ -135,4 +142,5 @@ def case_record(state: ReviewState, closed_at: datetime) -> CaseRecord:
         messages=list(state.messages),
         statement_of_reasons=state.statement_of_reasons,
         timeline=state.timeline,
+        hearing=state.hearing,
     )

@@ -29,6 +29,7 @@ from review.models import (
     ReviewState,
     StatementOfReasons,
     StrictModel,
+    TripDetails,
 )
 from review.reasons import heard_before, statement_of_reasons
 
@@ -101,6 +102,9 @@ class NoticeOfIntentContent(StrictModel):
     market: str
     category: IncidentCategory
     reported_at: datetime
+    trip_started_at: datetime | None = Field(
+        default=None, description="When the trip reported began, when its details were found."
+    )
     evidence_relied_on: list[EvidenceSource]
     prior_violations: int
     answer_due_by: datetime
@@ -207,6 +211,10 @@ def plan_notice_of_intent(
             market=request.account.market,
             category=request.category,
             reported_at=request.reported_at,
+            trip_started_at=next(
+                (e.data.started_at for e in state.evidence if isinstance(e.data, TripDetails)),
+                None,
+            ),
             evidence_relied_on=[e.source for e in state.evidence if e.available],
             prior_violations=rec.prior_violations if rec else 0,
             answer_due_by=answer_due_by,

@@ -35,6 +35,7 @@ from review.models import (
     ClaimRequest,
     DecisionRequest,
     EnforcementAction,
+    HearingAnswerBody,
     MoreInfoRequest,
     NoteRequest,
     Person,
@@ -105,13 +106,14 @@ async def decide(
     rec = (await reviews.state(review_id)).recommendation
     assert rec is not None
     chosen = action or rec.action
+    days = 30 if chosen is EnforcementAction.TEMPORARY_SUSPENSION else None
     await reviews.act(
         review_id,
         actions.DECIDE,
         DecisionRequest(
             reviewer=SPECIALIST,
             action=chosen,
-            suspension_days=rec.suspension_days if chosen is rec.action else None,
+            suspension_days=rec.suspension_days if chosen is rec.action else days,
             rationale="Evidence reviewed; telematics and statements agree.",
             policy_refs=rec.guideline_refs,
             justification=None if chosen is rec.action else "Not substantiated by telematics.",
@@ -315,6 +317,35 @@ async def overturned_appeal(
     return started.appeal_id
 
 
+async def hearing_answered_then_decided_again(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
+    """A Mexico City driver's deactivation, approved, is first put to them as a notice of
+    intent; they answer, and the specialist decides a suspension instead, which a lead
+    approves."""
+    review_id = (await reviews.start(request("INC-REPLAY-8", "fraud", "high"))).review_id
+    await until(reviews, env, review_id, ReviewStatus.AWAITING_DECISION)
+    await decide(reviews, review_id)
+    approval = SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed.")
+    await reviews.act(review_id, actions.SECOND_REVIEW, approval)
+    for _ in range(120):
+        hearing = (await reviews.state(review_id)).hearing
+        if hearing is not None and hearing.notice_sent_at is not None:
+            break
+        await env.sleep(1)
+    else:
+        raise RuntimeError(f"{review_id} sent no notice of intent")
+    answer = HearingAnswerBody(
+        statement="My brother drove that week.", submitted_at=hearing.notice_sent_at
+    )
+    await reviews.answer_notice_of_intent(review_id, answer)
+    await until(reviews, env, review_id, ReviewStatus.IN_REVIEW)
+    await decide(reviews, review_id, EnforcementAction.TEMPORARY_SUSPENSION)
+    await reviews.act(review_id, actions.SECOND_REVIEW, approval)
+    await reviews.handle(review_id).result()
+    return review_id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "decided_and_closed": decided_and_closed,
     "sla_breached_then_second_review": sla_breached_then_second_review,
@@ -323,6 +354,7 @@ SCENARIOS: dict[str, Scenario] = {
     "notice_period_then_deactivated": notice_period_then_deactivated,
     "notice_period_withdrawn_by_appeal": notice_period_withdrawn_by_appeal,
     "appeal_overturned": appeal_overturned,
+    "hearing_answered_then_decided_again": hearing_answered_then_decided_again,
 }
 
 

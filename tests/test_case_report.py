@@ -24,6 +24,7 @@ from review.models import (
     EnforcementAction,
     EvidenceItem,
     EvidenceSource,
+    HearingAnswerBody,
     InAppMessages,
     IncidentCategory,
     IncidentReports,
@@ -207,6 +208,37 @@ def deviation() -> CaseRecord:
         justification="First report in three years; the speeding was brief and at night.",
     )
     approve(state, comment="Approve the warning | the history supports it.")
+    return close(state)
+
+
+HEARD_ANSWER = "My brother drove that week | I was abroad; here is my passport stamp."
+
+
+def after_a_hearing(answered: bool = True) -> CaseRecord:
+    """Fraud (high) by a Mexico City driver: the deactivation approved is put to the driver
+    at a hearing; after their answer (or none) Ana decides a suspension, which Luis approves."""
+    state = worked(category="fraud", severity="high")
+    state.hearing_days = 5
+    decide(
+        state,
+        action=EnforcementAction.PERMANENT_DEACTIVATION,
+        suspension_days=None,
+        justification="Repeated inflation of fares.",
+    )
+    approve(state)
+    sent = RECEIVED + timedelta(hours=3, minutes=1)
+    lifecycle.notice_of_intent_sent(state, sent, sent + timedelta(days=5))
+    if answered:
+        answer = HearingAnswerBody(statement=HEARD_ANSWER, submitted_at=sent + timedelta(days=1))
+        lifecycle.apply_hearing_answer(state, answer, sent + timedelta(days=1))
+    lifecycle.end_hearing(state, sent + timedelta(days=1 if answered else 5))
+    decide(
+        state,
+        action=EnforcementAction.TEMPORARY_SUSPENSION,
+        suspension_days=30,
+        justification="The driver's answer shows the account was shared.",
+    )
+    approve(state, comment="The answer changes the facts.")
     return close(state)
 
 
@@ -438,7 +470,7 @@ class _TagBalance(HTMLParser):
             self.open.pop()
 
 
-@pytest.mark.parametrize("make", [suspension, education, deviation])
+@pytest.mark.parametrize("make", [suspension, education, deviation, after_a_hearing])
 def test_html_tags_are_balanced(make: Any) -> None:
     parser = _TagBalance()
     parser.feed(RENDERER.html(make()))
@@ -536,6 +568,7 @@ def free_text(record: CaseRecord) -> list[str]:
     texts += [e.summary.removeprefix("unavailable: ") for e in record.evidence if not e.available]
     texts += [m.subject for m in record.messages] + [n.text for n in record.notes]
     texts += [rec.rule_id, rec.matrix_version] if rec else []
+    texts += [record.hearing.answer.statement] if record.hearing and record.hearing.answer else []
     return [line for text in texts for line in text.splitlines() if line]
 
 
@@ -558,7 +591,7 @@ def english_leftovers(record: CaseRecord, fmt: str) -> list[str]:
     return found + [code for code in RAW_CODES if code in text]
 
 
-@pytest.mark.parametrize("make", [suspension, deviation, education])
+@pytest.mark.parametrize("make", [suspension, deviation, education, after_a_hearing])
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_a_report_for_an_es_mx_reader_has_no_english_leftovers(make: Any, fmt: str) -> None:
     assert english_leftovers(make(), fmt) == []
@@ -1007,3 +1040,37 @@ def test_blocked_actioning_names_the_step_and_the_reason_in_the_readers_language
         str(said)
         == "cambio en la cuenta: el servicio de estado de cuentas respondió con el error HTTP 404"
     )
+
+
+# --- the person's hearing -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_a_decision_after_a_hearing_shows_what_was_put_to_the_person_and_their_answer(
+    fmt: str,
+) -> None:
+    text = section(after_a_hearing(), "Decision", fmt).replace("`", "")
+    assert "The person's hearing" in text
+    assert "Permanent deactivation, decided by ana (specialist) on 23 Nov 2026, 12:05" in text
+    assert "Approved before the hearing by" in text and "luis (lead)" in text
+    assert "Received 24 Nov 2026, 13:06 Central Standard Time:" in text
+    assert HEARD_ANSWER in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_a_hearing_without_an_answer_says_so(fmt: str) -> None:
+    text = section(after_a_hearing(answered=False), "Decision", fmt)
+    assert "No answer by the deadline." in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_the_statement_of_reasons_says_the_person_was_heard_first(fmt: str) -> None:
+    answered = section(after_a_hearing(), "Statement of reasons", fmt)
+    silent = section(after_a_hearing(answered=False), "Statement of reasons", fmt)
+    assert "was sent a notice of intent on" in answered and "the answer was weighed" in answered
+    assert "did not answer by" in silent
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_a_decision_without_a_hearing_shows_none(fmt: str) -> None:
+    assert "hearing" not in readable(suspension(), fmt).lower()

@@ -16,6 +16,7 @@ from review.models import (
     DecisionRequest,
     EnforcementAction,
     EscalationRequest,
+    HearingAnswerBody,
     MoreInfoRequest,
     NoteRequest,
     Person,
@@ -496,3 +497,126 @@ def test_a_held_review_may_run_a_step_until_its_hold_notice_is_sent() -> None:
         )
     )
     assert lifecycle.steps_may_be_running(state)
+
+
+# --- the person's hearing ---------------------------------------------------------------------
+
+
+def approved_deactivation(hearing_days: int | None) -> ReviewState:
+    """A permanent deactivation decided and approved, in a market giving ``hearing_days``."""
+    state = claimed()
+    state.hearing_days = hearing_days
+    decided(
+        state,
+        decision(
+            state,
+            action=EnforcementAction.PERMANENT_DEACTIVATION,
+            suspension_days=None,
+            justification="Repeated and deliberate.",
+        ),
+    )
+    approval = SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Agreed.")
+    lifecycle.check_second_review(state, approval)
+    lifecycle.apply_second_review(state, approval, NOW)
+    return state
+
+
+def heard(state: ReviewState) -> ReviewState:
+    lifecycle.notice_of_intent_sent(state, NOW, NOW + timedelta(days=5))
+    return state
+
+
+ANSWER = HearingAnswerBody(statement="It was my brother.", submitted_at=NOW)
+
+
+def test_an_approved_deactivation_goes_to_a_hearing_where_the_market_gives_one() -> None:
+    state = approved_deactivation(hearing_days=5)
+    assert state.status is ReviewStatus.HEARING
+    assert state.hearing is not None and state.hearing.intended == state.decision
+
+
+def test_an_approved_deactivation_is_carried_out_where_the_market_gives_no_hearing() -> None:
+    assert approved_deactivation(hearing_days=0).status is ReviewStatus.ACTIONING
+
+
+def test_a_review_opened_before_hearings_gives_none() -> None:
+    assert approved_deactivation(hearing_days=None).status is ReviewStatus.ACTIONING
+
+
+def test_a_suspension_needs_no_hearing() -> None:
+    state = claimed()
+    state.hearing_days = 5
+    decided(state, decision(state, action=EnforcementAction.TEMPORARY_SUSPENSION, suspension_days=7, justification="Mitigated."))
+    lifecycle.apply_second_review(
+        state, SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Ok."), NOW
+    )
+    assert state.status is ReviewStatus.ACTIONING and state.hearing is None
+
+
+def test_the_hearing_never_ends_sooner_than_its_days_from_when_the_notice_went_out() -> None:
+    state = approved_deactivation(hearing_days=5)
+    late = NOW + timedelta(hours=6)  # the gateway was down: the notice went out late
+    due = lifecycle.notice_of_intent_sent(state, late, NOW + timedelta(days=5))
+    assert due == late + timedelta(days=5)
+
+
+def test_an_answer_before_the_notice_went_out_is_refused() -> None:
+    state = approved_deactivation(hearing_days=5)
+    err = refused(lifecycle.check_hearing_answer, state, ANSWER, NOW)
+    assert (err.kind, err.reason) == ("conflict", "no_hearing_open")
+
+
+def test_an_answer_dated_before_the_notice_is_refused_naming_submitted_at() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    early = ANSWER.model_copy(update={"submitted_at": NOW - timedelta(days=1)})
+    err = refused(lifecycle.check_hearing_answer, state, early, NOW)
+    assert (err.kind, err.reason, err.field) == ("invalid", "answer_before_notice", "submitted_at")
+
+
+def test_the_answer_goes_back_to_the_decider_on_the_reconsideration_clock() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    assert lifecycle.apply_hearing_answer(state, ANSWER, NOW + timedelta(hours=2))
+    lifecycle.end_hearing(state, NOW + timedelta(hours=2))
+
+    assert state.status is ReviewStatus.IN_REVIEW and state.assignee == ANA
+    assert state.decision is None and state.second_review is None
+    assert state.hearing is not None and state.hearing.intended_second_review is not None
+    clock = lifecycle.open_stage(state)
+    assert clock is not None and clock.stage == "reconsideration"
+    assert clock.deadline == NOW + timedelta(hours=2 + 24)  # the high tier's target
+
+
+def test_the_same_answer_again_changes_nothing_and_another_is_refused() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    lifecycle.apply_hearing_answer(state, ANSWER, NOW)
+    assert not lifecycle.apply_hearing_answer(state, ANSWER, NOW)
+    other = ANSWER.model_copy(update={"statement": "Something else."})
+    assert refused(lifecycle.check_hearing_answer, state, other, NOW).reason == "answered_already"
+
+
+def test_an_answer_that_arrives_with_the_end_of_the_hearing_is_refused() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    lifecycle.check_hearing_answer(state, ANSWER, NOW)  # validated while the hearing is open
+    lifecycle.end_hearing(state, NOW + timedelta(days=5))  # then the period ended first
+    err = refused(lifecycle.apply_hearing_answer, state, ANSWER, NOW + timedelta(days=5))
+    assert err.reason == "no_hearing_open" and state.hearing is not None
+    assert state.hearing.answer is None
+
+
+def test_a_new_deactivation_after_the_hearing_is_carried_out_without_another() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    lifecycle.end_hearing(state, NOW + timedelta(days=5))
+    decided(state, decision(state, action=EnforcementAction.PERMANENT_DEACTIVATION, suspension_days=None, justification="No answer."))
+    lifecycle.apply_second_review(
+        state, SecondReviewRequest(reviewer=LUIS, outcome="approve", comment="Ok."), NOW
+    )
+    assert state.status is ReviewStatus.ACTIONING
+    assert [e.event for e in state.timeline].count("hearing_started") == 1
+
+
+def test_after_a_hearing_even_no_action_is_told_to_the_person() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    lifecycle.end_hearing(state, NOW + timedelta(days=5))
+    decided(state, decision(state, action=EnforcementAction.NO_ACTION, suspension_days=None, justification="The answer explains it."))
+    [told] = [j for j in plan_notices(state, POLICY, NOW) if j.recipient.account_id == "drv_123"]
+    assert told.content.kind == "outcome_notice" and told.content.heard is not None

@@ -13,6 +13,7 @@ from review.matrix import load_matrix
 from review.models import (
     EnforcementAction,
     EvidenceSource,
+    HeardBefore,
     IncidentCategory,
     Recipient,
     StatementOfReasons,
@@ -21,6 +22,7 @@ from review.notices import (
     AppealOutcomeContent,
     HoldNoticeContent,
     NoticeJob,
+    NoticeOfIntentContent,
     OutcomeNoticeContent,
     ReportReviewedContent,
 )
@@ -705,3 +707,208 @@ def test_a_modified_decision_says_what_applies_now(action: EnforcementAction, lo
         appeal_outcome("modify", "driver", locale, IncidentCategory.FRAUD, action=action).body
     )
     assert MODIFIED[locale][action] in body
+
+
+# --- the hearing ----------------------------------------------------------------------------------
+
+MEXICO_LAW = {
+    "es-MX": "Ley Federal del Trabajo, capítulo IX Bis (trabajo en plataformas digitales)",
+    "en": "Mexico's Federal Labour Law, chapter IX Bis (work through digital platforms)",
+}
+
+
+def notice_of_intent(
+    locale: str,
+    role: str = "driver",
+    category: IncidentCategory = IncidentCategory.FRAUD,
+    **changes: object,
+) -> RenderedMessage:
+    content = NoticeOfIntentContent(
+        review_id="review-INC-42",
+        account_role=role,  # type: ignore[arg-type]
+        market="mexico-city",
+        category=category,
+        reported_at=NOW - timedelta(days=1),
+        trip_started_at=NOW - timedelta(days=2),
+        evidence_relied_on=[EvidenceSource.TRIP_DETAILS, EvidenceSource.TELEMATICS],
+        prior_violations=2,
+        answer_due_by=NOW + timedelta(days=5),
+        on_hold=False,
+        guideline_refs=list(MATRIX.categories[category].guidelines),
+        legal_basis=MEXICO_LAW,
+    ).model_copy(update=changes)
+    return RENDERER.render(
+        NoticeJob(
+            review_id="review-INC-42",
+            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
+            idempotency_key="review-INC-42:notice_of_intent",
+            content=content,
+        )
+    )
+
+
+INTENT_SAYS = {
+    "en": {
+        "subject": "Before we decide: we intend to deactivate your account",
+        "found": "We reviewed a report about your trip on November 22, 2026 and found that {}. "
+        "Our community guidelines say:",
+        "no_trip": "We reviewed a report we received on November 23, 2026 about one of your "
+        "trips and found that",
+        "intent": "Because of this, we intend to deactivate your account permanently. We have "
+        "not decided yet: before we do, you have the right to tell us your side.",
+        "law": "Legal basis: Mexico's Federal Labour Law, chapter IX Bis (work through digital "
+        "platforms).",
+        "relied": "What we relied on: we reviewed the trip details and the speed and driving "
+        "data recorded during the trip (we never share who reported it). We also took into "
+        "account 2 earlier confirmed violations of our guidelines on your account.",
+        "answer": "How to answer: by November 29, 2026, 9:00 AM (Mexico City time), go to "
+        "Help > Account > Answer a notice in the app and quote the reference below.",
+        "decide_again": "A person on our safety team will read your answer and decide again. "
+        "If we do not hear from you by then, we will decide on the information we have.",
+        "free": "Nothing changes on your account until we decide: you can keep using the app "
+        "as usual.",
+        "held": "Your account stays on hold until we decide.",
+        "appeal": "Whatever we decide, we will write to you with our reasons, and you will be "
+        "able to appeal the decision.",
+    },
+    "es-MX": {
+        "subject": "Antes de decidir: tenemos la intención de desactivar tu cuenta",
+        "found": "Revisamos un reporte sobre tu viaje del 22 de noviembre de 2026 y encontramos "
+        "que {}. Esto dicen nuestras guías comunitarias:",
+        "no_trip": "Revisamos un reporte que recibimos el 23 de noviembre de 2026 sobre uno de "
+        "tus viajes y encontramos que",
+        "intent": "Por eso tenemos la intención de desactivar tu cuenta de forma permanente. "
+        "Todavía no lo hemos decidido: antes de hacerlo, tienes derecho a darnos tu versión "
+        "de los hechos.",
+        "law": "Fundamento legal: Ley Federal del Trabajo, capítulo IX Bis (trabajo en "
+        "plataformas digitales).",
+        "relied": "En qué nos basamos: revisamos los detalles del viaje y los datos de "
+        "velocidad y manejo registrados durante el viaje (nunca compartimos quién hizo el "
+        "reporte). También tomamos en cuenta 2 incumplimientos de nuestras guías ya "
+        "confirmados en tu cuenta.",
+        "answer": "Cómo responder: a más tardar el 29 de noviembre de 2026, 9:00 a.m. (hora de "
+        "Ciudad de México), entra a Ayuda > Cuenta > Responder un aviso en la app y menciona "
+        "la referencia de abajo.",
+        "decide_again": "Una persona de nuestro equipo de seguridad leerá tu respuesta y volverá "
+        "a decidir. Si no sabemos de ti para entonces, decidiremos con la información que "
+        "tenemos.",
+        "free": "Mientras decidimos, tu cuenta no cambia: puedes seguir usando la app como "
+        "siempre.",
+        "held": "Tu cuenta sigue en pausa hasta que decidamos.",
+        "appeal": "Sea cual sea nuestra decisión, te escribiremos con nuestras razones y podrás "
+        "apelarla.",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_notice_of_intent_states_the_facts_the_intent_and_how_to_answer_by_when(
+    category: IncidentCategory, role: str, locale: str
+) -> None:
+    message = notice_of_intent(locale, role, category)
+    body = prose(message.body)
+    says = INTENT_SAYS[locale]
+    assert message.subject == says["subject"]
+    assert says["found"].format(FINDING[locale][category.value]) in body
+    for part in ("intent", "law", "relied", "answer", "decide_again", "free", "appeal"):
+        assert says[part] in body, part
+    assert says["held"] not in body
+    assert faults(message.subject + "\n\n" + message.body) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_notice_of_intent_without_the_trips_details_dates_the_report(locale: str) -> None:
+    body = prose(notice_of_intent(locale, trip_started_at=None).body)
+    assert INTENT_SAYS[locale]["no_trip"] in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_notice_of_intent_never_names_who_reported_it(locale: str) -> None:
+    body = prose(notice_of_intent(locale).body)
+    for who in ("a rider", "a driver", "un pasajero", "un conductor", "rdr_", "drv_"):
+        assert who not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_notice_of_intent_to_a_held_account_says_the_hold_stays(locale: str) -> None:
+    body = prose(notice_of_intent(locale, on_hold=True).body)
+    assert INTENT_SAYS[locale]["held"] in body
+    assert INTENT_SAYS[locale]["free"] not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_notice_of_intent_without_a_law_to_cite_cites_none(locale: str) -> None:
+    body = prose(notice_of_intent(locale, legal_basis={}).body)
+    assert "Legal basis" not in body and "Fundamento legal" not in body
+    assert INTENT_SAYS[locale]["intent"] in body
+
+
+HEARD = HeardBefore(
+    notice_sent_at=NOW - timedelta(days=6),
+    answer_due_by=NOW - timedelta(days=1),
+    answered_at=NOW - timedelta(days=3),
+)
+HEARD_SAYS = {
+    "en": {
+        "asked": "Before deciding, we wrote to you on November 18, 2026 that we intended to "
+        "deactivate your account, and asked for your side by November 23, 2026.",
+        True: "We read your answer, received on November 21, 2026, before making this decision.",
+        False: "We did not receive an answer by then, so we decided on the information we had.",
+        "not_deactivated": "We have finished the review and we will not deactivate your "
+        "account: we are not taking any action on it.",
+    },
+    "es-MX": {
+        "asked": "Antes de decidir, el 18 de noviembre de 2026 te escribimos para avisarte que "
+        "teníamos la intención de desactivar tu cuenta, y te pedimos tu versión de los hechos "
+        "a más tardar el 23 de noviembre de 2026.",
+        True: "Leímos tu respuesta, que recibimos el 21 de noviembre de 2026, antes de tomar "
+        "esta decisión.",
+        False: "Como no recibimos respuesta en ese plazo, decidimos con la información que "
+        "teníamos.",
+        "not_deactivated": "Ya terminamos la revisión y no desactivaremos tu cuenta: no "
+        "tomaremos ninguna medida sobre ella.",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("answered", [True, False])
+@pytest.mark.parametrize("action", list(EnforcementAction))
+def test_every_decision_after_a_hearing_says_whether_the_answer_was_read(
+    action: EnforcementAction, answered: bool, locale: str
+) -> None:
+    heard = HEARD if answered else HEARD.model_copy(update={"answered_at": None})
+    message = outcome(action, "driver", locale, heard=heard, interim_hold_lifted=False)
+    body = prose(message.body)
+    says = HEARD_SAYS[locale]
+    assert says["asked"] in body
+    assert says[answered] in body
+    assert says[not answered] not in body
+    assert faults(message.subject + "\n\n" + message.body) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_action_after_a_hearing_says_the_account_stays_and_mentions_no_hold(
+    locale: str,
+) -> None:
+    message = outcome(
+        EnforcementAction.NO_ACTION, "driver", locale, heard=HEARD, interim_hold_lifted=False
+    )
+    body = prose(message.body)
+    assert message.subject == {
+        "en": "We are not taking any action on your account",
+        "es-MX": "No tomaremos ninguna medida sobre tu cuenta",
+    }[locale]
+    assert HEARD_SAYS[locale]["not_deactivated"] in body
+    assert "hold" not in body and "pausa" not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("action", list(EnforcementAction))
+def test_a_decision_without_a_hearing_says_nothing_of_one(
+    action: EnforcementAction, locale: str
+) -> None:
+    body = prose(outcome(action, "driver", locale).body)
+    assert HEARD_SAYS[locale]["asked"][:20] not in body

@@ -90,6 +90,7 @@ LEADS_STATUSES = [ReviewStatus.AWAITING_SECOND_REVIEW]
 DECIDED_STATUSES = frozenset(
     {
         ReviewStatus.AWAITING_SECOND_REVIEW,
+        ReviewStatus.HEARING,
         ReviewStatus.NOTICE_PERIOD,
         ReviewStatus.ACTIONING,
         ReviewStatus.CLOSED,
@@ -668,7 +669,9 @@ def returned_by_lead(state: ReviewState) -> SecondReview | None:
 def decision_draft(state: ReviewState, submitted: dict[str, Any] | None) -> dict[str, Any]:
     """What the decision form shows: the form exactly as submitted (a refused one comes back
     as the person left it, unticked guidelines included); after a lead returned the decision,
-    the specialist's previous decision; else the matrix recommendation."""
+    the specialist's previous decision; after the person's hearing, the decision put to them
+    (without its rationale: the new one weighs their answer); else the matrix
+    recommendation."""
     if submitted is not None:
         return {
             **submitted,
@@ -677,6 +680,15 @@ def decision_draft(state: ReviewState, submitted: dict[str, Any] | None) -> dict
             "policy_refs": list(submitted.get("policy_refs_list") or []),
         }
     previous = state.decision if returned_by_lead(state) else None
+    hearing = state.hearing
+    if previous is None and hearing is not None and hearing.ended_at and state.decision is None:
+        # After the hearing, the decision put to the person; the rationale is written anew.
+        intended = hearing.intended
+        return {
+            "action": intended.action,
+            "suspension_days": intended.suspension_days,
+            "policy_refs": list(intended.policy_refs),
+        }
     if previous is not None:
         return {
             "action": previous.action,
@@ -715,7 +727,8 @@ def _previews(
     refs: list[str],
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The messages a decision would send, and why some cannot be shown yet (a suspension
-    without its days, no guideline cited) or are not sent at all (nothing to the account)."""
+    without its days, no guideline cited), are not sent at all (nothing to the account) or
+    come first as a notice of intent (the person's hearing)."""
     if action is None:
         return [], []
     if action is not EnforcementAction.TEMPORARY_SUSPENSION:
@@ -729,6 +742,8 @@ def _previews(
     previews = [{"job": job, "message": services.renderer.render(job)} for job in jobs]
     account = state.request.account.id
     hints = [] if any(j.recipient.account_id == account for j in jobs) else ["none_to_account"]
+    if any(j.content.kind == "notice_of_intent" for j in jobs):
+        hints.append("hearing_first")
     return previews, hints
 
 
