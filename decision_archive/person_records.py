@@ -20,7 +20,13 @@ from review.appeals import AppealStatus
 from review.case_record import CaseRecord
 from review.guidelines import CommunityGuidelines
 from review.matrix import DeactivationMatrix
-from review.models import AccountRole, EnforcementAction, PriorViolation, StrictModel
+from review.models import (
+    AccountRole,
+    EnforcementAction,
+    HeardBefore,
+    PriorViolation,
+    StrictModel,
+)
 
 
 class Labelled(StrictModel):
@@ -55,6 +61,15 @@ class RecordedRestriction(StrictModel):
     )
     second_reviewed: bool
     appeal_deadline: datetime
+    heard: HeardBefore | None = Field(
+        default=None,
+        description="The hearing the person was given before the decision, where their "
+        "market's law gives one: when the notice of intent went out, until when they could "
+        "answer, and when their answer arrived.",
+    )
+    answer: str | None = Field(
+        default=None, description="What the person answered at that hearing, in their words."
+    )
 
 
 class RecordedStrike(StrictModel):
@@ -120,7 +135,7 @@ def person_records(
 
     restrictions = []
     for record in own:
-        reasons = record.statement_of_reasons
+        reasons, hearing = record.statement_of_reasons, record.hearing
         if reasons is None:
             continue
         cited = []
@@ -145,6 +160,8 @@ def person_records(
                 automated_recommendation=reasons.automated_recommendation,
                 second_reviewed=reasons.second_reviewed,
                 appeal_deadline=reasons.appeal_deadline,
+                heard=reasons.heard,
+                answer=hearing.answer.statement if hearing and hearing.answer else None,
             )
         )
     confirmed = {  # oldest first, so a newer record of an incident is the one kept

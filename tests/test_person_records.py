@@ -12,8 +12,11 @@ from typing import Any
 
 import httpx
 
+from decision_archive.person_records import person_records
 from demo_platform import synthetic
+from tests.test_case_report import GUIDELINES, HEARD_ANSWER, POLICY, after_a_hearing
 from tests.test_web_api import ANA, INTAKE, decision, started
+from webapp.i18n import translator
 from webapp.services import WebServices
 
 
@@ -131,3 +134,27 @@ async def test_an_account_id_that_is_not_one_is_refused_naming_it(api: httpx.Asy
     answer = await api.get("/api/v1/accounts/drv%20123/records", headers=INTAKE)
     assert answer.status_code == 422
     assert "account_id" in answer.text
+
+
+def test_a_restriction_decided_after_a_hearing_says_when_they_were_heard_and_what_they_said() -> None:
+    record = after_a_hearing()
+    given = person_records(
+        record.request.account.id,
+        [record],
+        POLICY.matrix,
+        GUIDELINES,
+        translator("es-MX"),
+        "es-MX",
+        record.closed_at,
+    )
+    [restriction] = given.restrictions
+    hearing = record.hearing
+    assert hearing is not None and hearing.answer is not None
+    assert restriction.heard is not None
+    assert restriction.heard.notice_sent_at == hearing.notice_sent_at
+    assert restriction.heard.answered_at == hearing.answer.received_at
+    assert restriction.answer == HEARD_ANSWER
+    # Never the rationale of what was put to them, nor who decided or approved it.
+    text = given.model_dump_json()
+    assert hearing.intended.rationale not in text
+    assert '"luis"' not in text and '"ana"' not in text

@@ -5,11 +5,14 @@ policy in force."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
+from demo_platform import synthetic
 from policy import PolicySettings, load_policy
+from review.due_process import DueProcess
 from review.locales import negotiate
-from review.models import ReviewRequest
+from review.models import PriorViolation, ReviewRequest
 from webapp.i18n import translator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +68,19 @@ def test_a_demo_review_the_account_service_refuses_says_its_actioning_blocks() -
         what = rows[incident][0]
         says = "actioning is blocked until an operator" in what and "retry goes through" in what
         assert says == (incident in refused), incident
+
+
+def test_the_demo_reviews_the_readme_says_are_heard_first_are_those_that_will_be() -> None:
+    policy, _ = load_policy(PolicySettings())
+    rows = readme_rows()
+    for line in DEMO_REVIEWS.read_text().splitlines():
+        request = ReviewRequest.model_validate_json(line)
+        history = synthetic.account_history(request.account.id)
+        priors = [PriorViolation.model_validate(p) for p in history["prior_violations"]]
+        # As the review does: the strikes counting when it is received (now, as make run seeds it).
+        rec = policy.matrix.recommend(request.category, request.severity, priors, datetime.now(UTC))
+        due = DueProcess.for_account(policy, request.account)
+        heard = due is not None and due.needs_hearing(rec.action)
+        assert ("put to the driver at a hearing" in rows[request.incident_id][0]) == heard, (
+            request.incident_id
+        )

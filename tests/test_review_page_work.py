@@ -173,8 +173,11 @@ async def test_a_lead_reads_the_message_the_decision_would_send_before_approving
     second = re.search(r'id="second-review">(.*?)</section>', page, re.S)
     assert second is not None
     assert "Comentario (obligatorio, también para aprobar)" in second.group(1)
-    assert 'data-kind="outcome_notice"' in second.group(1)
-    assert "Tu cuenta fue desactivada" in second.group(1)
+    # A Mexico City driver is heard first: the message this decision sends is the notice of
+    # intent, and the preview says why.
+    assert 'data-kind="notice_of_intent"' in second.group(1)
+    assert "Antes de decidir: tenemos la intención de desactivar tu cuenta" in second.group(1)
+    assert 'data-hint="hearing_first"' in second.group(1)
     assert "Decidida por <span" in page and "Marco Díaz" in page
 
 

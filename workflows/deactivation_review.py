@@ -624,7 +624,8 @@ class DeactivationReview:
     @workflow.update
     def answer_notice_of_intent(self, body: HearingAnswerBody) -> ReviewAck:
         """The person's answer to the notice of intent, sent by the platform's app for them
-        (the web app's ``POST .../hearing-answer``); the same answer again changes nothing."""
+        (the web app's ``POST .../hearing-answer``); the same answer again changes nothing.
+        (The update's name is stored in history: never rename it.)"""
         state = self._current()
         with as_update_failure():  # the hearing may have ended since the answer was validated
             if lifecycle.apply_hearing_answer(state, body, workflow.now()):
