@@ -264,3 +264,52 @@ async def test_an_appeal_after_an_overturn_is_refused(
         with pytest.raises(ReviewRuleError) as refused:
             await filed(appeals, review, env, statement="More.", new_information=True)
     assert refused.value.reason == "overturned_already"
+
+
+async def test_an_appeal_nobody_decides_is_flagged_at_risk_then_escalated_on_breach(
+    own_time_skipping_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    archive: DecisionArchive,
+) -> None:
+    env = own_time_skipping_env
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+        review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_slow"})
+        appeal_id = await filed(appeals, review, env)
+        opened = await appeals.state(appeal_id)
+        await env.sleep(opened.sla.at_risk_at - opened.received_at + timedelta(minutes=1))
+        at_risk = await appeals.state(appeal_id)
+        await env.sleep(opened.sla.deadline - opened.sla.at_risk_at)
+        breached = await appeals.state(appeal_id)
+
+    assert opened.sla.deadline - opened.received_at == timedelta(hours=72)
+    assert at_risk.sla.at_risk and not at_risk.sla.breached and not at_risk.escalated
+    assert breached.sla.breached and breached.escalated
+    assert [e.event for e in breached.timeline][-2:] == ["sla_at_risk", "escalated"]
+
+
+async def test_the_appeal_window_closes_its_days_after_the_restriction_took_effect(
+    own_time_skipping_env: WorkflowEnvironment,
+    review_worker: WorkerFactory,
+    archive: DecisionArchive,
+) -> None:
+    env = own_time_skipping_env
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+        late = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_late"})
+        in_time = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_in_time"})
+        reasons = late.statement_of_reasons
+        assert reasons is not None
+        await env.sleep(reasons.appeal_deadline - await env.get_current_time() - timedelta(hours=1))
+        now = await env.get_current_time()
+        heard = await appeals.submit(in_time.review_id, body(submitted_at=now), now=now)
+        await env.sleep(timedelta(hours=2))  # the late one's window closed an hour ago
+        now = await env.get_current_time()
+        with pytest.raises(ReviewRuleError) as refused:
+            await appeals.submit(late.review_id, body(submitted_at=now), now=now)
+
+    assert reasons.appeal_deadline - reasons.starts_at == timedelta(days=30)
+    assert heard.status is AppealStatus.AWAITING_DECISION
+    assert (refused.value.reason, refused.value.field) == ("appeal_window_closed", "submitted_at")
