@@ -1,9 +1,12 @@
 """AppealReview on the time-skipping server: who may hear an appeal, what each outcome does to
-the account and the strike, who is told, and an appeal decided during a notice period."""
+the account and the strike, who is told, an appeal decided during a notice period, the appeal's
+SLA and its window."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,6 +41,16 @@ CHICAGO_DRIVER = {"id": "drv_chi_1", "role": "driver", "locale": "en", "market":
 SEATTLE_DRIVER = {"id": "drv_sea_2", "role": "driver", "locale": "es-MX", "market": "seattle"}
 FRAUD = {"category": "fraud", "severity": "high"}  # permanent deactivation, second review
 ROSA = Person(id="rosa", role=PersonRole.LEAD)
+
+
+@asynccontextmanager
+async def clients(
+    env: WorkflowEnvironment, review_worker: WorkerFactory, archive: DecisionArchive
+) -> AsyncIterator[tuple[ReviewClient, AppealClient]]:
+    """A worker on its own task queue, and the review and appeal clients that use it."""
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        yield reviews, AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
 
 
 async def deactivated(
@@ -112,9 +125,7 @@ async def test_an_overturned_appeal_reinstates_the_account_once_and_retracts_the
     demo_platform_url: str,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, CHICAGO_DRIVER)
         appeal_id = await filed(appeals, review, env)
         await appeals.claim(appeal_id, ClaimRequest(reviewer=MARCO), None)
@@ -146,9 +157,7 @@ async def test_nobody_who_decided_or_second_reviewed_the_original_may_hear_its_a
     archive: DecisionArchive,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": f"drv_chi_{who.id}"})
         appeal_id = await filed(appeals, review, env)
         with pytest.raises(ReviewRefused) as refused:
@@ -162,9 +171,7 @@ async def test_a_second_appeal_without_new_information_is_refused(
     archive: DecisionArchive,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_twice"})
         first = await filed(appeals, review, env)
         with pytest.raises(ReviewRuleError) as still_open:
@@ -204,9 +211,7 @@ async def test_an_appeal_overturned_during_the_notice_period_means_the_deactivat
     demo_platform_url: str,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, SEATTLE_DRIVER)
         assert review.status is ReviewStatus.NOTICE_PERIOD
         appeal_id = await filed(appeals, review, env)
@@ -232,9 +237,7 @@ async def test_the_same_appeal_sent_twice_is_one_appeal(
     archive: DecisionArchive,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_retry"})
         sent = body(submitted_at=told_at(review))
         first, again = await asyncio.gather(
@@ -253,9 +256,7 @@ async def test_an_appeal_after_an_overturn_is_refused(
     archive: DecisionArchive,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_done"})
         appeal_id = await filed(appeals, review, env)
         await appeals.claim(appeal_id, ClaimRequest(reviewer=MARCO), None)
@@ -272,9 +273,7 @@ async def test_an_appeal_nobody_decides_is_flagged_at_risk_then_escalated_on_bre
     archive: DecisionArchive,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         review = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_slow"})
         appeal_id = await filed(appeals, review, env)
         opened = await appeals.state(appeal_id)
@@ -295,9 +294,7 @@ async def test_the_appeal_window_closes_its_days_after_the_restriction_took_effe
     archive: DecisionArchive,
 ) -> None:
     env = own_time_skipping_env
-    async with review_worker(env.client) as worker:
-        reviews = ReviewClient(env.client, worker.task_queue)
-        appeals = AppealClient(env.client, reviews, AppealBook.of(archive), worker.task_queue)
+    async with clients(env, review_worker, archive) as (reviews, appeals):
         late = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_late"})
         in_time = await deactivated(reviews, env, CHICAGO_DRIVER | {"id": "drv_chi_in_time"})
         reasons = late.statement_of_reasons

@@ -15,14 +15,9 @@ from tests.test_web_api import ANA, INTAKE, LUIS, MARCO, decision, started
 ELENA = {"Authorization": "Bearer demo-elena-token"}
 
 
-async def closed_deactivation(api: httpx.AsyncClient, account_id: str, locale: str) -> str:
-    """A Chicago driver's deactivation for fraud, decided by ana and approved by luis."""
-    review_id = await started(
-        api,
-        account={"id": account_id, "locale": locale, "market": "chicago"},
-        category="fraud",
-        severity="high",
-    )
+async def approved_deactivation(api: httpx.AsyncClient, account: dict[str, str]) -> str:
+    """A driver's deactivation for fraud, decided by ana and approved by luis; its URL."""
+    review_id = await started(api, account=account, category="fraud", severity="high")
     url = f"/api/v1/reviews/{review_id}"
     await api.post(f"{url}/claim", headers=ANA)
     state = (await api.get(url, headers=ANA)).json()
@@ -30,7 +25,13 @@ async def closed_deactivation(api: httpx.AsyncClient, account_id: str, locale: s
     assert (await api.post(f"{url}/decision", json=decision(state), headers=ANA)).is_success
     approval = {"outcome": "approve", "comment": "The trip data is clear."}
     assert (await api.post(f"{url}/second-review", json=approval, headers=LUIS)).is_success
-    return await until(api, url, "closed")
+    return url
+
+
+async def closed_deactivation(api: httpx.AsyncClient, account_id: str, locale: str) -> str:
+    """A Chicago driver's deactivation for fraud, decided by ana, approved by luis, closed."""
+    account = {"id": account_id, "locale": locale, "market": "chicago"}
+    return await until(api, await approved_deactivation(api, account), "closed")
 
 
 async def until(api: httpx.AsyncClient, url: str, status: str) -> str:

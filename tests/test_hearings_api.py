@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.test_appeals_api import until
-from tests.test_web_api import ANA, INTAKE, LUIS, decision, started
+from tests.test_appeals_api import approved_deactivation, until
+from tests.test_web_api import ANA, INTAKE, decision, started
 
 ANSWER = "Ese fin de semana le presté el coche a mi hermano; aquí está el contrato de renta."
 
@@ -18,22 +18,13 @@ ANSWER = "Ese fin de semana le presté el coche a mi hermano; aquí está el con
 async def in_hearing(api: httpx.AsyncClient, account_id: str) -> dict[str, Any]:
     """A Mexico City driver's deactivation for fraud, decided by ana and approved by luis,
     once its notice of intent went out."""
-    review_id = await started(
-        api, account={"id": account_id, "market": "mexico-city"}, category="fraud", severity="high"
-    )
-    url = f"/api/v1/reviews/{review_id}"
-    await api.post(f"{url}/claim", headers=ANA)
-    state = (await api.get(url, headers=ANA)).json()
-    assert state["recommendation"]["action"] == "permanent_deactivation"
-    assert (await api.post(f"{url}/decision", json=decision(state), headers=ANA)).is_success
-    approval = {"outcome": "approve", "comment": "The fare logs are clear."}
-    assert (await api.post(f"{url}/second-review", json=approval, headers=LUIS)).is_success
+    url = await approved_deactivation(api, {"id": account_id, "market": "mexico-city"})
     await until(api, url, "hearing")
     for _ in range(200):
         state = (await api.get(url, headers=ANA)).json()
         if state["hearing"]["notice_sent_at"]:
             return dict(state)
-    raise AssertionError(f"{review_id} sent no notice of intent")
+    raise AssertionError(f"{url} sent no notice of intent")
 
 
 def answer(**changes: Any) -> dict[str, Any]:
