@@ -11,7 +11,7 @@ from activities.http_errors import raise_for_service_status
 from activities.platform import PlatformEndpoints
 from notifications.rendering import MessageRenderer
 from review.models import SentMessage, UpstreamModel
-from review.notices import NoticeJob
+from review.notices import NoticeJob, dated
 
 
 class _GatewayAnswer(UpstreamModel):
@@ -34,8 +34,11 @@ class NotificationActivities:
         """Render the notice in the recipient's language and send it.
 
         The gateway keeps the first message per Idempotency-Key, so a retry after a lost answer
-        gets the original message id back instead of sending a second message.
+        gets the original message id back instead of sending a second message. A notice of
+        intent tells the answer deadline counted from now, and the result says what it told
+        (a retry's later one, if the first answer was lost: never less than the person has).
         """
+        job = dated(job, datetime.now(UTC))
         message = self.renderer.render(job)
         response = await self.http.post(
             self.base + "/messages",
@@ -64,4 +67,7 @@ class NotificationActivities:
             idempotency_key=job.idempotency_key,
             gateway_message_id=answer.id,
             sent_at=datetime.now(UTC),
+            answer_due_by=(
+                job.content.answer_due_by if job.content.kind == "notice_of_intent" else None
+            ),
         )

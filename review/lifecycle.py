@@ -460,19 +460,31 @@ def notice_of_intent_sent(state: ReviewState, now: datetime, told_due_by: dateti
     return hearing.answer_due_by
 
 
+LATE_ANSWER = timedelta(hours=1)
+"""How long after the hearing's deadline an answer sent in time (by ``submitted_at``) may still
+reach the review, until the new decision is taken: the app sends it when the phone is back
+online. One arriving later is refused (the person can appeal the decision)."""
+
+
 def check_hearing_answer(state: ReviewState, body: HearingAnswerBody, now: datetime) -> None:
     """The person answers a notice of intent they were sent, once, while the review waits for
-    it; the same answer sent again (a retry after a lost reply) is taken as the one given."""
+    it (or, sent in time, up to LATE_ANSWER after its deadline if nobody has decided again);
+    the same answer sent again (a retry after a lost reply) is taken as the one given."""
     hearing = state.hearing
     if hearing is not None and hearing.answer is not None:
         if _same_answer(hearing.answer, body):
             return
         raise ReviewRuleError("conflict", "answered_already")
-    if (
-        state.status is not ReviewStatus.HEARING
-        or hearing is None
-        or hearing.notice_sent_at is None
-    ):
+    if hearing is None or hearing.notice_sent_at is None or hearing.answer_due_by is None:
+        raise ReviewRuleError("conflict", "no_hearing_open", status=state.status)
+    arrived_late_in_time = (
+        hearing.ended_at is not None
+        and state.decision is None
+        and state.status is not ReviewStatus.CLOSED
+        and body.submitted_at <= hearing.answer_due_by
+        and now <= hearing.answer_due_by + LATE_ANSWER
+    )
+    if state.status is not ReviewStatus.HEARING and not arrived_late_in_time:
         raise ReviewRuleError("conflict", "no_hearing_open", status=state.status)
     if body.submitted_at > now + MAX_CLOCK_SKEW:
         raise ReviewRuleError("invalid", "reported_in_future", "submitted_at")
@@ -498,10 +510,13 @@ def _same_answer(answer: HearingAnswer, body: HearingAnswerBody) -> bool:
     return answer.statement == body.statement and answer.submitted_at == body.submitted_at
 
 
-def end_hearing(state: ReviewState, now: datetime) -> None:
+def end_hearing(state: ReviewState, now: datetime, leased: bool = False) -> None:
     """The person answered, or the hearing period ended: the intended decision goes back to
     the specialist who made it, to decide again with the answer in front of them (on the
-    reconsideration clock). The hearing keeps the intended decision and its second review."""
+    reconsideration clock). The hearing keeps the intended decision and its second review.
+    No lease runs until they take it up (claim it or extend it): a hearing ends at any hour,
+    and the reconsideration clock, not a lapsed claim, brings in a lead when nobody does.
+    (``leased``: reviews of the first hearing code gave the decider a fresh lease instead.)"""
     hearing = state.hearing
     assert hearing is not None
     hearing.ended_at = now
@@ -510,8 +525,10 @@ def end_hearing(state: ReviewState, now: datetime) -> None:
     state.assignee = hearing.intended.reviewer
     state.status = ReviewStatus.IN_REVIEW
     state.lease_held_by = None
+    state.lease_until = None
     _start_stage(state, "reconsideration", now)
-    _lease(state, now)
+    if leased:
+        _lease(state, now)
     record(state, now, "hearing_ended", detail="answered" if hearing.answer else "no_answer")
 
 

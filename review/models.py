@@ -615,6 +615,11 @@ class SentMessage(StrictModel):
     idempotency_key: str
     gateway_message_id: str
     sent_at: datetime
+    answer_due_by: datetime | None = Field(
+        default=None,
+        description="For a notice of intent: the answer deadline it told the person, counted "
+        "from when it was sent.",
+    )
 
 
 class HeardBefore(StrictModel):

@@ -107,7 +107,16 @@ class NoticeOfIntentContent(StrictModel):
     )
     evidence_relied_on: list[EvidenceSource]
     prior_violations: int
-    answer_due_by: datetime
+    answer_due_by: datetime = Field(
+        description="Until when the person may answer: the hearing's days from when the "
+        "notice is sent (see ``dated``)."
+    )
+    hearing_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="The days the person has to answer, counted from sending (None in jobs "
+        "planned before the deadline was dated at sending: they tell the planned one).",
+    )
     on_hold: bool = Field(description="The account is on an interim hold, and stays on it.")
     guideline_refs: list[str]
     legal_basis: dict[str, str]
@@ -218,11 +227,22 @@ def plan_notice_of_intent(
             evidence_relied_on=[e.source for e in state.evidence if e.available],
             prior_violations=rec.prior_violations if rec else 0,
             answer_due_by=answer_due_by,
+            hearing_days=state.hearing_days or None,
             on_hold=any(change.change == "interim_hold" for change in state.account_changes),
             guideline_refs=list(hearing.intended.policy_refs),
             legal_basis=dict(due.legal_basis) if due is not None else {},
         ),
     )
+
+
+def dated(job: NoticeJob, sent_at: datetime) -> NoticeJob:
+    """The job as it is sent at ``sent_at``: a notice of intent tells the person the answer
+    deadline counted from then, however long an outage held it back; any other job as it is."""
+    content = job.content
+    if not isinstance(content, NoticeOfIntentContent) or content.hearing_days is None:
+        return job
+    due_by = answer_due_by(sent_at, content.hearing_days)
+    return job.model_copy(update={"content": content.model_copy(update={"answer_due_by": due_by})})
 
 
 def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> list[NoticeJob]:

@@ -346,6 +346,26 @@ async def hearing_answered_then_decided_again(
     return review_id
 
 
+async def hearing_unanswered_then_deactivated(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
+    """A Mexico City driver held at intake for a weapon: the deactivation approved is put to
+    them at a hearing, which runs out unanswered; the specialist decides it again, a lead
+    approves, and the account is deactivated."""
+    review_id = (await reviews.start(request("INC-REPLAY-9", "weapons", "high"))).review_id
+    await until(reviews, env, review_id, ReviewStatus.AWAITING_DECISION)
+    approval = SecondReviewRequest(reviewer=LEAD, outcome="approve", comment="Agreed.")
+    await decide(reviews, review_id, EnforcementAction.PERMANENT_DEACTIVATION)
+    await reviews.act(review_id, actions.SECOND_REVIEW, approval)
+    await until(reviews, env, review_id, ReviewStatus.HEARING)
+    await env.sleep(timedelta(days=5, minutes=1))  # a result long poll would not skip it
+    await until(reviews, env, review_id, ReviewStatus.IN_REVIEW)
+    await decide(reviews, review_id, EnforcementAction.PERMANENT_DEACTIVATION)
+    await reviews.act(review_id, actions.SECOND_REVIEW, approval)
+    await reviews.handle(review_id).result()
+    return review_id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "decided_and_closed": decided_and_closed,
     "sla_breached_then_second_review": sla_breached_then_second_review,
@@ -355,6 +375,7 @@ SCENARIOS: dict[str, Scenario] = {
     "notice_period_withdrawn_by_appeal": notice_period_withdrawn_by_appeal,
     "appeal_overturned": appeal_overturned,
     "hearing_answered_then_decided_again": hearing_answered_then_decided_again,
+    "hearing_unanswered_then_deactivated": hearing_unanswered_then_deactivated,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -25,10 +25,11 @@ from review.models import (
     EnforcementAction,
     EvidenceQuery,
     EvidenceSource,
+    IncidentCategory,
     Recipient,
     Telematics,
 )
-from review.notices import NoticeJob, ReportReviewedContent
+from review.notices import NoticeJob, NoticeOfIntentContent, ReportReviewedContent, dated
 
 BASE = "http://platform.test"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -254,6 +255,51 @@ async def test_a_notice_is_sent_in_the_recipients_language_or_a_visible_fallback
         "msg_1",
     )
     assert posted["body"].rstrip().endswith("review-INC-1")
+
+
+async def test_a_notice_of_intent_held_back_by_an_outage_tells_the_deadline_from_its_sending() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, json={"id": "msg_2", "status": "accepted"})
+
+    planned_at = datetime(2026, 11, 1, 15, tzinfo=UTC)  # the gateway was down since then
+    job = NoticeJob(
+        review_id="review-INC-2",
+        recipient=Recipient(account_id="drv_2", role="driver", locale="en"),
+        idempotency_key="review-INC-2:notice_of_intent",
+        content=NoticeOfIntentContent(
+            review_id="review-INC-2",
+            account_role="driver",
+            market="mexico-city",
+            category=IncidentCategory.FRAUD,
+            reported_at=planned_at,
+            evidence_relied_on=[],
+            prior_violations=0,
+            answer_due_by=planned_at + timedelta(days=5),
+            hearing_days=5,
+            on_hold=False,
+            guideline_refs=["CG-INTEGRITY-1"],
+            legal_basis={},
+        ),
+    )
+    async with client(handler) as http:
+        activities = NotificationActivities(PlatformEndpoints.all_at(BASE), http, MessageRenderer())
+        before = datetime.now(UTC)
+        sent = await ActivityEnvironment().run(activities.send_notice, job)
+        after = datetime.now(UTC)
+
+    assert sent.answer_due_by is not None
+    assert before + timedelta(days=5) <= sent.answer_due_by <= after + timedelta(days=5)
+    told = MessageRenderer().render(dated(job, sent.answer_due_by - timedelta(days=5)))
+    assert json.loads(seen[0].content)["body"] == told.body
+    assert "November 6, 2026" not in told.body  # the planned deadline, long gone
+
+
+def test_only_a_notice_of_intent_is_dated_when_it_is_sent() -> None:
+    job = reporter_job("en")
+    assert dated(job, datetime(2026, 12, 1, tzinfo=UTC)) == job
 
 
 async def test_the_worker_client_keeps_every_connection_it_may_open_alive() -> None:

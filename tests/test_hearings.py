@@ -243,3 +243,24 @@ async def test_the_hearing_is_not_given_twice_when_the_new_decision_is_the_same(
 
     assert closed.account_changes[-1].account_status == "deactivated"
     assert [m.kind for m in closed.messages].count("notice_of_intent") == 1
+
+
+async def test_an_answer_sent_in_time_that_arrives_late_still_reaches_the_specialist(
+    own_time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory
+) -> None:
+    env = own_time_skipping_env
+    async with review_worker(env.client) as worker:
+        reviews = ReviewClient(env.client, worker.task_queue)
+        state = await in_hearing(reviews, env, MEXICO_DRIVER | {"id": "drv_mx_offline"})
+        assert state.hearing is not None and state.hearing.answer_due_by is not None
+        due = state.hearing.answer_due_by
+        await env.sleep(due - state.hearing.notice_sent_at + timedelta(minutes=10))  # type: ignore[operator]
+        back = await wait_for_status(reviews, state.review_id, ReviewStatus.IN_REVIEW, env=env)
+        written_offline = HearingAnswerBody(statement=ANSWER, submitted_at=due - timedelta(minutes=5))
+        await reviews.answer_notice_of_intent(state.review_id, written_offline)
+        after = await reviews.state(state.review_id)
+
+    assert back.hearing is not None and back.hearing.answer is None
+    assert after.hearing is not None and after.hearing.answer is not None
+    assert after.hearing.answer.submitted_at == due - timedelta(minutes=5)
+    assert after.status is ReviewStatus.IN_REVIEW and after.assignee == ANA

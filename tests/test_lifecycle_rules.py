@@ -580,6 +580,7 @@ def test_the_answer_goes_back_to_the_decider_on_the_reconsideration_clock() -> N
 
     assert state.status is ReviewStatus.IN_REVIEW and state.assignee == ANA
     assert state.decision is None and state.second_review is None
+    assert state.lease_until is None  # hers until she decides, releases or a lead reassigns
     assert state.hearing is not None and state.hearing.intended_second_review is not None
     clock = lifecycle.open_stage(state)
     assert clock is not None and clock.stage == "reconsideration"
@@ -594,13 +595,42 @@ def test_the_same_answer_again_changes_nothing_and_another_is_refused() -> None:
     assert refused(lifecycle.check_hearing_answer, state, other, NOW).reason == "answered_already"
 
 
-def test_an_answer_that_arrives_with_the_end_of_the_hearing_is_refused() -> None:
+def test_an_answer_sent_in_time_that_arrives_after_the_deadline_joins_the_review() -> None:
     state = heard(approved_deactivation(hearing_days=5))
-    lifecycle.check_hearing_answer(state, ANSWER, NOW)  # validated while the hearing is open
-    lifecycle.end_hearing(state, NOW + timedelta(days=5))  # then the period ended first
-    err = refused(lifecycle.apply_hearing_answer, state, ANSWER, NOW + timedelta(days=5))
-    assert err.reason == "no_hearing_open" and state.hearing is not None
-    assert state.hearing.answer is None
+    due = NOW + timedelta(days=5)
+    lifecycle.end_hearing(state, due)  # the period ended; the answer was on its way
+    sent_in_time = ANSWER.model_copy(update={"submitted_at": due - timedelta(minutes=2)})
+    assert lifecycle.apply_hearing_answer(state, sent_in_time, due + timedelta(minutes=20))
+    assert state.hearing is not None and state.hearing.answer is not None
+    assert state.status is ReviewStatus.IN_REVIEW  # still with the decider, now with it
+
+
+def test_an_answer_sent_after_the_deadline_is_refused() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    due = NOW + timedelta(days=5)
+    lifecycle.end_hearing(state, due)
+    sent_late = ANSWER.model_copy(update={"submitted_at": due + timedelta(minutes=1)})
+    err = refused(lifecycle.check_hearing_answer, state, sent_late, due + timedelta(minutes=2))
+    assert (err.kind, err.reason) == ("conflict", "no_hearing_open")
+
+
+def test_an_answer_arriving_long_after_the_deadline_is_refused_even_dated_in_time() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    due = NOW + timedelta(days=5)
+    lifecycle.end_hearing(state, due)
+    backdated = ANSWER.model_copy(update={"submitted_at": due - timedelta(minutes=1)})
+    err = refused(lifecycle.check_hearing_answer, state, backdated, due + timedelta(hours=2))
+    assert err.reason == "no_hearing_open"
+
+
+def test_an_answer_after_the_new_decision_is_refused() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    due = NOW + timedelta(days=5)
+    lifecycle.end_hearing(state, due)
+    decided(state, decision(state, action=EnforcementAction.PERMANENT_DEACTIVATION, suspension_days=None, justification="No answer."), due + timedelta(minutes=5))
+    in_time = ANSWER.model_copy(update={"submitted_at": due - timedelta(minutes=1)})
+    err = refused(lifecycle.check_hearing_answer, state, in_time, due + timedelta(minutes=10))
+    assert err.reason == "no_hearing_open"
 
 
 def test_a_new_deactivation_after_the_hearing_is_carried_out_without_another() -> None:
@@ -620,3 +650,14 @@ def test_after_a_hearing_even_no_action_is_told_to_the_person() -> None:
     decided(state, decision(state, action=EnforcementAction.NO_ACTION, suspension_days=None, justification="The answer explains it."))
     [told] = [j for j in plan_notices(state, POLICY, NOW) if j.recipient.account_id == "drv_123"]
     assert told.content.kind == "outcome_notice" and told.content.heard is not None
+
+
+def test_the_lease_starts_again_when_the_decider_takes_the_review_up_after_the_hearing() -> None:
+    state = heard(approved_deactivation(hearing_days=5))
+    state.lease_minutes = 30
+    lifecycle.end_hearing(state, NOW + timedelta(days=5))
+    assert lifecycle.lease_running(state) is None
+    later = NOW + timedelta(days=5, hours=9)
+    lifecycle.check_extend_claim(state, ClaimRequest(reviewer=ANA))
+    lifecycle.apply_extend_claim(state, ClaimRequest(reviewer=ANA), later)
+    assert lifecycle.lease_running(state) == later + timedelta(minutes=30)

@@ -105,12 +105,19 @@ def test_every_patch_branch_has_a_history_that_takes_it_and_one_that_does_not() 
         "lean-history",
         "read-model-outage",
         "market-due-process",
+        "market-hearing",
     ):
         assert any(patch in ids for ids in recorded), f"no history takes {patch}"
         assert any(patch not in ids for ids in recorded), f"every history takes {patch}"
 
 
-LEAN_TAGS = ("lean-history", "read-model-outage", "market-due-process")
+LEAN_TAGS = (
+    "lean-history",
+    "read-model-outage",
+    "market-due-process",
+    "market-hearing",
+    "hearing-returns-to-decider",
+)
 """Tags of histories recorded since reviews take every earlier change under their newest id."""
 
 

@@ -750,10 +750,10 @@ def notice_of_intent(
 INTENT_SAYS = {
     "en": {
         "subject": "Before we decide: we intend to deactivate your account",
-        "found": "We reviewed a report about your trip on November 22, 2026 and found that {}. "
-        "Our community guidelines say:",
+        "found": "We reviewed a report about your trip on November 22, 2026. What we found "
+        "indicates that {}. Our community guidelines say:",
         "no_trip": "We reviewed a report we received on November 23, 2026 about one of your "
-        "trips and found that",
+        "trips. What we found indicates that",
         "intent": "Because of this, we intend to deactivate your account permanently. We have "
         "not decided yet: before we do, you have the right to tell us your side.",
         "law": "Legal basis: Mexico's Federal Labour Law, chapter IX Bis (work through digital "
@@ -761,22 +761,23 @@ INTENT_SAYS = {
         "relied": "What we relied on: we reviewed the trip details and the speed and driving "
         "data recorded during the trip (we never share who reported it). We also took into "
         "account 2 earlier confirmed violations of our guidelines on your account.",
-        "answer": "How to answer: by November 29, 2026, 9:00 AM (Mexico City time), go to "
-        "Help > Account > Answer a notice in the app and quote the reference below.",
-        "decide_again": "A person on our safety team will read your answer and decide again. "
+        "answer": "How to answer: by 9:00 AM on November 29, 2026 (Mexico City time), go to "
+        "Help > Account > Answer a notice in the app and quote the reference below. Tell us "
+        "what happened and anything that supports your side.",
+        "decide_again": "A person on our safety team will read your answer before deciding. "
         "If we do not hear from you by then, we will decide on the information we have.",
         "free": "Nothing changes on your account until we decide: you can keep using the app "
         "as usual.",
         "held": "Your account stays on hold until we decide.",
-        "appeal": "Whatever we decide, we will write to you with our reasons, and you will be "
-        "able to appeal the decision.",
+        "appeal": "Whatever we decide, we will write to you with our reasons; if we suspend or "
+        "deactivate your account, you will be able to appeal.",
     },
     "es-MX": {
         "subject": "Antes de decidir: tenemos la intención de desactivar tu cuenta",
-        "found": "Revisamos un reporte sobre tu viaje del 22 de noviembre de 2026 y encontramos "
-        "que {}. Esto dicen nuestras guías comunitarias:",
+        "found": "Revisamos un reporte sobre tu viaje del 22 de noviembre de 2026. Lo que "
+        "encontramos indica que {}. Esto dicen nuestras guías comunitarias:",
         "no_trip": "Revisamos un reporte que recibimos el 23 de noviembre de 2026 sobre uno de "
-        "tus viajes y encontramos que",
+        "tus viajes. Lo que encontramos indica que",
         "intent": "Por eso tenemos la intención de desactivar tu cuenta de forma permanente. "
         "Todavía no lo hemos decidido: antes de hacerlo, tienes derecho a darnos tu versión "
         "de los hechos.",
@@ -786,17 +787,17 @@ INTENT_SAYS = {
         "velocidad y manejo registrados durante el viaje (nunca compartimos quién hizo el "
         "reporte). También tomamos en cuenta 2 incumplimientos de nuestras guías ya "
         "confirmados en tu cuenta.",
-        "answer": "Cómo responder: a más tardar el 29 de noviembre de 2026, 9:00 a.m. (hora de "
-        "Ciudad de México), entra a Ayuda > Cuenta > Responder un aviso en la app y menciona "
-        "la referencia de abajo.",
-        "decide_again": "Una persona de nuestro equipo de seguridad leerá tu respuesta y volverá "
-        "a decidir. Si no sabemos de ti para entonces, decidiremos con la información que "
+        "answer": "Cómo responder: a más tardar a las 9:00 a.m. del 29 de noviembre de 2026 "
+        "(hora de Ciudad de México), entra a Ayuda > Cuenta > Responder un aviso en la app y "
+        "menciona la referencia de abajo. Cuéntanos qué pasó y todo lo que respalde tu versión.",
+        "decide_again": "Una persona de nuestro equipo de seguridad leerá tu respuesta antes de "
+        "decidir. Si no sabemos de ti para entonces, decidiremos con la información que "
         "tenemos.",
         "free": "Mientras decidimos, tu cuenta no cambia: puedes seguir usando la app como "
         "siempre.",
         "held": "Tu cuenta sigue en pausa hasta que decidamos.",
-        "appeal": "Sea cual sea nuestra decisión, te escribiremos con nuestras razones y podrás "
-        "apelarla.",
+        "appeal": "Sea cual sea nuestra decisión, te escribiremos con nuestras razones; si "
+        "suspendemos o desactivamos tu cuenta, podrás apelar.",
     },
 }
 
@@ -861,7 +862,7 @@ HEARD_SAYS = {
     },
     "es-MX": {
         "asked": "Antes de decidir, el 18 de noviembre de 2026 te escribimos para avisarte que "
-        "teníamos la intención de desactivar tu cuenta, y te pedimos tu versión de los hechos "
+        "teníamos la intención de desactivar tu cuenta y te pedimos tu versión de los hechos "
         "a más tardar el 23 de noviembre de 2026.",
         True: "Leímos tu respuesta, que recibimos el 21 de noviembre de 2026, antes de tomar "
         "esta decisión.",
@@ -912,3 +913,20 @@ def test_a_decision_without_a_hearing_says_nothing_of_one(
 ) -> None:
     body = prose(outcome(action, "driver", locale).body)
     assert HEARD_SAYS[locale]["asked"][:20] not in body
+
+
+def test_a_notice_of_intent_due_at_one_oclock_says_a_la_una() -> None:
+    body = prose(notice_of_intent("es-MX", answer_due_by=NOW + timedelta(days=5, hours=4)).body)
+    assert "a más tardar a la 1:00 p.m. del 29 de noviembre de 2026" in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_decision_after_a_hearing_says_what_applies_before_how_the_hearing_went(
+    locale: str,
+) -> None:
+    # Read the other way round, "we decided on what we had. Because of this, ..." would make
+    # the restriction sound like the price of not answering.
+    silent = HEARD.model_copy(update={"answered_at": None})
+    body = prose(outcome(EnforcementAction.TEMPORARY_SUSPENSION, "driver", locale, heard=silent).body)
+    applies = {"en": "Because of this, your account is suspended", "es-MX": "Por esta razón, tu cuenta está suspendida"}
+    assert body.index(applies[locale]) < body.index(HEARD_SAYS[locale]["asked"])

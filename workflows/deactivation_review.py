@@ -71,6 +71,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewRequest,
         ReviewState,
         ReviewStatus,
+        SentMessage,
         StageClock,
     )
     from review.notices import (
@@ -121,9 +122,10 @@ class DeactivationReview:
     def __init__(self) -> None:
         self._state: ReviewState | None = None
         self._policy: ReviewPolicy | None = None
-        self._hold_notice: asyncio.Task[None] | None = None
+        self._hold_notice: asyncio.Task[SentMessage] | None = None
         self._continuing_refused = False
         self._clocks: list[asyncio.Task[None]] = []
+        self._returns = False
         self._heard = False
         self._due = False
         self._apart = False
@@ -147,8 +149,10 @@ class DeactivationReview:
         # Since "market-due-process" a review follows the due process of the account's market
         # (the policy it records holds the markets): notice before a deactivation takes effect.
         # Since "market-hearing" a permanent deactivation is first put to the person, where
-        # their market's law gives them a hearing.
-        self._heard = workflow.patched("market-hearing")
+        # their market's law gives them a hearing; since "hearing-returns-to-decider" the
+        # decision then waits for its specialist without a lease running.
+        self._returns = workflow.patched("hearing-returns-to-decider")
+        self._heard = self._returns or workflow.patched("market-hearing")
         self._due = self._heard or workflow.patched("market-due-process")
         self._apart = self._due or workflow.patched("read-model-outage")
         self._lean = self._apart or workflow.patched("lean-history")
@@ -334,9 +338,13 @@ class DeactivationReview:
         then the decision goes back to the specialist."""
         state = self._current()
         assert self._policy is not None and state.hearing_days is not None
-        told_due_by = workflow.now() + timedelta(days=state.hearing_days)
-        await self._send_notice(plan_notice_of_intent(state, self._policy, told_due_by))
-        due_by = lifecycle.notice_of_intent_sent(state, workflow.now(), told_due_by)
+        if self._hold_notice is not None:
+            await self._hold_notice  # the hold's own notice comes first
+        planned = workflow.now() + timedelta(days=state.hearing_days)
+        sent = await self._send_notice(plan_notice_of_intent(state, self._policy, planned))
+        # What the notice told (dated when it went out), else what was planned for it.
+        told = sent.answer_due_by or planned
+        due_by = lifecycle.notice_of_intent_sent(state, workflow.now(), told)
         hearing = state.hearing
         assert hearing is not None
         self._publish()
@@ -346,7 +354,7 @@ class DeactivationReview:
                 timeout=(due_by - workflow.now()).total_seconds(),
                 timeout_summary=f"hearing until {due_by.isoformat()}",
             )
-        lifecycle.end_hearing(state, workflow.now())
+        lifecycle.end_hearing(state, workflow.now(), leased=not self._returns)
         self._publish()
 
     async def _gather_evidence(self) -> list[EvidenceItem]:
@@ -455,8 +463,9 @@ class DeactivationReview:
             lifecycle.end_notice_period(state, workflow.now())
             self._publish()
 
-    async def _send_notice(self, job: NoticeJob) -> None:
-        """Send one message (exactly once: the job carries its idempotency key)."""
+    async def _send_notice(self, job: NoticeJob) -> SentMessage:
+        """Send one message (exactly once: the job carries its idempotency key); what was
+        sent."""
         state = self._current()
         sent = await self._until_done(
             f"{job.content.kind} message",
@@ -476,6 +485,7 @@ class DeactivationReview:
             "message_sent",
             detail=f"{sent.kind} to the {sent.recipient.role} in {sent.locale}{fallback}",
         )
+        return sent
 
     async def _write_case_record(self) -> datetime:
         """Write the record of the review as closed now; returns the closing time it records
