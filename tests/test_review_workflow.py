@@ -388,8 +388,11 @@ async def test_a_refused_account_change_blocks_actioning_until_an_operator_retri
 
 
 async def test_a_restriction_unblocked_later_dates_its_reasons_from_the_retry(
-    time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
+    own_time_skipping_env: WorkflowEnvironment, review_worker: WorkerFactory, demo_platform_url: str
 ) -> None:
+    # Its own server: the time it skips fires no timer of another test's reviews, whose
+    # workflow tasks no worker would take (a shared server once timed the skip out under load).
+    time_skipping_env = own_time_skipping_env
     task_queue, broken = misconfigured_accounts(review_worker, time_skipping_env, demo_platform_url)
     async with broken:
         reviews = ReviewClient(time_skipping_env.client, task_queue)
