@@ -660,6 +660,12 @@ def close(state: ReviewState, now: datetime) -> None:
 # --- SLA ----------------------------------------------------------------------------------------
 
 
+def on_interim_hold(state: ReviewState) -> bool:
+    """Whether the review put the account on an interim hold at intake (the decision lifts or
+    confirms it)."""
+    return any(change.change == "interim_hold" for change in state.account_changes)
+
+
 def steps_may_be_running(state: ReviewState) -> bool:
     """Whether a step of the review (an activity) may be in flight now: while it is received,
     gathers evidence or is carried out, while a notice of intent or an interim hold's notice is
@@ -675,8 +681,7 @@ def steps_may_be_running(state: ReviewState) -> bool:
         return not any(message.kind == "outcome_notice" for message in state.messages)
     if state.status is ReviewStatus.HEARING:  # until its notice of intent is sent
         return state.hearing is None or state.hearing.notice_sent_at is None
-    held = any(change.change == "interim_hold" for change in state.account_changes)
-    return held and not any(message.kind == "hold_notice" for message in state.messages)
+    return on_interim_hold(state) and not any(m.kind == "hold_notice" for m in state.messages)
 
 
 def open_stage(state: ReviewState) -> StageClock | None:

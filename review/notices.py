@@ -14,6 +14,7 @@ from pydantic import Field
 
 from review.appeals import AppealState, modified_suspension_end
 from review.due_process import DueProcess, answer_due_by, hearing_first
+from review.lifecycle import on_interim_hold
 from review.matrix import ReviewPolicy
 from review.models import (
     Decision,
@@ -228,7 +229,7 @@ def plan_notice_of_intent(
             prior_violations=rec.prior_violations if rec else 0,
             answer_due_by=answer_due_by,
             hearing_days=state.hearing_days or None,
-            on_hold=any(change.change == "interim_hold" for change in state.account_changes),
+            on_hold=on_interim_hold(state),
             guideline_refs=list(hearing.intended.policy_refs),
             legal_basis=dict(due.legal_basis) if due is not None else {},
         ),
@@ -251,7 +252,7 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
     if decision is None:
         raise ValueError("a review without a decision sends no notices")
     request = state.request
-    held = any(change.change == "interim_hold" for change in state.account_changes)
+    held = on_interim_hold(state)
     heard = heard_before(state)
     jobs: list[NoticeJob] = []
 

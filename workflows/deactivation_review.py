@@ -389,7 +389,7 @@ class DeactivationReview:
         state = self._current()
         decision = state.decision
         assert decision is not None and self._policy is not None
-        held = any(change.change == "interim_hold" for change in state.account_changes)
+        held = lifecycle.on_interim_hold(state)
         due = DueProcess.for_account(self._policy, state.request.account) if self._due else None
         # An account already on hold is off the platform: no notice period keeps it waiting.
         effective_at = (
