@@ -480,31 +480,28 @@ class ReviewClient:
 
         ``update_id`` (a person's idempotency key) makes a retry attach to the same update and
         learn its real outcome instead of applying it twice."""
-        result = await execute_update(
-            self.handle(review_id), action.update, request, ReviewAck, update_id
-        )
-        if result is None:
-            await self.status(review_id)  # raises ReviewNotFound when there is no such review
-            raise ReviewRefused("conflict", REFUSALS["closed"], reason="closed")
-        return result
+        return await self._update(review_id, action.update, request, update_id, "closed")
 
     async def answer_notice_of_intent(
         self, review_id: str, body: HearingAnswerBody, update_id: str | None = None
     ) -> ReviewAck:
         """Send the person's answer to the review's notice of intent (the platform's app sends
         it for them); ReviewRefused when the review is not waiting for one."""
-        result = await execute_update(
-            self.handle(review_id), "answer_notice_of_intent", body, ReviewAck, update_id
+        return await self._update(
+            review_id, "answer_notice_of_intent", body, update_id, "no_hearing_open"
         )
+
+    async def _update(
+        self, review_id: str, name: str, request: object, update_id: str | None, closed: str
+    ) -> ReviewAck:
+        """Send the update ``name``; a review that has closed refuses it with the reason
+        ``closed`` (ReviewNotFound when there is no such review)."""
+        result = await execute_update(self.handle(review_id), name, request, ReviewAck, update_id)
         if result is None:
             await self.status(review_id)  # raises ReviewNotFound when there is no such review
-            status = str(ReviewStatus.CLOSED)
-            raise ReviewRefused(
-                "conflict",
-                REFUSALS["no_hearing_open"].format(status=status),
-                reason="no_hearing_open",
-                params={"status": status},
-            )
+            params = {"status": str(ReviewStatus.CLOSED)}
+            message = REFUSALS[closed].format(**params)
+            raise ReviewRefused("conflict", message, reason=closed, params=params)
         return result
 
 

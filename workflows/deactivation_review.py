@@ -57,7 +57,7 @@ with workflow.unsafe.imports_passed_through():
     from review import actions, lifecycle
     from review.actions import PersonAction
     from review.case_record import ArchivedRecord, case_record
-    from review.due_process import DueProcess
+    from review.due_process import DueProcess, answer_due_by
     from review.lifecycle import CarriedReview
     from review.matrix import ReviewPolicy
     from review.models import (
@@ -340,7 +340,7 @@ class DeactivationReview:
         assert self._policy is not None and state.hearing_days is not None
         if self._hold_notice is not None:
             await self._hold_notice  # the hold's own notice comes first
-        planned = workflow.now() + timedelta(days=state.hearing_days)
+        planned = answer_due_by(workflow.now(), state.hearing_days)
         sent = await self._send_notice(plan_notice_of_intent(state, self._policy, planned))
         # What the notice told (dated when it went out), else what was planned for it.
         told = sent.answer_due_by or planned
