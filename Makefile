@@ -28,8 +28,9 @@ postgres-server:
 run: $(STAMP)
 	$(PY) -m scripts.run_stack
 
+# Two workers, one per CI core: each has its own Temporal servers, ports and databases.
 test: $(STAMP) $(CHROMIUM) postgres-server lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
