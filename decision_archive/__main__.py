@@ -1,4 +1,4 @@
-"""``python -m decision_archive purge|migrate|schema``, on the archive at ``DR_ARCHIVE_URL``
+"""``python -m decision_archive purge|migrate|schema|facts``, on the archive at ``DR_ARCHIVE_URL``
 (default ``var/decision_archive.db``).
 
 - ``purge [--dry-run] [--as-of TIME]``: delete case records older than their market's
@@ -6,6 +6,8 @@
   prints the same report and deletes nothing.
 - ``migrate``: bring the schema to the newest revision (opening the archive does this too).
 - ``schema``: print the revision the database is at and the newest one.
+- ``facts``: write the decision facts (what metrics and QA sampling count) of records archived
+  before schema revision 0007; needs the key ring (``DR_ENCRYPTION_KEYS``) to read them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from decision_archive.retention import purge
 from decision_archive.store import ArchiveSettings, DecisionArchive
 from review.markets import MARKETS_FILE, load_markets
 from review.policy_files import PolicyFileError
+from temporal_runtime.encryption import KeyRingError, load_key_ring
 
 
 def _as_of(value: str) -> datetime:
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     purging.add_argument("--markets-file", default=str(MARKETS_FILE))
     commands.add_parser("migrate", help="bring the schema to the newest revision")
     commands.add_parser("schema", help="print the schema revision, and the newest one")
+    commands.add_parser("facts", help="write decision facts of records archived without them")
     args = parser.parse_args(argv)
     settings = ArchiveSettings()
     if args.command == "schema":
@@ -55,6 +59,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         DecisionArchive.from_settings(keys=None, settings=settings).close()
         print(f"schema at revision {schema_version.head()}")
+        return 0
+    if args.command == "facts":
+        try:
+            keys = load_key_ring()
+        except KeyRingError as err:
+            print(f"facts: not starting, the key ring is invalid:\n{err}", file=sys.stderr)
+            return 2
+        archive = DecisionArchive.from_settings(keys=keys, settings=settings)
+        try:
+            written = archive.backfill_facts()
+        finally:
+            archive.close()
+        print(f"wrote the decision facts of {written} case record(s)")
         return 0
     try:
         markets = load_markets(Path(args.markets_file))

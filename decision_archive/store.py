@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from decision_archive import schema_version
+from decision_archive.facts import DecisionFacts, facts_of
 from review.case_record import ArchivedRecord, CaseRecord
 from review.models import NoteBody, Person, PersonRole, PriorViolation, StrictModel
 from temporal_runtime.encryption import KeyRing, KeyRingError
@@ -162,6 +163,71 @@ appeals = sa.Table(
     sa.Index("ix_appeals_queue", "status", "sla_deadline", "appeal_id"),
 )
 
+decision_facts = sa.Table(
+    # A closed review's facts in plaintext for metrics and QA sampling (decision_archive/
+    # facts.py), written with its record; nothing here names the account or the reporter.
+    "decision_facts",
+    metadata,
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("market", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("account_role", sa.String(16), nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("rule_id", sa.String(160), nullable=True, index=True),
+    sa.Column("matrix_version", sa.String(40), nullable=True),
+    sa.Column("recommended_action", sa.String(64), nullable=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("deviated", sa.Boolean, nullable=False),
+    sa.Column("decided_by", sa.String(128), nullable=False, index=True),
+    sa.Column("second_reviewer", sa.String(128), nullable=True),
+    sa.Column("second_reviewed", sa.Boolean, nullable=False),
+    sa.Column("second_review_returned", sa.Boolean, nullable=False),
+    sa.Column("escalated", sa.Boolean, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("first_decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("decision_seconds", sa.Float, nullable=False),
+    sa.Column("sla_deadline", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sla_met", sa.Boolean, nullable=False),
+    sa.Column("sla_breached", sa.Boolean, nullable=False),
+    sa.Index("ix_decision_facts_slice", "market", "category", "closed_at"),
+)
+
+qa_samples = sa.Table(
+    # Each closed review's QA sampling draw (decision_archive/quality.py).
+    "qa_samples",
+    metadata,
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("policy_version", sa.String(40), nullable=False),
+    sa.Column("rate", sa.Float, nullable=False),
+    sa.Column("reasons", sa.String(200), nullable=False),
+    sa.Column("draw", sa.Float, nullable=False),
+    sa.Column("sampled", sa.Boolean, nullable=False),
+    sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+qa_scores = sa.Table(
+    # QA's score of a sampled decision; the comment sealed, bound to "<review_id>/qa".
+    "qa_scores",
+    metadata,
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("auditor_id", sa.String(128), nullable=False),
+    sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("decided_by", sa.String(128), nullable=False, index=True),
+    sa.Column("action_correct", sa.Boolean, nullable=False),
+    sa.Column("guidelines_correct", sa.Boolean, nullable=False),
+    sa.Column("rationale_adequate", sa.Boolean, nullable=False),
+    sa.Column("message_appropriate", sa.Boolean, nullable=False),
+    sa.Column("error_type", sa.String(32), nullable=True),
+    sa.Column("agrees", sa.Boolean, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("sealed_comment", sa.LargeBinary, nullable=False),
+    sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("correction_id", sa.String(180), nullable=True),
+)
+
 ACCESS_BUCKET = [
     access_log.c.person_id,
     access_log.c.review_key,
@@ -266,6 +332,17 @@ def upsert_row(
     return True
 
 
+def facts_row(facts: DecisionFacts) -> dict[str, Any]:
+    """A decision_facts row."""
+    row = facts.model_dump(mode="python")
+    for name in ("category", "severity", "tier", "recommended_action", "action"):
+        row[name] = str(row[name]) if row[name] is not None else None
+    for name in ("received_at", "first_decided_at", "decided_at", "closed_at", "sla_deadline"):
+        row[name] = _utc(row[name])
+    row["decision_seconds"] = facts.decision_seconds
+    return row
+
+
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -305,11 +382,25 @@ class DecisionArchive:
         return cls((settings or ArchiveSettings()).archive_url, keys)
 
     def write(self, record: CaseRecord, now: datetime) -> ArchivedRecord:
-        """Store a closed review's record; a second write for the same review keeps the first."""
+        """Store a closed review's record, and its decision facts; a second write for the same
+        review keeps the first."""
+        row = self.record_row(record, now)
+        try:
+            with self.engine.begin() as db:
+                db.execute(case_records.insert().values(**row))
+                db.execute(decision_facts.insert().values(**facts_row(facts_of(record))))
+        except IntegrityError:
+            if self.has_record(record.review_id):
+                return ArchivedRecord(review_id=record.review_id, written_now=False)
+            raise
+        return ArchivedRecord(review_id=record.review_id, written_now=True)
+
+    def record_row(self, record: CaseRecord, now: datetime) -> dict[str, Any]:
+        """The case_records row of a record archived at ``now``, sealed."""
         key_id, sealed = self._keys().encrypt(
             record.model_dump_json().encode(), bound_to=record.review_id.encode()
         )
-        row = {
+        return {
             "review_id": record.review_id,
             "incident_id": record.request.incident_id,
             "account_id": record.request.account.id,
@@ -322,14 +413,6 @@ class DecisionArchive:
             "key_id": key_id,
             "sealed_record": sealed,
         }
-        try:
-            with self.engine.begin() as db:
-                db.execute(case_records.insert().values(**row))
-        except IntegrityError:
-            if self.has_record(record.review_id):
-                return ArchivedRecord(review_id=record.review_id, written_now=False)
-            raise
-        return ArchivedRecord(review_id=record.review_id, written_now=True)
 
     def _keys(self) -> KeyRing:
         if self.keys is None:
@@ -458,12 +541,20 @@ class DecisionArchive:
         ]
 
     def delete(self, review_ids: list[str]) -> int:
-        """Delete these records, the notes added to them, their appeals and their reviews'
-        read-model rows; returns how many records were deleted."""
+        """Delete these records, the notes added to them, their appeals, their reviews'
+        read-model rows, decision facts and QA audits; returns how many records were deleted."""
         if not review_ids:
             return 0
         with self.engine.begin() as db:
-            for table in (record_notes, appeals, review_summaries, review_views):
+            for table in (
+                record_notes,
+                appeals,
+                review_summaries,
+                review_views,
+                decision_facts,
+                qa_samples,
+                qa_scores,
+            ):
                 db.execute(table.delete().where(table.c.review_id.in_(review_ids)))
             result = db.execute(
                 case_records.delete().where(case_records.c.review_id.in_(review_ids))
@@ -603,6 +694,27 @@ class DecisionArchive:
             )
             for r in rows
         ]
+
+    def backfill_facts(self) -> int:
+        """Write the decision facts of records archived before facts existed (it reads the
+        sealed records, so it needs the keys); how many were written."""
+        missing = sa.select(case_records.c.review_id).where(
+            ~sa.exists().where(decision_facts.c.review_id == case_records.c.review_id)
+        )
+        with self.engine.connect() as db:
+            review_ids = list(db.execute(missing).scalars())
+        written = 0
+        for review_id in review_ids:
+            record = self.read(review_id)
+            if record is None:
+                continue  # purged meanwhile
+            try:
+                with self.engine.begin() as db:
+                    db.execute(decision_facts.insert().values(**facts_row(facts_of(record))))
+                written += 1
+            except IntegrityError:
+                pass  # written meanwhile, by a second backfill
+        return written
 
     def close(self) -> None:
         """Release the database connections."""

@@ -80,6 +80,10 @@ REFUSALS: dict[str, str] = {
     ),
     "answered_already": "the person already answered this notice of intent",
     "answer_before_notice": "the notice of intent had not been sent when this answer was sent",
+    "not_sampled_for_audit": "this review was not sampled for audit",
+    "audit_of_own_work": "{person} decided or second-reviewed this review and may not audit it",
+    "audited_already": "this decision was already audited by {auditor}",
+    "no_feedback": "there is no QA feedback on this review for {person}",
 }
 """Why a review refuses a request, by reason code, in English with named parameters. The code
 and parameters travel with the refusal, so the web app can say it in the reader's language."""

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 
 from decision_archive import schema_version
 from decision_archive.__main__ import main as archive_command
-from decision_archive.store import AccessEntry, DecisionArchive, metadata
+from decision_archive.store import AccessEntry, DecisionArchive, case_records, metadata
+from review.case_record import ArchivedRecord, CaseRecord
 from review.matrix import ReviewPolicy
 from review.models import NoteBody, Person, PersonRole
 from tests.conftest import TEST_KEYS, fresh_database
@@ -32,6 +33,13 @@ OLD_ACCESS_LOG_COLUMNS = (
     "client_address",
     "detail",
 )
+
+
+def archived_before_facts(archive: DecisionArchive, record: CaseRecord) -> ArchivedRecord:
+    """Write a record as the archive did before revision 0007: no decision facts."""
+    with archive.engine.begin() as db:
+        db.execute(case_records.insert().values(**archive.record_row(record, NOW)))
+    return ArchivedRecord(review_id=record.review_id, written_now=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -79,7 +87,7 @@ def test_an_archive_made_before_migrations_is_adopted_without_losing_a_record(
         before.setattr(schema_version, "upgrade", as_it_was)
         old = DecisionArchive(empty_database, TEST_KEYS)
         record = decided_record(shipped_policy[0])
-        written = old.write(record, NOW)
+        written = archived_before_facts(old, record)
         entry = entry.model_copy(update={"review_id": written.review_id})
         old_log = sa.table("access_log", *(sa.column(c) for c in OLD_ACCESS_LOG_COLUMNS))
         with old.engine.begin() as connection:
@@ -123,7 +131,7 @@ def test_revision_0003_adds_notes_beside_the_records_an_archive_at_0002_holds(
         before.setattr(schema_version, "upgrade", at_0002)
         old = DecisionArchive(empty_database, TEST_KEYS)
         record = decided_record(shipped_policy[0])
-        old.write(record, NOW)
+        archived_before_facts(old, record)
         assert not sa.inspect(old.engine).has_table("record_notes")
         old.close()
 
