@@ -2,7 +2,9 @@
 
 Connects with Temporal's standard environment settings (see temporal_runtime.connection), reads
 platform service URLs from ``DR_*`` variables (see activities.platform), and refuses to start
-when a policy file is invalid, naming the file, the entry and the problem.
+when a policy file is invalid, naming the file, the entry and the problem. With
+``DR_WORKER_METRICS_ADDRESS`` (``host:port``) it serves the Temporal SDK's worker metrics for
+Prometheus there.
 
 It serves as one build of the Worker Deployment ``DR_DEPLOYMENT_NAME`` (``DR_BUILD_ID``, see
 temporal_runtime.deployment), with reviews PINNED to the build they started on. It gets new
@@ -46,7 +48,7 @@ from observability.redaction import configure_logging
 from policy import PolicySettings, load_policy
 from review.matrix import ReviewPolicy
 from review.policy_files import PolicyFileError
-from temporal_runtime.connection import TASK_QUEUE, connect, exit_process
+from temporal_runtime.connection import TASK_QUEUE, connect, exit_process, metrics_runtime
 from temporal_runtime.deployment import DeploymentSettings
 from temporal_runtime.encryption import KeyRingError, load_key_ring
 from workflows.appeal_review import AppealReview
@@ -150,7 +152,12 @@ async def main() -> int:
         return 2
     endpoints = PlatformEndpoints()
     try:
-        client = await connect()
+        runtime = metrics_runtime()
+    except ValueError as err:
+        print(f"worker: not starting, {err}", file=sys.stderr)
+        return 2
+    try:
+        client = await connect(runtime=runtime)
         archive = DecisionArchive.from_settings(load_key_ring())
     except KeyRingError as err:
         print(f"worker: not starting, encryption keys: {err}", file=sys.stderr)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from decision_archive.store import DecisionArchive, _utc, appeals, upsert_row
-from review.appeals import AppealOutcome, AppealState, AppealStatus
+from review.appeals import AppealOrigin, AppealOutcome, AppealState, AppealStatus
 from review.models import StrictModel
 from temporal_runtime.encryption import KeyRing
 
@@ -40,6 +40,7 @@ class AppealSummary(StrictModel):
     decided_by: str | None
     decided_at: datetime | None
     closed_at: datetime | None
+    origin: AppealOrigin = "person"
 
 
 def sla_state(state: AppealState) -> str:
@@ -92,6 +93,7 @@ class AppealBook:
             "closed_at": state.closed_at,
             "key_id": key_id,
             "sealed_view": blob,
+            "origin": state.request.origin,
         }
         with self.engine.begin() as db:
             return upsert_row(db, appeals, row, appeals.c.version < sa.literal(state.version))

@@ -1,6 +1,7 @@
 """The team's numbers, counted in SQL over the archive's database: closed reviews' decision
 facts, the read model's open reviews, QA scores and the appeals book.
 
+Appeal rates count the appeals people made, not the corrections QA opened (``appeals.origin``).
 A period holds the reviews *closed* in it (``start`` inclusive, ``end`` exclusive); open reviews
 are counted as they stand now. Percentiles use the nearest-rank method: p50 of n values is the
 ceil(0.5 n)-th smallest. A rate with nothing to count is None, never 0.
@@ -19,6 +20,7 @@ from decision_archive.store import (
     _utc,
     appeals,
     decision_facts,
+    qa_samples,
     qa_scores,
     review_summaries,
 )
@@ -234,7 +236,7 @@ def _qa(db: Connection, where: list[sa.ColumnElement[bool]]) -> tuple[Rate, dict
 def _appeals(db: Connection, where: list[sa.ColumnElement[bool]]) -> tuple[Rate, Rate]:
     f, a = decision_facts.c, appeals.c
     restricted = [*where, f.action.in_(RESTRICTIONS)]
-    appealed_ids = sa.select(a.review_id).distinct().scalar_subquery()
+    appealed_ids = sa.select(a.review_id).where(a.origin == "person").distinct().scalar_subquery()
     restrictions = _count(db, restricted)
     appealed = _count(db, restricted, f.review_id.in_(appealed_ids))
     joined = decision_facts.join(appeals, a.review_id == f.review_id)
@@ -244,7 +246,7 @@ def _appeals(db: Connection, where: list[sa.ColumnElement[bool]]) -> tuple[Rate,
             sa.func.coalesce(sa.func.sum(sa.case((a.outcome == "overturn", 1), else_=0)), 0),
         )
         .select_from(joined)
-        .where(*restricted, a.outcome.is_not(None))
+        .where(*restricted, a.outcome.is_not(None), a.origin == "person")
     ).one()
     return Rate.of_counts(appealed, restrictions), Rate.of_counts(int(overturned), int(decided))
 
@@ -256,8 +258,9 @@ def deviation_by_rule(db: Connection, where: list[sa.ColumnElement[bool]]) -> li
     deviated = sa.cast(f.deviated, sa.Integer)
     audited = sa.select(q.review_id).scalar_subquery()
     disagreed = sa.select(q.review_id).where(q.agrees.is_(False)).scalar_subquery()
-    appealed = sa.select(a.review_id).scalar_subquery()
-    overturned = sa.select(a.review_id).where(a.outcome == "overturn").scalar_subquery()
+    by_person = a.origin == "person"
+    appealed = sa.select(a.review_id).where(by_person).scalar_subquery()
+    overturned = sa.select(a.review_id).where(by_person, a.outcome == "overturn").scalar_subquery()
 
     def among_deviations(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.coalesce(
@@ -376,3 +379,149 @@ def team_metrics(
             appeal_overturn_rate=overturn_rate,
             by_reviewer=_reviewers(db, query) if by_reviewer else None,
         )
+
+
+CsvRow = tuple[str, str, int | None, int | None, float | None]
+CSV_HEADER = ("metric", "dimension", "count", "of", "value")
+
+
+def summary_rows(summary: MetricsSummary) -> list[CsvRow]:
+    """The summary as long-format rows (metric, dimension, count, of, value) for a CSV export:
+    a rate is count of ``of`` with its value; a time is its value in seconds."""
+    rows: list[CsvRow] = [("closed_reviews", "", summary.closed_reviews, None, None)]
+
+    def rate(metric: str, dimension: str, r: Rate) -> None:
+        rows.append((metric, dimension, r.count, r.of, r.rate))
+
+    for tier, attained in summary.sla_attainment.items():
+        rate("sla_attainment", f"tier={tier}", attained)
+    times = summary.time_to_decision_s
+    rows.append(("time_to_decision_s_p50", "", times.count, None, times.p50))
+    rows.append(("time_to_decision_s_p90", "", times.count, None, times.p90))
+    for tier, ages in summary.open_by_age.items():
+        for bucket, n in ages.items():
+            rows.append(("open_reviews", f"tier={tier};age={bucket}", n, None, None))
+    rows.append(("at_risk_now", "", summary.at_risk_now, None, None))
+    rows.append(("breached_now", "", summary.breached_now, None, None))
+    rate("deviation_rate", "", summary.deviation_rate)
+    rate("second_review_return_rate", "", summary.second_review_return_rate)
+    rate("qa_agreement", "", summary.qa_agreement)
+    for error, n in summary.qa_error_types.items():
+        rows.append(("qa_errors", f"error_type={error}", n, None, None))
+    rate("appeal_rate", "", summary.appeal_rate)
+    rate("appeal_overturn_rate", "", summary.appeal_overturn_rate)
+    for rule in summary.deviation_by_rule:
+        rows.append(
+            (
+                "rule_deviation_rate",
+                f"rule={rule.rule_id}",
+                rule.deviated,
+                rule.decided,
+                rule.deviation_rate,
+            )
+        )
+    for person in summary.by_reviewer or []:
+        who = f"reviewer={person.reviewer}"
+        rate("reviewer_sla_met", who, person.sla_met)
+        rate("reviewer_deviation_rate", who, person.deviation_rate)
+        rate("reviewer_qa_agreement", who, person.qa_agreement)
+        rows.append(
+            (
+                "reviewer_time_to_decision_s_p50",
+                who,
+                person.decided,
+                None,
+                person.time_to_decision_s.p50,
+            )
+        )
+    return rows
+
+
+LATENCY_BUCKETS_S = [3600.0, 4 * 3600.0, 8 * 3600.0, 24 * 3600.0, 48 * 3600.0, 72 * 3600.0]
+"""Upper bounds of the decision latency histogram's buckets (1 h to 72 h; +Inf implied)."""
+
+
+class LatencyHistogram(StrictModel):
+    """Closed reviews' time to decision in one tier: cumulative counts per upper bound."""
+
+    buckets: list[tuple[float, int]]
+    count: int
+    sum_seconds: float
+
+
+class OperationalNumbers(StrictModel):
+    """What operators' monitoring scrapes (``GET /metrics``): the queue now, and totals."""
+
+    open_reviews: dict[SlaTier, dict[str, int]] = Field(
+        description="Open reviews per tier by SLA state (on_track, at_risk, breached)."
+    )
+    closed_reviews: dict[SlaTier, int]
+    sla_breaches: dict[SlaTier, int] = Field(description="Closed reviews that breached.")
+    decision_latency: dict[SlaTier, LatencyHistogram]
+    open_appeals: int
+    qa_queue: int = Field(description="Sampled decisions nobody has scored yet.")
+
+
+def operational_numbers(engine: Engine) -> OperationalNumbers:
+    """The queue as it stands and the archive's totals, in a handful of grouped queries."""
+    s, f = review_summaries.c, decision_facts.c
+    with engine.connect() as db:
+        open_reviews = {tier: {"on_track": 0, "at_risk": 0, "breached": 0} for tier in SlaTier}
+        for tier, state, n in db.execute(
+            sa.select(s.tier, s.sla_state, sa.func.count())
+            .where(s.status != str(ReviewStatus.CLOSED))
+            .group_by(s.tier, s.sla_state)
+        ).all():
+            key = state if state in ("at_risk", "breached") else "on_track"
+            open_reviews[SlaTier(tier)][key] += int(n)
+        bucket_sums = [
+            sa.func.coalesce(sa.func.sum(sa.case((f.decision_seconds <= bound, 1), else_=0)), 0)
+            for bound in LATENCY_BUCKETS_S
+        ]
+        closed: dict[SlaTier, int] = dict.fromkeys(SlaTier, 0)
+        breaches: dict[SlaTier, int] = dict.fromkeys(SlaTier, 0)
+        latency = {
+            tier: LatencyHistogram(
+                buckets=[(b, 0) for b in LATENCY_BUCKETS_S], count=0, sum_seconds=0
+            )
+            for tier in SlaTier
+        }
+        for tier, n, breached, total, *within in db.execute(
+            sa.select(
+                f.tier,
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.cast(f.sla_breached, sa.Integer)), 0),
+                sa.func.coalesce(sa.func.sum(f.decision_seconds), 0.0),
+                *bucket_sums,
+            ).group_by(f.tier)
+        ).all():
+            closed[SlaTier(tier)] = int(n)
+            breaches[SlaTier(tier)] = int(breached)
+            latency[SlaTier(tier)] = LatencyHistogram(
+                buckets=[(b, int(c)) for b, c in zip(LATENCY_BUCKETS_S, within, strict=True)],
+                count=int(n),
+                sum_seconds=float(total),
+            )
+        open_appeals = int(
+            db.execute(
+                sa.select(sa.func.count()).select_from(appeals).where(appeals.c.status != "closed")
+            ).scalar_one()
+        )
+        qa_queue = int(
+            db.execute(
+                sa.select(sa.func.count())
+                .select_from(qa_samples)
+                .where(
+                    qa_samples.c.sampled.is_(True),
+                    ~sa.exists().where(qa_scores.c.review_id == qa_samples.c.review_id),
+                )
+            ).scalar_one()
+        )
+    return OperationalNumbers(
+        open_reviews=open_reviews,
+        closed_reviews=closed,
+        sla_breaches=breaches,
+        decision_latency=latency,
+        open_appeals=open_appeals,
+        qa_queue=qa_queue,
+    )

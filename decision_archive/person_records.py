@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -84,8 +85,8 @@ class RecordedStrike(StrictModel):
 
 
 class RecordedAppeal(StrictModel):
-    """An appeal the person made and what came of it (never who heard it, nor why: the
-    message they were sent says that)."""
+    """An appeal the person made (or a correction our quality checks opened) and its outcome
+    (never who heard it, nor why: the message they were sent says that)."""
 
     reference: str = Field(description="The appeal's id.")
     appealed: str = Field(description="The review whose decision it appeals.")
@@ -94,6 +95,11 @@ class RecordedAppeal(StrictModel):
     status: Labelled
     outcome: Labelled | None = Field(description="None while it is heard.")
     decided_at: datetime | None
+    opened_by: Literal["person", "quality_audit"] = Field(
+        default="person",
+        description="``quality_audit``: our own quality check reopened the decision (a "
+        "correction); the person did not appeal.",
+    )
 
 
 class PersonRecords(StrictModel):
@@ -207,6 +213,7 @@ def person_records(
                 if a.outcome and a.status is AppealStatus.CLOSED
                 else None,
                 decided_at=a.decided_at,
+                opened_by=a.origin,
             )
             for a in sorted(appeals, key=lambda a: a.received_at, reverse=True)
         ],

@@ -160,6 +160,7 @@ appeals = sa.Table(
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("key_id", sa.String(64), nullable=False),
     sa.Column("sealed_view", sa.LargeBinary, nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False, server_default="person"),
     sa.Index("ix_appeals_queue", "status", "sla_deadline", "appeal_id"),
 )
 

@@ -1,5 +1,6 @@
 """The policy in force: the files in this folder (the deactivation matrix, the community
-guidelines, the markets) and the message templates, loaded and validated together.
+guidelines, the markets, QA's sampling rules) and the message templates, loaded and validated
+together.
 
 The worker serves this policy to every review it starts; the web app loads the same files for
 its previews and reports. An invalid file raises PolicyFileError naming the file, the entry and
@@ -16,6 +17,7 @@ from notifications.rendering import MessageRenderer
 from review.guidelines import GUIDELINES_FILE, load_guidelines
 from review.markets import MARKETS_FILE, Markets, load_markets
 from review.matrix import MATRIX_FILE, ReviewPolicy, load_matrix
+from review.qa_sampling import QA_SAMPLING_FILE
 
 
 class PolicySettings(BaseSettings):
@@ -26,6 +28,7 @@ class PolicySettings(BaseSettings):
     matrix_file: Path = MATRIX_FILE
     guidelines_file: Path = GUIDELINES_FILE
     markets_file: Path = MARKETS_FILE
+    qa_sampling_file: Path = QA_SAMPLING_FILE
 
 
 def load_policy(settings: PolicySettings) -> tuple[ReviewPolicy, MessageRenderer]:

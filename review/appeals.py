@@ -41,6 +41,8 @@ from review.models import (
 from review.refusals import ReviewRuleError
 
 AppealOutcome = Literal["uphold", "overturn", "modify"]
+AppealOrigin = Literal["person", "quality_audit"]
+"""Who opened an appeal: the person, or a QA audit that found the restriction wrongful."""
 APPEAL_DECIDERS = frozenset({PersonRole.SPECIALIST, PersonRole.LEAD})
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 LATE_ARRIVAL = timedelta(hours=1)
@@ -105,6 +107,15 @@ class AppealedDecision(StrictModel):
         )
 
 
+class QaFinding(StrictModel):
+    """What a QA audit found wrong with a restriction, when it opened a correction."""
+
+    auditor_id: str
+    error_type: str
+    comment: str
+    scored_at: datetime
+
+
 class AppealRequest(StrictModel):
     """What an appeal's workflow starts from."""
 
@@ -112,6 +123,16 @@ class AppealRequest(StrictModel):
     sequence: int = Field(ge=1, description="1 for the decision's first appeal, 2 for the next.")
     body: AppealBody
     appealed: AppealedDecision
+    qa_finding: QaFinding | None = Field(
+        default=None,
+        description="Set when a QA audit opened it: a correction, heard as an appeal is; "
+        "the person is told only if it changes the decision.",
+    )
+
+    @property
+    def origin(self) -> AppealOrigin:
+        """Who opened it."""
+        return "person" if self.qa_finding is None else "quality_audit"
 
 
 class AppealStatus(StrEnum):
@@ -208,11 +229,14 @@ def admit(
     body: AppealBody,
     earlier: list[AppealState],
     now: datetime,
+    correction: bool = False,
 ) -> tuple[int, AppealedDecision]:
     """The sequence number of an admitted appeal and the decision it appeals (the one in
     force: as an earlier appeal modified it); ReviewRuleError naming the field when it may not
     be heard. ``earlier`` holds the decision's earlier appeals, first first; ``now`` is when
-    it arrives (a submission dated inside the window that arrives after it is late)."""
+    it arrives (a submission dated inside the window that arrives after it is late). A
+    ``correction`` QA opened is not bound by the person's window or new-information rule, but
+    waits for an open appeal and has nothing to correct after an overturn."""
     if body.submitted_at > now + MAX_CLOCK_SKEW:
         raise ReviewRuleError("invalid", "reported_in_future", "submitted_at")
     if any(a.status is not AppealStatus.CLOSED for a in earlier):
@@ -231,12 +255,16 @@ def admit(
                 )
             }
         )
+    if correction:
+        return len(earlier) + 1, appealed
+    # A correction QA opened is not the person's appeal: their first one needs no new information.
+    theirs = [a for a in earlier if a.request.qa_finding is None]
     refuse_appeal(
         appealed.decision.action,
         appealed.reasons,
         max(body.submitted_at, now - LATE_ARRIVAL),
         body.new_information,
-        len(earlier),
+        len(theirs),
     )
     return len(earlier) + 1, appealed
 

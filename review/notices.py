@@ -147,6 +147,10 @@ class AppealOutcomeContent(StrictModel):
         default=None, description="Until when a further appeal with new information is heard."
     )
     guideline_refs: list[str]
+    correction: bool = Field(
+        default=False,
+        description="Our own quality check reopened the decision; the person did not appeal.",
+    )
 
 
 NoticeContent = Annotated[
@@ -337,8 +341,9 @@ def preview_notices(
 
 
 def plan_appeal_notice(state: AppealState, now: datetime) -> NoticeJob:
-    """The message that tells the person who appealed what came of it (requires a decision).
-    Only the person: whoever reported the incident never learns of an appeal."""
+    """The message that tells the person who appealed what came of it (requires a decision),
+    or, for a correction QA opened, what changed. Only the person: whoever reported the
+    incident never learns of an appeal."""
     decision = state.decision
     if decision is None:
         raise ValueError("an undecided appeal sends no notice")
@@ -370,5 +375,6 @@ def plan_appeal_notice(state: AppealState, now: datetime) -> NoticeJob:
             restriction_ended=reasons.ends_at is not None and now >= reasons.ends_at,
             appeal_again_by=reasons.appeal_deadline if reasons.appeal_deadline > now else None,
             guideline_refs=list(decision.policy_refs or appealed.decision.policy_refs),
+            correction=state.request.qa_finding is not None,
         ),
     )

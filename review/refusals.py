@@ -84,6 +84,7 @@ REFUSALS: dict[str, str] = {
     "audit_of_own_work": "{person} decided or second-reviewed this review and may not audit it",
     "audited_already": "this decision was already audited by {auditor}",
     "no_feedback": "there is no QA feedback on this review for {person}",
+    "not_your_audit": "{person} may read only the audits of their own decisions",
 }
 """Why a review refuses a request, by reason code, in English with named parameters. The code
 and parameters travel with the refusal, so the web app can say it in the reader's language."""

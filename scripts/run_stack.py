@@ -12,7 +12,8 @@ Ctrl-C or SIGTERM stops everything it started, and the data in var/ is kept for 
 
 Each process writes its output to var/log/NAME.log and its pid to var/run/NAME.pid. A second
 stack can run beside the first with ``DR_STACK_VAR_DIR`` and ``DR_STACK_TEMPORAL_PORT``,
-``DR_STACK_TEMPORAL_UI_PORT``, ``DR_STACK_PLATFORM_PORT``, ``DR_STACK_WEB_PORT`` (the tests do).
+``DR_STACK_TEMPORAL_UI_PORT``, ``DR_STACK_PLATFORM_PORT``, ``DR_STACK_WEB_PORT``,
+``DR_STACK_WORKER_METRICS_PORT`` (the tests do).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class StackSettings(BaseSettings):
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
     platform_port: int = Field(default=8100, ge=1, le=65535)
     web_port: int = Field(default=8000, ge=1, le=65535)
+    worker_metrics_port: int = Field(default=9464, ge=1, le=65535)
 
 
 class StackFailed(Exception):
@@ -474,6 +476,7 @@ def services(settings: StackSettings, var: Path) -> list[tuple[str, Service]]:
                 # Only this run's lines count: the log keeps earlier runs' "serving" lines.
                 ready=lambda s: "serving task queue" in s.output_since_start(),
                 restart=True,
+                env={"DR_WORKER_METRICS_ADDRESS": f"127.0.0.1:{settings.worker_metrics_port}"},
             ),
         ),
         (
@@ -507,6 +510,10 @@ deactivation-review is running.
                          demo sign-in: ana, marco (specialists), luis, elena (leads),
                          sofia (qa), olga (operator); password "demo"
   Intake API and docs    http://localhost:{settings.web_port}/docs  (bearer demo-intake-token)
+  Leads' dashboard       http://localhost:{settings.web_port}/dashboard
+  QA audits              http://localhost:{settings.web_port}/qa
+  Prometheus metrics     http://localhost:{settings.web_port}/metrics  (bearer demo-olga-token)
+                         worker (Temporal SDK): http://127.0.0.1:{settings.worker_metrics_port}/metrics
   Temporal Web UI        http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows
   Demo outbox (sent)     http://127.0.0.1:{settings.platform_port}/notification-gateway/messages
   Temporal frontend      127.0.0.1:{settings.temporal_port} (namespace default)

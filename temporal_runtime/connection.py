@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfigProfile
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RetryConfig
 
 from temporal_runtime.encryption import EncryptionCodec, KeyRing, load_key_ring
@@ -61,16 +62,37 @@ def data_converter(keys: KeyRing) -> DataConverter:
     )
 
 
+METRICS_ADDRESS_VARIABLE = "DR_WORKER_METRICS_ADDRESS"
+
+
+def metrics_runtime(env: Mapping[str, str] | None = None) -> Runtime | None:
+    """A Temporal runtime that serves the SDK's own metrics (workflow and activity task
+    latencies, slots, polls, sticky cache...) for Prometheus on ``DR_WORKER_METRICS_ADDRESS``
+    (``host:port``); None when it is not set. ValueError naming the variable when invalid."""
+    address = (os.environ if env is None else env).get(METRICS_ADDRESS_VARIABLE, "").strip()
+    if not address:
+        return None
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{METRICS_ADDRESS_VARIABLE}: expected host:port, got {address!r}")
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
 async def connect(
-    env: Mapping[str, str] | None = None, retry_config: RetryConfig | None = None
+    env: Mapping[str, str] | None = None,
+    retry_config: RetryConfig | None = None,
+    runtime: Runtime | None = None,
 ) -> Client:
     """A client that speaks our pydantic models, encrypted, connected per the environment
-    (``retry_config``: how long a call retries while Temporal is unreachable)."""
+    (``retry_config``: how long a call retries while Temporal is unreachable; ``runtime``: the
+    SDK runtime, e.g. one serving metrics)."""
     config = connect_config(env)
     target = str(config.pop("target_host"))
     converter = data_converter(load_key_ring(env))
     if retry_config is not None:
         config["retry_config"] = retry_config
+    if runtime is not None:
+        config["runtime"] = runtime
     return await Client.connect(target, data_converter=converter, **config)  # type: ignore[arg-type]
 
 

@@ -13,7 +13,8 @@ November 2026, closed reviews (rule A is dangerous_driving's, recommending a war
 
 R1 closed exactly at the month's start; R6 (October) and R7 (exactly at the month's end) fall
 outside it. QA scored R2 (disagrees: wrong_action), R3 (agrees) and R4 (disagrees:
-documentation). R2 was appealed twice (upheld, then overturned); R6 once (overturned). Open now
+documentation). R2 was appealed twice (upheld, then overturned); R6 once (overturned). A QA correction
+overturned R3: a correction, not an appeal, so no appeal rate counts it. Open now
 (2026-11-30 12:00 UTC): O1 high, 30 min old; O2 high, 5 h, at risk; O3 critical, 2 days,
 breached; O4 standard (Seattle), 4 days; O5 is closed.
 """
@@ -187,7 +188,9 @@ def _score(review_id: str, decided_by: str, agrees: bool, error: str | None) -> 
     }
 
 
-def _appeal(review_id: str, sequence: int, outcome: str | None, market: str) -> dict[str, object]:
+def _appeal(
+    review_id: str, sequence: int, outcome: str | None, market: str, origin: str = "person"
+) -> dict[str, object]:
     return {
         "appeal_id": f"appeal-{review_id}-{sequence}",
         "review_id": review_id,
@@ -203,6 +206,7 @@ def _appeal(review_id: str, sequence: int, outcome: str | None, market: str) -> 
         "sla_state": "met",
         "key_id": "test",
         "sealed_view": b"-",
+        "origin": origin,
     }
 
 
@@ -250,6 +254,7 @@ def write_team_month(engine: Engine) -> None:
                 _appeal("R2", 1, "uphold", "mexico-city"),
                 _appeal("R2", 2, "overturn", "mexico-city"),
                 _appeal("R6", 1, "overturn", "mexico-city"),
+                _appeal("R3", 1, "overturn", "mexico-city", origin="quality_audit"),
             ],
         )
         db.execute(

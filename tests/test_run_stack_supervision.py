@@ -274,9 +274,10 @@ class RunningStack:
 
     def __init__(self, tmp_path: Path, **extra_env: str) -> None:
         ports: set[int] = set()
-        while len(ports) < 4:
+        while len(ports) < 5:
             ports.add(free_port())
-        temporal, ui, platform, web = sorted(ports)
+        temporal, ui, platform, web, worker_metrics = sorted(ports)
+        self.worker_metrics = f"http://127.0.0.1:{worker_metrics}/metrics"
         self.var = tmp_path / "var"
         self.web = f"http://127.0.0.1:{web}"
         self.output = tmp_path / "stack.out"
@@ -288,6 +289,7 @@ class RunningStack:
             DR_STACK_TEMPORAL_UI_PORT=str(ui),
             DR_STACK_PLATFORM_PORT=str(platform),
             DR_STACK_WEB_PORT=str(web),
+            DR_STACK_WORKER_METRICS_PORT=str(worker_metrics),
             **extra_env,
         )
         self.pids_seen: set[int] = set()

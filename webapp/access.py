@@ -35,6 +35,12 @@ class Permission(StrEnum):
     """File a rider's or driver's appeal of a decision (the platform's app, for them)."""
     ANSWER_NOTICES = "answer_notices_of_intent"
     """Send a driver's answer to a notice of intent at their hearing (the platform's app)."""
+    AUDIT_DECISIONS = "audit_decisions"
+    """Work the QA queue: score sampled decisions."""
+    READ_QA_FEEDBACK = "read_qa_feedback"
+    """Read what QA found: a specialist their own decisions' audits, a lead every one."""
+    READ_METRICS = "read_metrics"
+    """Read the team's numbers: the metrics API, the dashboard, transparency reports."""
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -57,6 +63,12 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
     Permission.FILE_APPEALS: frozenset(),
     # The person answers for themselves, through the app; staff read the answer on the review.
     Permission.ANSWER_NOTICES: frozenset(),
+    # Auditors are neither the people audited nor those who answer for them.
+    Permission.AUDIT_DECISIONS: frozenset({PersonRole.QA}),
+    Permission.READ_QA_FEEDBACK: frozenset(
+        {PersonRole.SPECIALIST, PersonRole.LEAD, PersonRole.QA}
+    ),
+    Permission.READ_METRICS: frozenset({PersonRole.LEAD, PersonRole.QA, PersonRole.OPERATOR}),
 }
 PERSONS_OWN = frozenset(
     {Permission.READ_PERSON_RECORDS, Permission.FILE_APPEALS, Permission.ANSWER_NOTICES}

@@ -21,16 +21,26 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from decision_archive.quality import NotAudited
 from decision_archive.read_model import ReviewReadModel
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import DecisionArchive
 from observability.redaction import configure_logging
 from policy import PolicySettings, load_policy
 from review.policy_files import PolicyFileError, entry_path
+from review.qa_sampling import load_qa_sampling
 from review.refusals import ReviewRuleError
 from temporal_runtime.connection import PERSON_FACING_RETRY, connect, exit_process
 from temporal_runtime.encryption import KeyRingError, load_key_ring
-from webapp import api, appeal_pages, codec_server, pages
+from webapp import (
+    api,
+    appeal_pages,
+    codec_server,
+    metrics_api,
+    pages,
+    quality_api,
+    quality_pages,
+)
 from webapp.i18n import refusal_words
 from webapp.people import load_directory
 from webapp.services import HTTP_STATUS, WebServices
@@ -44,7 +54,9 @@ log = logging.getLogger("deactivation_review.webapp")
 async def build_services(settings: WebSettings) -> WebServices:
     """Load people and policy, as configured, then connect to Temporal (so a configuration
     error is reported as such, whether or not Temporal is up)."""
-    policy, renderer = load_policy(PolicySettings())
+    policy_files = PolicySettings()
+    policy, renderer = load_policy(policy_files)
+    qa_sampling = load_qa_sampling(policy_files.qa_sampling_file)
     keys = load_key_ring()
     people = load_directory(settings.people_file, settings.demo_mode)
     archive = DecisionArchive.from_settings(keys)
@@ -59,6 +71,7 @@ async def build_services(settings: WebSettings) -> WebServices:
         settings=settings,
         archive=archive,
         reports=CaseReportRenderer(renderer.guidelines, markets=renderer.markets),
+        qa_sampling=qa_sampling,
     )
 
 
@@ -103,10 +116,13 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
     )
     app.mount("/static", StaticFiles(directory=WEBAPP_DIR / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(quality_api.router)
+    app.include_router(metrics_api.router)
     app.include_router(codec_server.router)
     codec_server.add_cors(app)
     app.include_router(pages.router)
     app.include_router(appeal_pages.router)
+    app.include_router(quality_pages.router)
     _add_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
@@ -137,7 +153,7 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
 
 def _is_api(request: Request) -> bool:
     """Machine-facing paths answer errors in JSON; pages answer with a page."""
-    return request.url.path.startswith(("/api/", "/codec/"))
+    return request.url.path.startswith(("/api/", "/codec/")) or request.url.path == "/metrics"
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -199,6 +215,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewNotFound)
     async def not_found(request: Request, err: ReviewNotFound) -> Response:
         return problem(request, 404, f"no review with id {err}")
+
+    @app.exception_handler(NotAudited)
+    async def not_audited(request: Request, err: NotAudited) -> Response:
+        return problem(request, 404, f"no closed review with id {err} in the decision archive")
 
     @app.exception_handler(AppealNotFound)
     async def no_appeal(request: Request, err: AppealNotFound) -> Response:

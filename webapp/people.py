@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -56,6 +57,11 @@ class PersonEntry(StrictModel):
     locale: Locale = "en"
     skills: Skills = Field(
         default_factory=Skills, description="What they can work (languages, markets, categories)."
+    )
+    started_on: date | None = Field(
+        default=None,
+        description="When they started reviewing here: QA samples a new specialist's decisions "
+        "more often (policy/qa_sampling.toml).",
     )
     password_scrypt: str | None = Field(
         default=None, pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
@@ -126,6 +132,11 @@ class PeopleDirectory:
         """The person with this id (id and role), or None."""
         caller = self.person(person_id)
         return caller.person if caller else None
+
+    def started_on(self, person_id: str) -> date | None:
+        """When this person started (None: unknown, or no such person)."""
+        entry = self.directory.people.get(person_id)
+        return entry.started_on if entry else None
 
     def skills(self, person_id: str) -> Skills:
         """What this person can work (no entry: any review)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Literal
@@ -13,11 +13,13 @@ from typing import Literal
 from fastapi import HTTPException, Request
 
 from decision_archive.appeals import AppealBook
+from decision_archive.quality import QaBook
 from decision_archive.report import CaseReportRenderer
 from decision_archive.store import AccessAction, AccessEntry, DecisionArchive
 from notifications.rendering import MessageRenderer
 from review.matrix import ReviewPolicy
 from review.models import ReviewState, ReviewStatus
+from review.qa_sampling import QaSamplingPolicy, load_qa_sampling
 from review.refusals import RuleKind
 from webapp.access import Permission, allowed, refusal
 from webapp.auth import caller_of, csrf_valid, uses_session
@@ -47,6 +49,12 @@ class WebServices:
     settings: WebSettings
     archive: DecisionArchive
     reports: CaseReportRenderer
+    qa_sampling: QaSamplingPolicy = field(default_factory=load_qa_sampling)
+
+    @cached_property
+    def qa(self) -> QaBook:
+        """QA's draws, scores and feedback, in the archive's database."""
+        return QaBook.of(self.archive)
 
     @cached_property
     def appeals(self) -> AppealClient:

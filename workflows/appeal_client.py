@@ -25,8 +25,10 @@ from review.appeals import (
     AppealRequest,
     AppealState,
     AppealStatus,
+    QaFinding,
 )
 from review.models import ClaimRequest, RetryActioningRequest, StrictModel
+from review.qa_audit import QaScore
 from review.refusals import ReviewRuleError
 from temporal_runtime.connection import TASK_QUEUE
 from workflows.appeal_review import AppealReview
@@ -71,16 +73,43 @@ class AppealClient:
     ) -> StartedAppeal:
         """Start the appeal of the review's decision; ReviewRuleError (naming the field) when
         it may not be heard, ReviewNotFound when there is no such review."""
+        return await self._open(review_id, body, None, now or datetime.now(UTC))
+
+    async def open_correction(
+        self, review_id: str, score: QaScore, now: datetime | None = None
+    ) -> StartedAppeal:
+        """Open the correction of a restriction a QA audit found wrongful: an appeal the person
+        did not have to make, heard the same way by someone who had no part in the decision.
+        ReviewRuleError when an appeal of it is open or one overturned it already."""
         now = now or datetime.now(UTC)
+        assert score.error_type is not None, "only an error found opens a correction"
+        finding = QaFinding(
+            auditor_id=score.auditor_id,
+            error_type=str(score.error_type),
+            comment=score.comment,
+            scored_at=score.scored_at,
+        )
+        body = AppealBody(statement=score.comment, submitted_at=score.scored_at)
+        return await self._open(review_id, body, finding, now)
+
+    async def _open(
+        self, review_id: str, body: AppealBody, finding: QaFinding | None, now: datetime
+    ) -> StartedAppeal:
         appealed = appeals.appealed_decision(await self.reviews.state(review_id))
         earlier = await asyncio.to_thread(self._earlier, review_id)
         if earlier and earlier[-1].request.body == body:
             # The app sent the same appeal again (a retry after a lost answer): it is this one.
             return self._started(earlier[-1])
-        sequence, appealed = appeals.admit(appealed, body, earlier, now)
+        sequence, appealed = appeals.admit(
+            appealed, body, earlier, now, correction=finding is not None
+        )
         appeal_id = appeals.appeal_id(review_id, sequence)
         request = AppealRequest(
-            appeal_id=appeal_id, sequence=sequence, body=body, appealed=appealed
+            appeal_id=appeal_id,
+            sequence=sequence,
+            body=body,
+            appealed=appealed,
+            qa_finding=finding,
         )
         try:
             with answers_in_time():
@@ -92,7 +121,9 @@ class AppealClient:
                     # One appeal per decision and sequence number, ever.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    static_summary=f"appeal {sequence} of {review_id}",
+                    static_summary=(
+                        f"{'correction' if finding else 'appeal'} {sequence} of {review_id}"
+                    ),
                     rpc_timeout=QUERY_TIMEOUT,
                 )
         except WorkflowAlreadyStartedError:

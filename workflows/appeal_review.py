@@ -11,7 +11,8 @@ The story, in order:
    waits for the review to close, so its own account change comes last. An overturn then
    reinstates the account (once: the call carries the appeal's idempotency key) and the
    strike no longer counts; a modification applies the milder action.
-4. Tell the person, in their language; whoever reported the incident is never told.
+4. Tell the person, in their language; whoever reported the incident is never told. A
+   correction QA opened (the person did not appeal) is told only when it changes the decision.
 5. Close. Every change is written to the appeals book, which the queue, the review's page and
    the person's records read.
 """
@@ -162,6 +163,8 @@ class AppealReview:
                 self._account_changed(change, "account_actioned")
             await self._publish()
 
+        if state.request.qa_finding is not None and decision.outcome == "uphold":
+            return  # a correction QA opened was upheld: the person never asked, nothing changed
         job = plan_appeal_notice(state, workflow.now())
         sent = await self._until_done(
             "appeal_outcome message",

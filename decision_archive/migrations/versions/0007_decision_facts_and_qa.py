@@ -6,12 +6,16 @@ outcome, when), written with its case record, for metrics and QA sampling; nothi
 the account or the reporter. Records archived before this revision get their facts with
 ``python -m decision_archive facts`` (it reads the sealed records, so it needs the key ring).
 
+``appeals.origin`` says who opened an appeal: the person (``person``), or a QA audit that found
+the restriction wrongful (``quality_audit``: a correction, heard as an appeal is).
+
 ``qa_samples`` holds each closed review's sampling draw (policy version, rate, the rules behind
 it, the number drawn, whether it was sampled); ``qa_scores`` the QA reviewer's score of a
 sampled decision, the comment sealed with the payload key ring, and the specialist's
 acknowledgement of the feedback.
 
-Downgrading drops the three tables; the case records keep everything the facts came from.
+Downgrading drops the three tables and the origin column; the case records keep everything the
+facts came from.
 
 Revision ID: 0007
 Revises: 0006
@@ -30,7 +34,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create decision_facts, qa_samples and qa_scores."""
+    """Create decision_facts, qa_samples and qa_scores; add appeals.origin."""
+    with op.batch_alter_table("appeals") as appeals:
+        appeals.add_column(
+            sa.Column("origin", sa.String(16), nullable=False, server_default="person")
+        )
     op.create_table(
         "decision_facts",
         sa.Column("review_id", sa.String(160), primary_key=True),
@@ -93,3 +101,5 @@ def downgrade() -> None:
     op.drop_table("qa_scores")
     op.drop_table("qa_samples")
     op.drop_table("decision_facts")
+    with op.batch_alter_table("appeals") as appeals:
+        appeals.drop_column("origin")

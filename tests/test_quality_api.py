@@ -1,0 +1,240 @@
+"""QA audits and the team's numbers over the v1 API on the dev server: a closed decision drawn
+for audit is scored, the specialist reads and acknowledges the feedback, a wrongful restriction
+opens a correction heard as an appeal is (reinstating the driver and telling them), and leads,
+QA and operators read the metrics as JSON, CSV and Prometheus text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+
+from review.qa_sampling import QaSamplingPolicy
+from tests.test_appeals_api import ELENA, closed_deactivation, until
+from tests.test_web_api import ANA, INTAKE, LUIS, MARCO
+from webapp.services import WebServices
+
+SOFIA = {"Authorization": "Bearer demo-sofia-token"}
+OLGA = {"Authorization": "Bearer demo-olga-token"}
+EVERY_ONE = QaSamplingPolicy(
+    version="test-all",
+    seed="s",
+    base_rate=1.0,
+    new_specialist_rate=1.0,
+    new_specialist_days=90,
+    deviation_rate=1.0,
+    unreviewed_deactivation_rate=1.0,
+)
+NONE_SAMPLED = EVERY_ONE.model_copy(
+    update={
+        "version": "test-none",
+        "base_rate": 0.0,
+        "new_specialist_rate": 0.0,
+        "deviation_rate": 0.0,
+        "unreviewed_deactivation_rate": 0.0,
+    }
+)
+
+
+def score(**changes: Any) -> dict[str, Any]:
+    return {
+        "action_correct": True,
+        "guidelines_correct": True,
+        "rationale_adequate": False,
+        "message_appropriate": True,
+        "error_type": "documentation",
+        "comment": "The rationale does not say which trips the fraud signal covered.",
+        **changes,
+    }
+
+
+WRONGFUL = score(
+    action_correct=False,
+    rationale_adequate=True,
+    error_type="false_positive",
+    comment="The fraud signal was a known false alarm that week; nothing else supports it.",
+)
+
+
+@pytest.fixture
+def audit_everything(web_services: WebServices) -> None:
+    web_services.qa_sampling = EVERY_ONE
+
+
+async def test_a_sampled_decision_is_scored_and_its_specialist_acknowledges_the_feedback(
+    api: httpx.AsyncClient, audit_everything: None
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_1", "en")
+
+    queue = (await api.get("/api/v1/qa/queue", headers=SOFIA)).json()
+    assert review_id in [i["review_id"] for i in queue["items"]]
+    assert queue["sampling"]["overall"] == {"eligible": 1, "sampled": 1, "rate": 1.0}
+    scored = await api.post(f"/api/v1/qa/{review_id}/score", json=score(), headers=SOFIA)
+    assert scored.status_code == 200, scored.text
+    assert scored.json()["score"]["agrees_with_decision"] is False
+    assert scored.json()["correction_id"] is None  # documentation: the decision stands
+
+    [feedback] = (await api.get("/api/v1/qa/feedback", headers=ANA)).json()["items"]
+    assert (feedback["review_id"], feedback["score"]["comment"]) == (review_id, score()["comment"])
+    assert (await api.get("/api/v1/qa/feedback", headers=MARCO)).json()["items"] == []
+    leads = (await api.get("/api/v1/qa/feedback", headers=LUIS)).json()["items"]
+    assert [i["review_id"] for i in leads] == [review_id]
+    acknowledged = await api.post(f"/api/v1/qa/{review_id}/acknowledge", headers=ANA)
+    assert acknowledged.status_code == 200 and acknowledged.json()["acknowledged_at"]
+    not_his = await api.post(f"/api/v1/qa/{review_id}/acknowledge", headers=MARCO)
+    assert not_his.status_code == 409
+    assert not_his.json()["error"] == "there is no QA feedback on this review for marco"
+    assert (await api.get(f"/api/v1/qa/{review_id}", headers=MARCO)).status_code == 403
+
+
+async def test_a_wrongful_deactivation_found_by_qa_is_corrected_as_an_overturned_appeal(
+    api: httpx.AsyncClient, audit_everything: None, demo_platform_url: str
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_2", "en")
+
+    scored = await api.post(f"/api/v1/qa/{review_id}/score", json=WRONGFUL, headers=SOFIA)
+    assert scored.status_code == 200, scored.text
+    correction_id = scored.json()["correction_id"]
+    assert correction_id
+    url = f"/api/v1/appeals/{correction_id}"
+    await until(api, url, "awaiting_decision")
+    assert (await api.post(f"{url}/claim", headers=ANA)).status_code == 403  # decided it
+    assert (await api.post(f"{url}/claim", headers=LUIS)).status_code == 403  # approved it
+    assert (await api.post(f"{url}/claim", headers=ELENA)).status_code == 200
+    overturn = {"outcome": "overturn", "rationale": "QA is right: a known false alarm."}
+    assert (await api.post(f"{url}/decision", json=overturn, headers=ELENA)).status_code == 200
+    await until(api, url, "closed")
+
+    async with httpx.AsyncClient(base_url=demo_platform_url) as platform:
+        account = (await platform.get("/account-status/accounts/drv_qa_2")).json()
+        sent = (
+            await platform.get("/notification-gateway/messages", params={"review_id": review_id})
+        ).json()["messages"]
+    assert account["status"] == "active"
+    [told] = [m for m in sent if m["kind"] == "appeal_outcome"]
+    assert told["subject"] == "We reversed our decision on your account"
+    assert "As part of our regular quality checks" in told["body"]
+    assert "appealing" not in told["body"]
+    records = (await api.get("/api/v1/accounts/drv_qa_2/records", headers=INTAKE)).json()
+    assert [(a["reference"], a["opened_by"]) for a in records["appeals"]] == [
+        (correction_id, "quality_audit")
+    ]
+    [strike] = [s for s in records["strikes"] if s["reference"] == review_id]
+    assert strike["state"]["code"] == "retracted"
+    # A correction is not an appeal: the driver's own first appeal would need no new information,
+    # and the appeal rate does not count it.
+    summary = (await api.get("/api/v1/metrics/summary", headers=LUIS)).json()
+    assert summary["appeal_rate"] == {"count": 0, "of": 1, "rate": 0.0}
+
+
+async def test_the_same_score_sent_twice_answers_the_same_and_opens_one_correction(
+    api: httpx.AsyncClient, audit_everything: None
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_3", "en")
+
+    first = await api.post(f"/api/v1/qa/{review_id}/score", json=WRONGFUL, headers=SOFIA)
+    again = await api.post(f"/api/v1/qa/{review_id}/score", json=WRONGFUL, headers=SOFIA)
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["correction_id"] == again.json()["correction_id"]
+    await until(api, f"/api/v1/appeals/{first.json()['correction_id']}", "awaiting_decision")
+    appeals = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()["appeals"]
+    assert len(appeals) == 1
+
+
+async def test_a_score_is_refused_naming_the_field_at_fault(
+    api: httpx.AsyncClient, audit_everything: None
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_4", "en")
+    url = f"/api/v1/qa/{review_id}/score"
+
+    no_error = await api.post(url, json=score(error_type=None), headers=SOFIA)
+    no_comment = await api.post(url, json=score(comment="  "), headers=SOFIA)
+    unknown = await api.post(url, json=score(error_type="typo"), headers=SOFIA)
+
+    assert no_error.status_code == 422
+    assert "error_type: a check failed" in no_error.json()["error"]
+    assert no_comment.status_code == 422
+    assert [e["field"] for e in no_comment.json()["errors"]] == ["comment"]
+    assert [e["field"] for e in unknown.json()["errors"]] == ["error_type"]
+
+
+async def test_only_qa_scores_and_only_sampled_decisions_of_closed_reviews(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    web_services.qa_sampling = NONE_SAMPLED
+    review_id = await closed_deactivation(api, "drv_qa_5", "en")
+    url = f"/api/v1/qa/{review_id}/score"
+
+    assert (await api.post(url, json=score(), headers=LUIS)).status_code == 403
+    unsampled = await api.post(url, json=score(), headers=SOFIA)
+    assert unsampled.status_code == 409
+    assert unsampled.json()["error"] == "this review was not sampled for audit"
+    missing = await api.post("/api/v1/qa/review-nope/score", json=score(), headers=SOFIA)
+    assert missing.status_code == 404
+    assert (await api.post(url, json=score())).status_code == 401
+
+
+async def test_metrics_are_for_leads_qa_and_operators(api: httpx.AsyncClient) -> None:
+    for who, status in ((LUIS, 200), (SOFIA, 200), (OLGA, 200), (ANA, 403), (INTAKE, 403)):
+        answer = await api.get("/api/v1/metrics/summary", headers=who)
+        assert answer.status_code == status, (who, answer.text)
+
+
+async def test_a_backwards_period_or_unknown_market_is_refused_naming_the_parameter(
+    api: httpx.AsyncClient,
+) -> None:
+    answer = await api.get(
+        "/api/v1/metrics/summary",
+        params={"from": "2026-12-01T00:00:00Z", "to": "2026-11-01T00:00:00Z", "market": "narnia"},
+        headers=LUIS,
+    )
+
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["to", "market"]
+    naive = await api.get(
+        "/api/v1/metrics/summary", params={"from": "2026-11-01T00:00:00"}, headers=LUIS
+    )
+    assert [e["field"] for e in naive.json()["errors"]] == ["from"]
+
+
+async def test_the_summary_exports_as_csv_with_the_same_numbers(api: httpx.AsyncClient) -> None:
+    await closed_deactivation(api, "drv_qa_6", "en")
+    as_json = (await api.get("/api/v1/metrics/summary", headers=LUIS)).json()
+
+    answer = await api.get("/api/v1/metrics/summary", params={"format": "csv"}, headers=LUIS)
+
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-disposition"].startswith('attachment; filename="metrics_')
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    closed = next(r for r in rows if r["metric"] == "closed_reviews")
+    assert int(closed["count"]) == as_json["closed_reviews"] == 1
+    standard = next(
+        r for r in rows if r["metric"] == "sla_attainment" and r["dimension"] == "tier=critical"
+    )
+    assert int(standard["of"]) == as_json["sla_attainment"]["critical"]["of"]
+
+
+async def test_prometheus_text_has_the_queue_breaches_and_latency_histogram(
+    api: httpx.AsyncClient,
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_7", "en")
+    tier = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()["sla"]["tier"]
+
+    answer = await api.get("/metrics", headers=OLGA)
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    text = answer.text
+    assert "# TYPE dr_open_reviews gauge" in text
+    assert 'dr_open_reviews{sla_state="on_track",tier="high"}' in text
+    assert "# TYPE dr_decision_latency_seconds histogram" in text
+    assert f'dr_decision_latency_seconds_bucket{{le="+Inf",tier="{tier}"}} 1.0' in text
+    assert f'dr_decision_latency_seconds_bucket{{le="3600",tier="{tier}"}} 1.0' in text
+    assert f'dr_decision_latency_seconds_count{{tier="{tier}"}} 1.0' in text
+    assert f'dr_sla_breaches{{tier="{tier}"}} 0.0' in text
+    assert f'dr_closed_reviews{{tier="{tier}"}} 1.0' in text
+    assert (await api.get("/metrics")).status_code == 401
