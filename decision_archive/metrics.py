@@ -525,3 +525,38 @@ def operational_numbers(engine: Engine) -> OperationalNumbers:
         open_appeals=open_appeals,
         qa_queue=qa_queue,
     )
+
+
+class SimilarDecisions(StrictModel):
+    """How closed reviews under one matrix rule were decided: what a specialist weighs to keep
+    decisions consistent."""
+
+    rule_id: str
+    closed: int
+    actions: list[tuple[EnforcementAction, int]] = Field(description="Most taken first.")
+    departed: int = Field(description="How many departed from the rule's recommendation.")
+
+
+def similar_decisions(engine: Engine, rule_id: str, excluding: str) -> SimilarDecisions:
+    """The distribution of actions taken in closed reviews under ``rule_id`` (all of the
+    archive's, without the review ``excluding``)."""
+    f = decision_facts.c
+    where = [f.rule_id == rule_id, f.review_id != excluding]
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.select(f.action, sa.func.count()).where(*where).group_by(f.action)
+        ).all()
+        departed = int(
+            db.execute(
+                sa.select(sa.func.count())
+                .select_from(decision_facts)
+                .where(*where, f.deviated.is_(True))
+            ).scalar_one()
+        )
+    actions = sorted(
+        ((EnforcementAction(action), int(n)) for action, n in rows),
+        key=lambda pair: (-pair[1], list(EnforcementAction).index(pair[0])),
+    )
+    return SimilarDecisions(
+        rule_id=rule_id, closed=sum(n for _, n in actions), actions=actions, departed=departed
+    )

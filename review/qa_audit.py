@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from review.models import EnforcementAction, NonBlankText, StrictModel
 from review.refusals import ReviewRuleError
@@ -33,6 +34,10 @@ class QaErrorType(StrEnum):
     """The decision may stand, but its rationale or references do not show why."""
 
 
+SCORE_CHECKS = ("action_correct", "guidelines_correct", "rationale_adequate", "message_appropriate")
+"""The four checks of a score, in the order a form shows them."""
+
+
 class QaScoreBody(StrictModel):
     """A QA reviewer's score of one sampled decision (``POST /api/v1/qa/{review_id}/score``)."""
 
@@ -43,25 +48,35 @@ class QaScoreBody(StrictModel):
     rationale_adequate: bool = Field(description="The rationale shows why, from the evidence.")
     message_appropriate: bool = Field(description="What the person was told fits the decision.")
     error_type: QaErrorType | None = Field(
-        default=None, description="The kind of error found; null when the decision is sound."
+        default=None,
+        validate_default=True,
+        description="The kind of error found; null when the decision is sound, required when "
+        "a check failed.",
     )
     comment: NonBlankText = Field(
         max_length=5000, description="What the specialist should know: the feedback they read."
     )
 
-    @model_validator(mode="after")
-    def _error_type_matches_the_checks(self) -> QaScoreBody:
-        if self.error_type is None and not self.all_checks_pass:
-            raise ValueError(
-                "error_type: a check failed, so name the kind of error (false_positive, "
-                "false_negative, wrong_action or documentation)"
+    @field_validator("error_type")
+    @classmethod
+    def _error_type_matches_the_checks(
+        cls, value: QaErrorType | None, info: ValidationInfo
+    ) -> QaErrorType | None:
+        # The checks come first in the model, so they are validated by now.
+        checks = [info.data.get(name) for name in SCORE_CHECKS]
+        if value is None and not all(checks):
+            raise PydanticCustomError(
+                "error_type_needed",
+                "a check failed, so name the kind of error (false_positive, false_negative, "
+                "wrong_action or documentation)",
             )
-        if self.error_type in _ACTION_ERRORS and self.action_correct:
-            raise ValueError(
-                f"error_type: {self.error_type} says the action was wrong, but action_correct "
-                "is true"
+        if value in _ACTION_ERRORS and info.data.get("action_correct"):
+            raise PydanticCustomError(
+                "error_type_contradicts_action",
+                "{error_type} says the action was wrong, but action_correct is true",
+                {"error_type": str(value)},
             )
-        return self
+        return value
 
     @property
     def all_checks_pass(self) -> bool:

@@ -72,10 +72,12 @@ def test_demo_tokens_map_to_their_callers() -> None:
         ("demo-ana-token", "ana"),
         ("demo-marco-token", "marco"),
         ("demo-luis-token", "luis"),
+        ("demo-sofia-token", "sofia"),
+        ("demo-olga-token", "olga"),
     ]:
         caller = people.bearer(token)
         assert caller is not None and caller.name == person
-    assert people.bearer("demo-sofia-token") is None
+    assert people.bearer("demo-nobody-token") is None
 
 
 def test_a_token_for_an_unknown_person_is_named_in_the_error(tmp_path: Path) -> None:

@@ -74,13 +74,20 @@ def archived(archive: DecisionArchive, policy: ReviewPolicy, **changes: object) 
 
 
 def test_a_score_with_a_failed_check_must_name_the_error() -> None:
-    with pytest.raises(ValidationError, match="error_type: a check failed"):
+    with pytest.raises(ValidationError) as err:
         QaScoreBody(**(SOUND.model_dump() | {"rationale_adequate": False}))
+
+    [problem] = err.value.errors()
+    assert (problem["loc"], problem["type"]) == (("error_type",), "error_type_needed")
 
 
 def test_an_action_error_cannot_call_the_action_correct() -> None:
-    with pytest.raises(ValidationError, match="action_correct is true"):
+    with pytest.raises(ValidationError) as err:
         QaScoreBody(**(SOUND.model_dump() | {"error_type": "false_positive"}))
+
+    [problem] = err.value.errors()
+    assert problem["loc"] == ("error_type",)
+    assert problem["msg"] == "false_positive says the action was wrong, but action_correct is true"
 
 
 def test_a_score_agrees_only_when_every_check_passes_and_no_error_is_named() -> None:

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from temporalio.service import RPCError
 
+from decision_archive.metrics import similar_decisions
 from decision_archive.read_model import QueueCursor, QueueQuery, ReviewSummary, queue_order
 from decision_archive.store import AccessEntry, NoCaseRecord
 from review import lifecycle
@@ -618,6 +619,12 @@ async def review_page(
     record_notes = (
         await asyncio.to_thread(services.archive.notes, review_id) if report_link else None
     )
+    rec = state.recommendation
+    similar = (
+        await asyncio.to_thread(similar_decisions, services.archive.engine, rec.rule_id, review_id)
+        if rec
+        else None
+    )
     return render(
         request,
         "review.html.j2",
@@ -641,6 +648,7 @@ async def review_page(
         temporal_link=services.temporal_ui_link(review_id),
         report_link=report_link,
         record_notes=record_notes,
+        similar=similar,
         retrying=await services.reviews.retrying_steps(review_id, state),
         appeals=await services.appeals.of_review(review_id),
         deciders=services.people.deciders(),

@@ -20,7 +20,7 @@ from decision_archive.metrics import AGE_BUCKETS, MetricsSummary, Rate, team_met
 from decision_archive.quality import NotAudited
 from review.matrix import ReviewPolicy
 from review.models import IncidentCategory, PersonRole, SlaTier, StrictModel
-from review.qa_audit import QaErrorType, QaScoreBody
+from review.qa_audit import SCORE_CHECKS, QaErrorType, QaScoreBody
 from review.refusals import ReviewRuleError
 from webapp.access import Permission
 from webapp.i18n import refusal_words
@@ -43,8 +43,6 @@ from webapp.quality_api import audit_queue, feedback_of, score_decision
 from webapp.services import HTTP_STATUS, services_of
 
 router = APIRouter(include_in_schema=False)
-
-SCORE_CHECKS = ("action_correct", "guidelines_correct", "rationale_adequate", "message_appropriate")
 
 
 def score_body(data: Mapping[str, Any]) -> QaScoreBody:
@@ -185,7 +183,8 @@ def dashboard_charts(
     return DashboardCharts(
         sla=[(label(tier), *share(summary.sla_attainment[tier])) for tier in SlaTier],
         open=[(label(tier), summary.open_by_age[tier]) for tier in SlaTier],
-        errors=[(t(f"qa_error_{e}"), n / most, str(n)) for e, n in errors.items()],
+        # The kind without its explanation in brackets: the chart's labels are short.
+        errors=[(t(f"qa_error_{e}").split(" (")[0], n / most, str(n)) for e, n in errors.items()],
     )
 
 
