@@ -14,7 +14,7 @@ import pytest
 
 from review.qa_sampling import QaSamplingPolicy
 from tests.test_appeals_api import ELENA, closed_deactivation, until
-from tests.test_web_api import ANA, INTAKE, LUIS, MARCO
+from tests.test_web_api import ANA, INTAKE, LUIS, MARCO, started
 from webapp.services import WebServices
 
 SOFIA = {"Authorization": "Bearer demo-sofia-token"}
@@ -238,3 +238,25 @@ async def test_prometheus_text_has_the_queue_breaches_and_latency_histogram(
     assert f'dr_sla_breaches{{tier="{tier}"}} 0.0' in text
     assert f'dr_closed_reviews{{tier="{tier}"}} 1.0' in text
     assert (await api.get("/metrics")).status_code == 401
+
+
+async def test_the_review_page_shows_how_closed_reviews_under_its_rule_were_decided(
+    api: httpx.AsyncClient, web_services: WebServices
+) -> None:
+    closed = await closed_deactivation(api, "drv_similar_1", "en")
+    rule = (await api.get(f"/api/v1/reviews/{closed}", headers=ANA)).json()["recommendation"]
+    review_id = await started(
+        api,
+        account={"id": "drv_similar_2", "locale": "en", "market": "chicago"},
+        category="fraud",
+        severity="high",
+    )
+
+    page = await api.get(f"/reviews/{review_id}", headers=ANA)
+
+    assert page.status_code == 200
+    # Ana reads Spanish.
+    assert "Decisiones anteriores con esta regla" in page.text
+    assert rule["rule_id"] in page.text
+    assert "1 revisión(es) cerrada(s):" in page.text
+    assert 'data-action="permanent_deactivation">Desactivación permanente: 1 (100 %)' in page.text

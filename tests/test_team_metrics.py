@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from decision_archive.metrics import MetricsFilter, MetricsSummary, Rate, team_metrics
+from decision_archive.metrics import (
+    MetricsFilter,
+    MetricsSummary,
+    Rate,
+    similar_decisions,
+    team_metrics,
+)
 from decision_archive.store import DecisionArchive
-from review.models import IncidentCategory, SlaTier
+from review.models import EnforcementAction, IncidentCategory, SlaTier
 from review.qa_audit import QaErrorType
 from tests.conftest import TEST_KEYS, fresh_database
 from tests.team_month import END, NOW, RULE_A, RULE_B, RULE_C, START, write_team_month
@@ -166,3 +172,16 @@ def test_a_rate_with_nothing_to_count_is_null_not_zero(month: DecisionArchive) -
 def test_a_period_that_ends_before_it_starts_is_refused_naming_to() -> None:
     with pytest.raises(ValidationError, match="to: must be after from"):
         MetricsFilter(start=END, end=START)
+
+
+def test_similar_decisions_count_every_closed_review_under_the_rule_but_this_one(
+    month: DecisionArchive,
+) -> None:
+    found = similar_decisions(month.engine, RULE_A, excluding="R1")
+
+    # R2, R6 and R7 were suspended, R5 got no action; all four departed from the warning.
+    assert found.actions == [
+        (EnforcementAction.TEMPORARY_SUSPENSION, 3),
+        (EnforcementAction.NO_ACTION, 1),
+    ]
+    assert (found.closed, found.departed) == (4, 4)
