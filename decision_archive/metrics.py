@@ -560,3 +560,34 @@ def similar_decisions(engine: Engine, rule_id: str, excluding: str) -> SimilarDe
     return SimilarDecisions(
         rule_id=rule_id, closed=sum(n for _, n in actions), actions=actions, departed=departed
     )
+
+
+class ClosedReview(StrictModel):
+    """A closed review in a list to pick from (a calibration round's cases)."""
+
+    review_id: str
+    market: str
+    category: IncidentCategory
+    action: EnforcementAction
+    closed_at: datetime
+
+
+def recent_closed(engine: Engine, limit: int = 50) -> list[ClosedReview]:
+    """The most recently closed reviews, newest first."""
+    f = decision_facts.c
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.select(f.review_id, f.market, f.category, f.action, f.closed_at)
+            .order_by(f.closed_at.desc(), f.review_id)
+            .limit(limit)
+        ).all()
+    return [
+        ClosedReview(
+            review_id=r.review_id,
+            market=r.market,
+            category=IncidentCategory(r.category),
+            action=EnforcementAction(r.action),
+            closed_at=_utc(r.closed_at),
+        )
+        for r in rows
+    ]

@@ -229,6 +229,37 @@ qa_scores = sa.Table(
     sa.Column("correction_id", sa.String(180), nullable=True),
 )
 
+calibration_rounds = sa.Table(
+    # A lead's calibration round (decision_archive/calibration.py); raters comma-separated.
+    "calibration_rounds",
+    metadata,
+    sa.Column("round_id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("raters", sa.String(4000), nullable=False),
+)
+
+calibration_cases = sa.Table(
+    "calibration_cases",
+    metadata,
+    sa.Column("round_id", sa.String(40), primary_key=True),
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("golden_action", sa.String(64), nullable=False),
+)
+
+calibration_answers = sa.Table(
+    "calibration_answers",
+    metadata,
+    sa.Column("round_id", sa.String(40), primary_key=True),
+    sa.Column("review_id", sa.String(160), primary_key=True),
+    sa.Column("person_id", sa.String(128), primary_key=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 ACCESS_BUCKET = [
     access_log.c.person_id,
     access_log.c.review_key,

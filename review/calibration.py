@@ -101,9 +101,11 @@ def _agreement(
     for a in own:
         by_case[a.review_id][str(a.action)] += 1
         answered_by[a.review_id].add(a.person_id)
-    complete = [
-        by_case[rid] for rid in by_case if raters and answered_by[rid] >= raters
-    ] if len(raters) >= 2 else []
+    complete = (
+        [by_case[rid] for rid in by_case if raters and answered_by[rid] >= raters]
+        if len(raters) >= 2
+        else []
+    )
     return CategoryAgreement(
         cases=len(cases),
         answers=len(own),
@@ -131,20 +133,12 @@ def calibration_report(
                 person_id=person,
                 answers=sum(a.person_id == person for a in answers),
                 matched=sum(
-                    a.person_id == person and a.action is golden.get(a.review_id)
-                    for a in answers
+                    a.person_id == person and a.action is golden.get(a.review_id) for a in answers
                 ),
             )
             for person in sorted(raters)
         ],
     )
-
-
-class CalibrationRoundBody(StrictModel):
-    """A lead's new round: a name and the golden set (``POST /api/v1/calibration``)."""
-
-    name: NonBlankText = Field(max_length=120)
-    cases: list[CalibrationCaseBody] = Field(min_length=2, max_length=100)
 
 
 class CalibrationCaseBody(StrictModel):
@@ -154,6 +148,13 @@ class CalibrationCaseBody(StrictModel):
     golden_action: EnforcementAction | None = Field(
         default=None, description="The right answer; null: the decision the review took."
     )
+
+
+class CalibrationRoundBody(StrictModel):
+    """A lead's new round: a name and the golden set (``POST /api/v1/calibration``)."""
+
+    name: NonBlankText = Field(max_length=120)
+    cases: list[CalibrationCaseBody] = Field(min_length=2, max_length=100)
 
 
 class CalibrationAnswerBody(StrictModel):

@@ -85,6 +85,14 @@ REFUSALS: dict[str, str] = {
     "audited_already": "this decision was already audited by {auditor}",
     "no_feedback": "there is no QA feedback on this review for {person}",
     "not_your_audit": "{person} may read only the audits of their own decisions",
+    "case_listed_twice": "this review is listed twice in the round",
+    "no_closed_review": "{review} is not a closed review in the decision archive",
+    "no_raters": "there is no specialist to answer the round",
+    "not_a_rater": "{person} is not asked to answer this calibration round",
+    "not_in_round": "{review} is not a case of this round",
+    "calibration_answered": (
+        "you already answered this case ({action}); a round keeps first answers"
+    ),
 }
 """Why a review refuses a request, by reason code, in English with named parameters. The code
 and parameters travel with the refusal, so the web app can say it in the reader's language."""

@@ -96,3 +96,44 @@ async def test_a_lead_reads_the_dashboard_and_exports_it(
     await elena.click("#dashboard-filters button[type=submit]")
     await expect(elena.locator("[data-field=end]")).to_contain_text("To: must be after from")
     await expect(elena.locator("#kpis")).to_have_count(0)
+
+
+async def test_a_lead_makes_a_calibration_round_and_a_specialist_answers_it_blind(
+    api: httpx.AsyncClient, web_url: str, browser: Browser
+) -> None:
+    first = await closed_deactivation(api, "drv_cal_web_1", "en")
+    second = await closed_deactivation(api, "drv_cal_web_2", "en")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    luis = await (await browser.new_context()).new_page()
+    await sign_in(luis, web_url, "luis", "/calibration")
+    await luis.click("#make-round")  # as it stands: no name, nothing ticked
+    await expect(luis.locator("[data-field=name]")).to_contain_text("Nombre")
+    await expect(luis.locator("[data-field=cases]")).to_be_visible()
+    await luis.fill("input[name=name]", "Fraude, diciembre")
+    for review_id in (first, second):
+        await luis.check(f"tr[data-review='{review_id}'] input[name=cases]")
+    await luis.select_option(f"select[name=golden_{second}]", "warning")
+    await luis.click("#make-round")
+    await expect(luis.locator("#done")).to_contain_text("Ronda creada")
+    round_url = luis.url
+
+    marco = await (await browser.new_context()).new_page()
+    await sign_in(marco, web_url, "marco", round_url.removeprefix(web_url))
+    case = marco.locator(f"section[data-review='{first}']")
+    await expect(case).to_contain_text("Fraude")
+    await expect(case).not_to_contain_text("Ana Ruiz")  # who decided stays hidden
+    await case.locator("button[type=submit]").click()  # as it stands: no action chosen
+    await expect(marco.locator("#error")).to_contain_text("Medida")
+    case = marco.locator(f"section[data-review='{first}']")
+    await case.locator("select[name=action]").select_option("permanent_deactivation")
+    await case.locator("button[type=submit]").click()
+    await expect(marco.locator("#done")).to_contain_text("Respuesta guardada.")
+    await expect(marco.locator(f"section[data-review='{first}'] .answered")).to_contain_text(
+        "Desactivación permanente"
+    )
+    await marco.screenshot(path=str(SCREENSHOTS / "calibration_blind.png"), full_page=True)
+
+    await luis.reload()
+    await expect(luis.locator("tr[data-person=marco]")).to_contain_text("1 / 2")
+    await luis.screenshot(path=str(SCREENSHOTS / "calibration_report.png"), full_page=True)

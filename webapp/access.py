@@ -41,6 +41,10 @@ class Permission(StrEnum):
     """Read what QA found: a specialist their own decisions' audits, a lead every one."""
     READ_METRICS = "read_metrics"
     """Read the team's numbers: the metrics API, the dashboard, transparency reports."""
+    RUN_CALIBRATION = "run_calibration"
+    """Make calibration rounds of past cases and read how they went."""
+    TAKE_CALIBRATION = "take_calibration"
+    """Answer the calibration rounds one is asked to (specialists), blind."""
 
 
 _PEOPLE = frozenset(PersonRole)
@@ -69,6 +73,8 @@ PERSON_PERMISSIONS: dict[Permission, frozenset[PersonRole]] = {
         {PersonRole.SPECIALIST, PersonRole.LEAD, PersonRole.QA}
     ),
     Permission.READ_METRICS: frozenset({PersonRole.LEAD, PersonRole.QA, PersonRole.OPERATOR}),
+    Permission.RUN_CALIBRATION: frozenset({PersonRole.LEAD, PersonRole.QA}),
+    Permission.TAKE_CALIBRATION: frozenset({PersonRole.SPECIALIST}),
 }
 PERSONS_OWN = frozenset(
     {Permission.READ_PERSON_RECORDS, Permission.FILE_APPEALS, Permission.ANSWER_NOTICES}

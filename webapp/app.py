@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from decision_archive.calibration import NoRound
 from decision_archive.quality import NotAudited
 from decision_archive.read_model import ReviewReadModel
 from decision_archive.report import CaseReportRenderer
@@ -35,6 +36,8 @@ from temporal_runtime.encryption import KeyRingError, load_key_ring
 from webapp import (
     api,
     appeal_pages,
+    calibration_api,
+    calibration_pages,
     codec_server,
     metrics_api,
     pages,
@@ -118,11 +121,13 @@ def create_app(services: WebServices | None = None, settings: WebSettings | None
     app.include_router(api.router)
     app.include_router(quality_api.router)
     app.include_router(metrics_api.router)
+    app.include_router(calibration_api.router)
     app.include_router(codec_server.router)
     codec_server.add_cors(app)
     app.include_router(pages.router)
     app.include_router(appeal_pages.router)
     app.include_router(quality_pages.router)
+    app.include_router(calibration_pages.router)
     _add_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
@@ -215,6 +220,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewNotFound)
     async def not_found(request: Request, err: ReviewNotFound) -> Response:
         return problem(request, 404, f"no review with id {err}")
+
+    @app.exception_handler(NoRound)
+    async def no_round(request: Request, err: NoRound) -> Response:
+        return problem(request, 404, f"no calibration round with id {err}")
 
     @app.exception_handler(NotAudited)
     async def not_audited(request: Request, err: NotAudited) -> Response:
