@@ -31,8 +31,8 @@ from review.qa_sampling import (
     SampleDraw,
     SamplingReason,
     SamplingReport,
+    count_draws,
     draw_for_audit,
-    sampling_report,
 )
 from review.refusals import ReviewRuleError
 from temporal_runtime.encryption import KeyRing
@@ -137,31 +137,25 @@ class QaBook:
                 pass
         return inserted
 
-    def draws(self, start: datetime | None = None, end: datetime | None = None) -> list[SampleDraw]:
-        """The draws of reviews closed in [start, end)."""
+    def report(self, start: datetime | None = None, end: datetime | None = None) -> SamplingReport:
+        """How much of what closed in [start, end) was sampled, overall and per rule (counted
+        in SQL by the rules that applied, then per rule)."""
         f, s = decision_facts.c, qa_samples.c
-        query = sa.select(qa_samples).join(decision_facts, f.review_id == s.review_id)
+        query = (
+            sa.select(s.reasons, s.sampled, sa.func.count())
+            .join(decision_facts, f.review_id == s.review_id)
+            .group_by(s.reasons, s.sampled)
+        )
         if start is not None:
             query = query.where(f.closed_at >= _utc(start))
         if end is not None:
             query = query.where(f.closed_at < _utc(end))
         with self.engine.connect() as db:
-            rows = db.execute(query).mappings().all()
-        return [
-            SampleDraw(
-                review_id=r["review_id"],
-                policy_version=r["policy_version"],
-                rate=r["rate"],
-                reasons=[SamplingReason(x) for x in r["reasons"].split(",")],
-                draw=r["draw"],
-                sampled=r["sampled"],
-            )
-            for r in rows
-        ]
-
-    def report(self, start: datetime | None = None, end: datetime | None = None) -> SamplingReport:
-        """How much of what closed in [start, end) was sampled, overall and per rule."""
-        return sampling_report(self.draws(start, end))
+            groups = db.execute(query).all()
+        return count_draws(
+            ([SamplingReason(x) for x in reasons.split(",")], bool(sampled), int(n))
+            for reasons, sampled, n in groups
+        )
 
     def queue(self, auditor_id: str, limit: int = 200) -> list[AuditItem]:
         """Sampled decisions nobody has scored yet, oldest closed first, without those the

@@ -154,13 +154,19 @@ class SamplingReport(StrictModel):
 def sampling_report(draws: Iterable[SampleDraw]) -> SamplingReport:
     """Count the draws: overall and for each rule (a review counts under every rule that
     applied to it)."""
+    return count_draws((d.reasons, d.sampled, 1) for d in draws)
+
+
+def count_draws(groups: Iterable[tuple[list[SamplingReason], bool, int]]) -> SamplingReport:
+    """The report of draws counted by group: the rules that applied, whether sampled, how
+    many."""
     counts: dict[SamplingReason | None, list[int]] = {None: [0, 0]}
     for reason in SamplingReason:
         counts[reason] = [0, 0]
-    for d in draws:
-        for key in (None, *d.reasons):
-            counts[key][0] += 1
-            counts[key][1] += int(d.sampled)
+    for reasons, sampled, n in groups:
+        for key in (None, *reasons):
+            counts[key][0] += n
+            counts[key][1] += n if sampled else 0
 
     def rate(key: SamplingReason | None) -> SampleRate:
         eligible, sampled = counts[key]

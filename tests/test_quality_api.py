@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -260,3 +261,39 @@ async def test_the_review_page_shows_how_closed_reviews_under_its_rule_were_deci
     assert rule["rule_id"] in page.text
     assert "1 revisión(es) cerrada(s):" in page.text
     assert 'data-action="permanent_deactivation">Desactivación permanente: 1 (100 %)' in page.text
+
+
+async def test_the_transparency_report_is_json_html_or_csv_in_either_language(
+    api: httpx.AsyncClient,
+) -> None:
+    await closed_deactivation(api, "drv_transparency", "en")
+    month = datetime.now(UTC).strftime("%Y-%m")  # it closed just now
+    url = "/api/v1/reports/transparency"
+    query = {"market": "chicago", "month": month}
+
+    as_json = (await api.get(url, params=query, headers=LUIS)).json()
+    html = await api.get(url, params={**query, "format": "html", "lang": "es-MX"}, headers=OLGA)
+    as_csv = await api.get(url, params={**query, "format": "csv"}, headers=SOFIA)
+
+    assert (as_json["reviews_closed"], as_json["restrictions"]) == (1, 1)
+    assert as_json["by_ground"]["fraud"]["permanent_deactivation"] == 1
+    assert html.headers["content-type"].startswith("text/html")
+    assert "Cuentas suspendidas o desactivadas" in html.text
+    assert as_csv.headers["content-disposition"] == (
+        f'attachment; filename="transparency_chicago_{month}_en.csv"'
+    )
+    assert "Accounts suspended or deactivated,,,1" in as_csv.text
+    assert (await api.get(url, params=query, headers=ANA)).status_code == 403
+
+
+async def test_a_transparency_report_for_an_unknown_market_or_month_is_refused_naming_it(
+    api: httpx.AsyncClient,
+) -> None:
+    url = "/api/v1/reports/transparency"
+
+    unknown = await api.get(url, params={"market": "narnia", "month": "2026-11"}, headers=LUIS)
+    bad_month = await api.get(url, params={"market": "chicago", "month": "2026-13"}, headers=LUIS)
+
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["market"]
+    assert [e["field"] for e in bad_month.json()["errors"]] == ["month"]

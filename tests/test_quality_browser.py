@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -137,3 +138,24 @@ async def test_a_lead_makes_a_calibration_round_and_a_specialist_answers_it_blin
     await luis.reload()
     await expect(luis.locator("tr[data-person=marco]")).to_contain_text("1 / 2")
     await luis.screenshot(path=str(SCREENSHOTS / "calibration_report.png"), full_page=True)
+
+
+async def test_a_lead_opens_a_markets_transparency_report_from_the_dashboard(
+    api: httpx.AsyncClient, web_url: str, browser: Browser
+) -> None:
+    await closed_deactivation(api, "drv_transparency_web", "en")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    luis = await (await browser.new_context()).new_page()
+    await sign_in(luis, web_url, "luis", "/dashboard")
+    await luis.select_option("#transparency-form select[name=market]", "")
+    await luis.click("#transparency-form button[type=submit]")  # no market chosen
+    await expect(luis.locator("main")).to_contain_text("Mercado: elige uno de los mercados")
+
+    await luis.go_back()
+    await luis.select_option("#transparency-form select[name=market]", "chicago")
+    await luis.fill("#transparency-form input[name=month]", datetime.now(UTC).strftime("%Y-%m"))
+    await luis.click("#transparency-form button[type=submit]")
+    await expect(luis.locator("h1")).to_have_text("Informe de transparencia")
+    await expect(luis.locator("[data-value=restrictions]")).to_have_text("1")
+    await luis.screenshot(path=str(SCREENSHOTS / "transparency_report.png"), full_page=True)

@@ -3,7 +3,10 @@ PostgreSQL; every expected value below is worked out by hand from that month's t
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ from decision_archive.metrics import (
     team_metrics,
 )
 from decision_archive.store import DecisionArchive
+from decision_archive.transparency import render_csv, render_html, transparency_report
+from review.markets import load_markets
 from review.models import EnforcementAction, IncidentCategory, SlaTier
 from review.qa_audit import QaErrorType
 from tests.conftest import TEST_KEYS, fresh_database
@@ -185,3 +190,61 @@ def test_similar_decisions_count_every_closed_review_under_the_rule_but_this_one
         (EnforcementAction.NO_ACTION, 1),
     ]
     assert (found.closed, found.departed) == (4, 4)
+
+
+def test_the_transparency_report_counts_a_markets_month(month: DecisionArchive) -> None:
+    report = transparency_report(month.engine, "mexico-city", date(2026, 11, 1))
+
+    # R1 (warning), R2 (suspension, departed), R3 (deactivation) closed in Mexico City in
+    # November; R6 (October) and R7 (December) did not.
+    assert report.reviews_closed == 3
+    assert report.by_ground == {
+        IncidentCategory.PHYSICAL_ASSAULT: {
+            **dict.fromkeys(EnforcementAction, 0),
+            EnforcementAction.PERMANENT_DEACTIVATION: 1,
+        },
+        IncidentCategory.DANGEROUS_DRIVING: {
+            **dict.fromkeys(EnforcementAction, 0),
+            EnforcementAction.WARNING: 1,
+            EnforcementAction.TEMPORARY_SUSPENSION: 1,
+        },
+    }
+    assert (report.restrictions, report.followed_recommendation) == (2, 2)
+    assert report.median_hours_to_decision == 1.0  # 1800, 3600, 7200 s: the 2nd
+    # Received in November: R2's two appeals (upheld, overturned) and R6's (overturned); R3's
+    # correction is counted apart.
+    assert (report.appeals_received, report.appeals_decided) == (3, 3)
+    assert (report.appeals_reversed, report.appeals_modified) == (2, 0)
+    assert (report.corrections, report.corrections_reversed) == (1, 1)
+
+
+def test_a_markets_month_without_reviews_reports_zeros(month: DecisionArchive) -> None:
+    report = transparency_report(month.engine, "seattle", date(2026, 10, 1))
+
+    assert (report.reviews_closed, report.by_ground, report.median_hours_to_decision) == (
+        0,
+        {},
+        None,
+    )
+
+
+def test_the_transparency_report_reads_in_spanish_as_html_and_csv(
+    month: DecisionArchive,
+) -> None:
+    report = transparency_report(month.engine, "seattle", date(2026, 11, 1))
+    markets = load_markets()
+
+    html = render_html(report, markets, "es-MX")
+    rows = list(csv.reader(io.StringIO(render_csv(report, markets, "es-MX"))))
+
+    assert "<h1>Informe de transparencia</h1>" in html
+    assert "Seattle, noviembre 2026" in html
+    assert "<td>Fraude</td><td>0</td><td>0</td><td>1</td>" in html
+    assert "<script" not in html and "http" not in html.split("<body>")[1]
+    assert rows[0] == ["sección", "concepto", "detalle", "cantidad"]
+    assert [
+        "Tiempo mediano desde que nos llega un reporte hasta la decisión (horas)",
+        "",
+        "",
+        "0.2",
+    ] in rows

@@ -1,4 +1,5 @@
-"""The team's numbers over HTTP: ``GET /api/v1/metrics/summary`` (JSON or CSV) for leads, QA
+"""The team's numbers over HTTP: ``GET /api/v1/metrics/summary`` (JSON or CSV) and each
+market's monthly transparency report (JSON, HTML or CSV, in English or Spanish) for leads, QA
 and operators, and ``GET /metrics`` in Prometheus' text format for operators' monitoring.
 
 Thin over decision_archive/metrics.py, which counts everything in SQL.
@@ -10,11 +11,12 @@ import asyncio
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -28,6 +30,12 @@ from decision_archive.metrics import (
     operational_numbers,
     summary_rows,
     team_metrics,
+)
+from decision_archive.transparency import (
+    TransparencyReport,
+    render_csv,
+    render_html,
+    transparency_report,
 )
 from review.markets import Markets
 from review.models import IDENTIFIER_PATTERN, SLUG_PATTERN, IncidentCategory
@@ -176,3 +184,56 @@ async def prometheus_metrics(services: Services, caller: MetricsReader) -> Respo
     registry = CollectorRegistry()
     registry.register(ReviewCollector(numbers))
     return Response(generate_latest(registry), media_type="text/plain; version=0.0.4")
+
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@router.get(
+    "/api/v1/reports/transparency",
+    response_model=TransparencyReport,
+    responses={
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def transparency(
+    services: Services,
+    caller: MetricsReader,
+    market: Annotated[str, Query(pattern=SLUG_PATTERN)],
+    month: Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM (UTC)")],
+    lang: Literal["en", "es-MX"] = "en",
+    format: Literal["json", "html", "csv"] = "json",
+) -> TransparencyReport | Response:
+    """A market's monthly transparency report: restrictions by ground and action, how many
+    followed the automated recommendation, the median time to a decision, appeals and the
+    decisions they (and our own quality checks) reversed; as JSON, a standalone HTML page or
+    CSV, in English or Spanish. Counts only: it names no review, account or person."""
+    markets = services.renderer.markets
+    if markets.get(market) is None:
+        known = ", ".join(sorted(markets.root))
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "market"),
+                    "msg": f"unknown market '{market}'; the markets are {known}",
+                    "type": "value_error",
+                }
+            ]
+        )
+    first = date.fromisoformat(f"{month}-01")
+    report = await asyncio.to_thread(transparency_report, services.archive.engine, market, first)
+    name = f"transparency_{market}_{month}_{lang}"
+    if format == "html":
+        return HTMLResponse(render_html(report, markets, lang))
+    if format == "csv":
+        return Response(
+            render_csv(report, markets, lang),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return report

@@ -6,6 +6,7 @@ reader's language next to the field they name."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -18,16 +19,19 @@ from pydantic import ValidationError
 
 from decision_archive.metrics import AGE_BUCKETS, MetricsSummary, Rate, team_metrics
 from decision_archive.quality import NotAudited
+from decision_archive.report import report_locales
+from decision_archive.transparency import render_csv, render_html, transparency_report
 from review.matrix import ReviewPolicy
 from review.models import IncidentCategory, PersonRole, SlaTier, StrictModel
 from review.qa_audit import SCORE_CHECKS, QaErrorType, QaScoreBody
 from review.refusals import ReviewRuleError
 from webapp.access import Permission
 from webapp.i18n import refusal_words
-from webapp.metrics_api import DEFAULT_PERIOD, metrics_filter
+from webapp.metrics_api import DEFAULT_PERIOD, MONTH_PATTERN, metrics_filter
 from webapp.pages import (
     SESSION_DONE,
     PageRefused,
+    error_page,
     form,
     form_errors,
     market_choices,
@@ -303,5 +307,47 @@ async def dashboard(
         name_of=person_name(services),
         csv_link=f"/api/v1/metrics/summary?{csv_query}",
         charts=charts,
+        last_month=(now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
+        report_locales=report_locales(),
         age_label=lambda bucket: t(f"age_{bucket}"),
     )
+
+
+@router.get("/transparency")
+async def transparency_page(
+    request: Request,
+    market: str | None = None,
+    month: str | None = None,
+    lang: str | None = None,
+    format: str | None = None,
+) -> Response:
+    """A market's monthly transparency report from the dashboard's form: the standalone HTML
+    page, or its CSV; a missing or unknown market or month comes back named, in the reader's
+    language."""
+    caller = person(request, Permission.READ_METRICS)
+    services = services_of(request)
+    t = page_translator(request)
+    markets = services.renderer.markets
+    problems = []
+    if not market or markets.get(market) is None:
+        problems.append(f"{t('col_market')}: {t('transparency_pick_market')}")
+    if not month or not re.fullmatch(MONTH_PATTERN, month):
+        problems.append(f"{t('transparency_month')}: {t('transparency_pick_month')}")
+    if problems:
+        return error_page(request, 422, "; ".join(problems), said="; ".join(problems))
+    assert market is not None and month is not None
+    locale = lang if lang in report_locales() else page_locale(request, caller)
+    report = await asyncio.to_thread(
+        transparency_report, services.archive.engine, market, date.fromisoformat(f"{month}-01")
+    )
+    if format == "csv":
+        return Response(
+            render_csv(report, markets, locale),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="transparency_{market}_{month}_{locale}.csv"'
+                )
+            },
+        )
+    return HTMLResponse(render_html(report, markets, locale))
