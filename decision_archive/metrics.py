@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import Field, model_validator
@@ -154,26 +155,62 @@ def _closed(query: MetricsFilter) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-def _count(
-    db: Connection, where: list[sa.ColumnElement[bool]], *extra: sa.ColumnElement[bool]
-) -> int:
-    stmt = sa.select(sa.func.count()).select_from(decision_facts).where(*where, *extra)
-    return int(db.execute(stmt).scalar_one())
+def _sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """How many rows ``condition`` holds for (0 for none)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def nearest_rank(sorted_values: list[float]) -> Percentiles:
+    """p50 and p90 of values sorted ascending, by the nearest-rank method."""
+    n = len(sorted_values)
+
+    def rank(p: float) -> float | None:
+        return sorted_values[max(math.ceil(p * n), 1) - 1] if n else None
+
+    return Percentiles(count=n, p50=rank(0.5), p90=rank(0.9))
 
 
 def percentiles(db: Connection, where: list[sa.ColumnElement[bool]]) -> Percentiles:
-    """p50 and p90 of the time to decision of the reviews ``where`` selects."""
-    n = _count(db, where)
+    """p50 and p90 of the time to decision of the reviews ``where`` selects: two ranked reads
+    in SQL (SQLite has no percentile function), whatever their number."""
     seconds = decision_facts.c.decision_seconds
+    n = int(
+        db.execute(
+            sa.select(sa.func.count()).select_from(decision_facts).where(*where)
+        ).scalar_one()
+    )
 
     def rank(p: float) -> float | None:
         if n == 0:
             return None
         offset = max(math.ceil(p * n), 1) - 1
-        stmt = sa.select(seconds).where(*where).order_by(seconds.asc()).limit(1).offset(offset)
+        stmt = sa.select(seconds).where(*where).order_by(seconds).limit(1).offset(offset)
         return float(db.execute(stmt).scalar_one())
 
     return Percentiles(count=n, p50=rank(0.5), p90=rank(0.9))
+
+
+def _people_appeals(
+    db: Connection,
+    where: list[sa.ColumnElement[bool]],
+    by: sa.ColumnElement[Any],
+) -> dict[Any, tuple[int, int, int]]:
+    """Per ``by``: the reviews ``where`` selects that people appealed (not QA's corrections),
+    their decided appeals and the overturned ones. Driven from the appeals, far fewer than
+    the reviews, each finding its review by key."""
+    f, a = decision_facts.c, appeals.c
+    rows = db.execute(
+        sa.select(
+            by,
+            sa.func.count(sa.distinct(a.review_id)),
+            _sum(a.outcome.is_not(None)),
+            _sum(a.outcome == "overturn"),
+        )
+        .select_from(appeals.join(decision_facts, f.review_id == a.review_id))
+        .where(*where, a.origin == "person")
+        .group_by(by)
+    ).all()
+    return {key: (int(n), int(decided), int(over)) for key, n, decided, over in rows}
 
 
 def _open_queue(
@@ -194,190 +231,207 @@ def _open_queue(
         if bound is not None
     ]
     bucket = sa.case(*age_cases, else_=AGE_BUCKETS[-1][0]).label("bucket")
-    rows = db.execute(
-        sa.select(s.tier, bucket, sa.func.count()).where(*where).group_by(s.tier, bucket)
-    ).all()
     by_age = {tier: {name: 0 for name, _ in AGE_BUCKETS} for tier in SlaTier}
-    for tier, name, count in rows:
-        by_age[SlaTier(tier)][name] = int(count)
-    states: dict[str, int] = {
-        str(state): int(count)
-        for state, count in db.execute(
-            sa.select(s.sla_state, sa.func.count())
-            .where(*where, s.sla_state.in_(["at_risk", "breached"]))
-            .group_by(s.sla_state)
-        ).all()
-    }
-    return by_age, int(states.get("at_risk", 0)), int(states.get("breached", 0))
-
-
-def _qa(db: Connection, where: list[sa.ColumnElement[bool]]) -> tuple[Rate, dict[QaErrorType, int]]:
-    f, q = decision_facts.c, qa_scores.c
-    joined = decision_facts.join(qa_scores, q.review_id == f.review_id)
-    audited, agreed = db.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.cast(q.agrees, sa.Integer)), 0))
-        .select_from(joined)
+    at_risk = breached = 0
+    for tier, name, state, count in db.execute(
+        sa.select(s.tier, bucket, s.sla_state, sa.func.count())
         .where(*where)
-    ).one()
-    errors: dict[str, int] = {
+        .group_by(s.tier, bucket, s.sla_state)
+    ).all():
+        by_age[SlaTier(tier)][name] += int(count)
+        at_risk += int(count) if state == "at_risk" else 0
+        breached += int(count) if state == "breached" else 0
+    return by_age, at_risk, breached
+
+
+class _Tally(StrictModel):
+    """One pass over a slice of closed reviews: what every rate is counted from."""
+
+    closed: int = 0
+    deviated: int = 0
+    second_reviewed: int = 0
+    returned: int = 0
+    sla_met: int = 0
+    by_tier: dict[SlaTier, tuple[int, int]] = Field(default_factory=dict)
+    audited: int = 0
+    agreed: int = 0
+    restrictions: int = 0
+    appealed: int = 0
+    appeals_decided: int = 0
+    appeals_overturned: int = 0
+
+
+def _tallies(
+    db: Connection, where: list[sa.ColumnElement[bool]], by: sa.ColumnElement[str] | None = None
+) -> dict[str, _Tally]:
+    """Every count of the slice: one grouped query over the facts and their QA scores, one
+    over the people's appeals of its restrictions (by ``by``, or one group ``""``)."""
+    f, q = decision_facts.c, qa_scores.c
+    restricted = f.action.in_(RESTRICTIONS)
+    columns: list[sa.ColumnElement[Any]] = [
+        sa.func.count(),
+        _sum(f.deviated.is_(True)),
+        _sum(f.second_reviewed.is_(True)),
+        _sum(f.second_review_returned.is_(True)),
+        _sum(f.sla_met.is_(True)),
+        _sum(q.review_id.is_not(None)),
+        _sum(q.agrees.is_(True)),
+        _sum(restricted),
+    ]
+    for tier in SlaTier:
+        columns += [_sum(f.tier == str(tier)), _sum(sa.and_(f.tier == str(tier), f.sla_met))]
+    key = by if by is not None else sa.literal("")
+    stmt = (
+        sa.select(key, *columns)
+        .select_from(decision_facts.outerjoin(qa_scores, q.review_id == f.review_id))
+        .where(*where)
+        .group_by(key)
+    )
+    appealed = _people_appeals(db, [*where, restricted], key)
+    tallies: dict[str, _Tally] = {}
+    for group, *n in db.execute(stmt).all():
+        counts = [int(x) for x in n]
+        per_tier = counts[8:]
+        people_appealed, decided, overturned = appealed.get(group, (0, 0, 0))
+        tallies[str(group)] = _Tally(
+            closed=counts[0],
+            deviated=counts[1],
+            second_reviewed=counts[2],
+            returned=counts[3],
+            sla_met=counts[4],
+            audited=counts[5],
+            agreed=counts[6],
+            restrictions=counts[7],
+            appealed=people_appealed,
+            appeals_decided=decided,
+            appeals_overturned=overturned,
+            by_tier={
+                tier: (per_tier[2 * i], per_tier[2 * i + 1]) for i, tier in enumerate(SlaTier)
+            },
+        )
+    return tallies
+
+
+def _error_types(db: Connection, where: list[sa.ColumnElement[bool]]) -> dict[QaErrorType, int]:
+    f, q = decision_facts.c, qa_scores.c
+    found: dict[str, int] = {
         str(error): int(count)
         for error, count in db.execute(
             sa.select(q.error_type, sa.func.count())
-            .select_from(joined)
+            .select_from(decision_facts.join(qa_scores, q.review_id == f.review_id))
             .where(*where, q.error_type.is_not(None))
             .group_by(q.error_type)
         ).all()
     }
-    return Rate.of_counts(int(agreed), int(audited)), {
-        e: int(errors.get(str(e), 0)) for e in QaErrorType
-    }
-
-
-def _appeals(db: Connection, where: list[sa.ColumnElement[bool]]) -> tuple[Rate, Rate]:
-    f, a = decision_facts.c, appeals.c
-    restricted = [*where, f.action.in_(RESTRICTIONS)]
-    appealed_ids = sa.select(a.review_id).where(a.origin == "person").distinct().scalar_subquery()
-    restrictions = _count(db, restricted)
-    appealed = _count(db, restricted, f.review_id.in_(appealed_ids))
-    joined = decision_facts.join(appeals, a.review_id == f.review_id)
-    decided, overturned = db.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((a.outcome == "overturn", 1), else_=0)), 0),
-        )
-        .select_from(joined)
-        .where(*restricted, a.outcome.is_not(None), a.origin == "person")
-    ).one()
-    return Rate.of_counts(appealed, restrictions), Rate.of_counts(int(overturned), int(decided))
+    return {e: found.get(str(e), 0) for e in QaErrorType}
 
 
 def deviation_by_rule(db: Connection, where: list[sa.ColumnElement[bool]]) -> list[RuleDeviation]:
     """For each matrix rule: how often its recommendation was not followed, and how those
-    deviations fared in second review, QA and appeal."""
-    f, q, a = decision_facts.c, qa_scores.c, appeals.c
-    deviated = sa.cast(f.deviated, sa.Integer)
-    audited = sa.select(q.review_id).scalar_subquery()
-    disagreed = sa.select(q.review_id).where(q.agrees.is_(False)).scalar_subquery()
-    by_person = a.origin == "person"
-    appealed = sa.select(a.review_id).where(by_person).scalar_subquery()
-    overturned = sa.select(a.review_id).where(by_person, a.outcome == "overturn").scalar_subquery()
-
-    def among_deviations(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.coalesce(
-            sa.func.sum(sa.case((sa.and_(f.deviated.is_(True), condition), 1), else_=0)), 0
-        )
-
+    deviations fared in second review, QA and appeal (people's appeals). Counted by rule and
+    action in SQL, then per rule."""
+    f, q = decision_facts.c, qa_scores.c
+    departed = f.deviated.is_(True)
     rows = db.execute(
         sa.select(
             f.rule_id,
+            f.action,
             sa.func.min(f.recommended_action),
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(deviated), 0),
-            among_deviations(f.second_review_returned.is_(True)),
-            among_deviations(f.review_id.in_(audited)),
-            among_deviations(f.review_id.in_(disagreed)),
-            among_deviations(f.review_id.in_(appealed)),
-            among_deviations(f.review_id.in_(overturned)),
+            _sum(departed),
+            _sum(sa.and_(departed, f.second_review_returned.is_(True))),
+            _sum(sa.and_(departed, q.review_id.is_not(None))),
+            _sum(sa.and_(departed, q.agrees.is_(False))),
         )
-        .where(*where, f.rule_id.is_not(None))
-        .group_by(f.rule_id)
-    ).all()
-    actions: dict[str, dict[str, int]] = {}
-    for rule, action, count in db.execute(
-        sa.select(f.rule_id, f.action, sa.func.count())
+        .select_from(decision_facts.outerjoin(qa_scores, q.review_id == f.review_id))
         .where(*where, f.rule_id.is_not(None))
         .group_by(f.rule_id, f.action)
-    ).all():
-        actions.setdefault(rule, {})[action] = int(count)
-    found = [
-        RuleDeviation(
-            rule_id=rule,
-            recommended_action=recommended,
-            decided=int(decided),
-            deviated=int(dev),
-            deviation_rate=int(dev) / int(decided) if decided else None,
-            deviations_returned_in_second_review=int(returned),
-            deviations_audited=int(aud),
-            deviations_qa_disagreed=int(dis),
-            deviations_appealed=int(app),
-            deviations_overturned=int(over),
-            actions_taken=actions.get(rule, {}),
+    ).all()
+    appealed = _people_appeals(db, [*where, departed], f.rule_id)
+    tally: dict[str, list[int]] = {}
+    recommended_of: dict[str, str | None] = {}
+    actions: dict[str, dict[str, int]] = {}
+    for rule, action, recommended, *counts in rows:
+        sums = tally.setdefault(rule, [0] * 5)
+        for i, n in enumerate(counts):
+            sums[i] += int(n)
+        recommended_of.setdefault(rule, recommended)
+        actions.setdefault(rule, {})[action] = int(counts[0])
+    found = []
+    for rule, (decided, dev, returned, audited, disagreed) in tally.items():
+        # An overturned decision has nothing left to appeal: one overturn per review.
+        people_appealed, _, overturned = appealed.get(rule, (0, 0, 0))
+        found.append(
+            RuleDeviation(
+                rule_id=rule,
+                recommended_action=recommended_of[rule],
+                decided=decided,
+                deviated=dev,
+                deviation_rate=dev / decided if decided else None,
+                deviations_returned_in_second_review=returned,
+                deviations_audited=audited,
+                deviations_qa_disagreed=disagreed,
+                deviations_appealed=people_appealed,
+                deviations_overturned=overturned,
+                actions_taken=actions[rule],
+            )
         )
-        for rule, recommended, decided, dev, returned, aud, dis, app, over in rows
-    ]
     return sorted(found, key=lambda r: (-(r.deviation_rate or 0), -r.decided, r.rule_id))
 
 
-def _rates(db: Connection, where: list[sa.ColumnElement[bool]]) -> dict[str, Rate]:
+def _reviewers(db: Connection, where: list[sa.ColumnElement[bool]]) -> list[ReviewerMetrics]:
     f = decision_facts.c
-    closed = _count(db, where)
-    second = _count(db, where, f.second_reviewed.is_(True))
-    return {
-        "deviation": Rate.of_counts(_count(db, where, f.deviated.is_(True)), closed),
-        "returned": Rate.of_counts(_count(db, where, f.second_review_returned.is_(True)), second),
-    }
-
-
-def _reviewers(db: Connection, query: MetricsFilter) -> list[ReviewerMetrics]:
-    where = _closed(query)
-    f = decision_facts.c
-    people = db.execute(sa.select(f.decided_by).where(*where).distinct()).scalars().all()
-    found = []
-    for person in sorted(people):
-        own = [*where, f.decided_by == person]
-        rates = _rates(db, own)
-        decided = _count(db, own)
-        found.append(
-            ReviewerMetrics(
-                reviewer=person,
-                decided=decided,
-                sla_met=Rate.of_counts(_count(db, own, f.sla_met.is_(True)), decided),
-                time_to_decision_s=percentiles(db, own),
-                deviation_rate=rates["deviation"],
-                second_review_return_rate=rates["returned"],
-                qa_agreement=_qa(db, own)[0],
-            )
+    tallies = _tallies(db, where, by=f.decided_by)
+    times: dict[str, list[float]] = {}
+    for person, seconds in db.execute(
+        sa.select(f.decided_by, f.decision_seconds).where(*where).order_by(f.decision_seconds)
+    ).all():
+        times.setdefault(person, []).append(float(seconds))
+    return [
+        ReviewerMetrics(
+            reviewer=person,
+            decided=t.closed,
+            sla_met=Rate.of_counts(t.sla_met, t.closed),
+            time_to_decision_s=nearest_rank(times.get(person, [])),
+            deviation_rate=Rate.of_counts(t.deviated, t.closed),
+            second_review_return_rate=Rate.of_counts(t.returned, t.second_reviewed),
+            qa_agreement=Rate.of_counts(t.agreed, t.audited),
         )
-    return found
+        for person, t in sorted(tallies.items())
+    ]
 
 
 def team_metrics(
     engine: Engine, query: MetricsFilter, now: datetime, by_reviewer: bool = False
 ) -> MetricsSummary:
     """The period's numbers for ``query``, and its open queue as it stands at ``now``."""
-    f = decision_facts.c
     where = _closed(query)
     with engine.connect() as db:
-        attainment = {}
-        for tier in SlaTier:
-            in_tier = [*where, f.tier == str(tier)]
-            attainment[tier] = Rate.of_counts(
-                _count(db, in_tier, f.sla_met.is_(True)), _count(db, in_tier)
-            )
+        t = _tallies(db, where).get("", _Tally())
         by_age, at_risk, breached = _open_queue(db, query, now)
-        rates = _rates(db, where)
-        qa_rate, errors = _qa(db, where)
-        appeal_rate, overturn_rate = _appeals(db, where)
         return MetricsSummary(
             period_start=query.start,
             period_end=query.end,
             market=query.market,
             category=query.category,
             reviewer=query.reviewer,
-            closed_reviews=_count(db, where),
-            sla_attainment=attainment,
+            closed_reviews=t.closed,
+            sla_attainment={
+                tier: Rate.of_counts(t.by_tier.get(tier, (0, 0))[1], t.by_tier.get(tier, (0, 0))[0])
+                for tier in SlaTier
+            },
             time_to_decision_s=percentiles(db, where),
             open_by_age=by_age,
             at_risk_now=at_risk,
             breached_now=breached,
-            deviation_rate=rates["deviation"],
+            deviation_rate=Rate.of_counts(t.deviated, t.closed),
             deviation_by_rule=deviation_by_rule(db, where),
-            second_review_return_rate=rates["returned"],
-            qa_agreement=qa_rate,
-            qa_error_types=errors,
-            appeal_rate=appeal_rate,
-            appeal_overturn_rate=overturn_rate,
-            by_reviewer=_reviewers(db, query) if by_reviewer else None,
+            second_review_return_rate=Rate.of_counts(t.returned, t.second_reviewed),
+            qa_agreement=Rate.of_counts(t.agreed, t.audited),
+            qa_error_types=_error_types(db, where),
+            appeal_rate=Rate.of_counts(t.appealed, t.restrictions),
+            appeal_overturn_rate=Rate.of_counts(t.appeals_overturned, t.appeals_decided),
+            by_reviewer=_reviewers(db, where) if by_reviewer else None,
         )
 
 

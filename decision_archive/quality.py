@@ -10,7 +10,7 @@ sealed with the payload key ring, bound to the review id; the rest is plaintext 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -83,8 +83,8 @@ class QaBook:
         return cls(archive.engine, archive.keys)
 
     def draw_pending(self, policy: QaSamplingPolicy, started_on: StartedOn, now: datetime) -> int:
-        """Draw every closed review not drawn yet; how many were drawn now. Safe to run at
-        once from two places: a review's first draw is the one kept."""
+        """Draw every review closed in the policy's lookback and not drawn yet; how many were
+        drawn now. Safe to run at once from two places: a review's first draw is kept."""
         f = decision_facts.c
         pending = (
             sa.select(
@@ -95,7 +95,10 @@ class QaBook:
                 f.deviated,
                 f.second_reviewed,
             )
-            .where(~sa.exists().where(qa_samples.c.review_id == f.review_id))
+            .where(
+                f.closed_at >= _utc(now - timedelta(days=policy.lookback_days)),
+                ~sa.exists().where(qa_samples.c.review_id == f.review_id),
+            )
             .order_by(f.closed_at)
         )
         drawn = 0

@@ -56,6 +56,12 @@ class QaSamplingPolicy(StrictModel):
     unreviewed_deactivation_rate: Rate = Field(
         ge=0, le=1, description="For permanent deactivations no second person reviewed."
     )
+    lookback_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Only reviews closed this recently are drawn: QA audits current work.",
+    )
 
     def rate_for(self, reason: SamplingReason) -> Rate:
         """The rate one rule gives."""

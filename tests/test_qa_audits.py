@@ -320,3 +320,16 @@ def test_retention_takes_the_facts_and_audits_with_the_record(
     archive.delete([review_id])
 
     assert [count(archive.engine, t) for t in (decision_facts, qa_samples, qa_scores)] == [0, 0, 0]
+
+
+def test_reviews_closed_before_the_lookback_are_not_drawn(
+    archive: DecisionArchive, book: QaBook, policy: ReviewPolicy
+) -> None:
+    old = decided_record(policy, closed_at=NOW - timedelta(days=EVERY_ONE.lookback_days + 1))
+    archive.write(old, NOW)
+    recent = archived(archive, policy)
+
+    assert book.draw_pending(EVERY_ONE, unknown_start, NOW) == 1
+    assert [i.review_id for i in book.queue("sofia")] == [recent]
+    with pytest.raises(NotAudited):
+        book.item(old.review_id)

@@ -26,6 +26,8 @@ def smaller(command: str) -> str:
     if "benchmark_queue" in command:
         command += " --runs 3"
     command = re.sub(r"--workflows \d+", "--workflows 6", command)
+    if "benchmark_metrics" in command:
+        command = re.sub(r"--closed \d+", "--closed 300", command) + " --runs 1"
     if "benchmark_pipeline" in command:
         command = re.sub(r" --one-at-a-time \d+", "", command) + " --one-at-a-time 2"
     return command
@@ -52,6 +54,10 @@ async def test_a_readme_benchmark_command_runs_and_prints_its_numbers(command: s
         assert "open reviews in the read model: 12" in printed
         for probe in ("open queue, first page", "page 100 by cursor"):
             assert re.search(rf"{probe} +\d+ rows  p50 +[\d.]+ ms  p95 +[\d.]+ ms", printed)
+    elif "benchmark_metrics" in command:
+        assert "loaded 300 closed reviews and 2000 open ones" in printed
+        for probe in ("summary, last 30 days", "Prometheus numbers", "QA sampling report"):
+            assert re.search(rf"{probe}.* median +[\d.]+ ms  worst +[\d.]+ ms", printed), probe
     elif "benchmark_engine" in command:
         for persistence in ("SQLite", "memory"):
             for variant in ("bare", "+ 6 search attribute upserts", "+ all three"):
