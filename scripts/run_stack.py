@@ -487,7 +487,11 @@ def services(settings: StackSettings, var: Path) -> list[tuple[str, Service]]:
                 [sys.executable, "-m", "webapp", "--port", str(settings.web_port)],
                 ready=lambda _: answers(f"{web}/healthz"),
                 restart=True,
-                env={"DR_WEB_DEMO_MODE": "1"},
+                # Demo people, and QA sampling every closed demo review.
+                env={
+                    "DR_WEB_DEMO_MODE": "1",
+                    "DR_QA_SAMPLING_FILE": str(ROOT / "demo_platform" / "qa_sampling.toml"),
+                },
             ),
         ),
     ]

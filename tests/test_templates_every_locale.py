@@ -596,6 +596,7 @@ def appeal_outcome(
     original: EnforcementAction = EnforcementAction.PERMANENT_DEACTIVATION,
     action: EnforcementAction | None = None,
     took_effect: bool = True,
+    correction: bool = False,
 ) -> RenderedMessage:
     days = 7 if action is EnforcementAction.TEMPORARY_SUSPENSION else None
     return RENDERER.render(
@@ -616,6 +617,8 @@ def appeal_outcome(
                 suspension_ends_at=NOW + timedelta(days=7) if days else None,
                 took_effect=took_effect,
                 guideline_refs=list(MATRIX.categories[category].guidelines),
+                correction=correction,
+                appeal_again_by=NOW + timedelta(days=20),
             ),
         )
     )
@@ -707,6 +710,45 @@ def test_a_modified_decision_says_what_applies_now(action: EnforcementAction, lo
         appeal_outcome("modify", "driver", locale, IncidentCategory.FRAUD, action=action).body
     )
     assert MODIFIED[locale][action] in body
+
+
+CORRECTION_SAYS = {
+    "en": {
+        "opening": "As part of our regular quality checks, a member of our safety team who had "
+        "no part in the original decision looked again at our decision about {} on a recent "
+        "trip, and found that",
+        "overturn": "We reversed our decision on your account",
+        "modify": "We changed the decision on your account",
+        "redress": "If you think this decision is still wrong, you can appeal it until",
+    },
+    "es-MX": {
+        "opening": "Como parte de nuestras revisiones de calidad, una persona de nuestro equipo "
+        "de seguridad que no participó en la decisión original volvió a revisar nuestra "
+        "decisión sobre {} en un viaje reciente y concluyó que",
+        "overturn": "Revertimos nuestra decisión sobre tu cuenta",
+        "modify": "Cambiamos la decisión sobre tu cuenta",
+        "redress": "Si crees que esta decisión sigue siendo incorrecta, puedes apelarla hasta el",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("outcome", ["overturn", "modify"])
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_correction_our_quality_checks_made_never_thanks_the_person_for_appealing(
+    category: IncidentCategory, outcome: str, role: str, locale: str
+) -> None:
+    action = EnforcementAction.WARNING if outcome == "modify" else None
+    message = appeal_outcome(outcome, role, locale, category, action=action, correction=True)
+    body = prose(message.body)
+    says = CORRECTION_SAYS[locale]
+    assert message.subject == says[outcome]
+    assert says["opening"].format(TOPIC[locale][category.value]) in body
+    assert (says["redress"] in body) is (outcome == "modify")
+    assert APPEAL_SAYS[locale]["opening"].format(TOPIC[locale][category.value]) not in body
+    assert APPEAL_SAYS[locale]["redress"] not in body
+    assert "{{" not in body and "None" not in body
 
 
 # --- the hearing ----------------------------------------------------------------------------------
