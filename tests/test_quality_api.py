@@ -105,6 +105,10 @@ async def test_a_wrongful_deactivation_found_by_qa_is_corrected_as_an_overturned
     assert (await api.post(f"{url}/claim", headers=ANA)).status_code == 403  # decided it
     assert (await api.post(f"{url}/claim", headers=LUIS)).status_code == 403  # approved it
     assert (await api.post(f"{url}/claim", headers=ELENA)).status_code == 200
+    page = (await api.get(f"/appeals/{correction_id}", headers=ELENA)).text
+    assert "What the quality audit found" in page
+    assert "A correction, not the person&#39;s appeal: Sofía Castro&#39;s audit found" in page
+    assert "known false alarm that week" in page
     overturn = {"outcome": "overturn", "rationale": "QA is right: a known false alarm."}
     assert (await api.post(f"{url}/decision", json=overturn, headers=ELENA)).status_code == 200
     await until(api, url, "closed")
