@@ -107,7 +107,7 @@ async def test_a_wrongful_deactivation_found_by_qa_is_corrected_as_an_overturned
     assert (await api.post(f"{url}/claim", headers=ELENA)).status_code == 200
     page = (await api.get(f"/appeals/{correction_id}", headers=ELENA)).text
     assert "What the quality audit found" in page
-    assert "A correction, not the person&#39;s appeal: Sofía Castro&#39;s audit found" in page
+    assert "A correction, not the person's appeal: Sofía Castro's audit found False positive" in page
     assert "known false alarm that week" in page
     overturn = {"outcome": "overturn", "rationale": "QA is right: a known false alarm."}
     assert (await api.post(f"{url}/decision", json=overturn, headers=ELENA)).status_code == 200
