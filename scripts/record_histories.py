@@ -45,6 +45,7 @@ from review.models import (
     ReviewStatus,
     SecondReviewRequest,
 )
+from review.qa_audit import QaErrorType, QaScore
 from temporal_runtime.connection import data_converter
 from temporal_runtime.encryption import load_key_file, new_key_file
 from worker import build_worker
@@ -317,6 +318,50 @@ async def overturned_appeal(
     return started.appeal_id
 
 
+async def correction_upheld(
+    reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
+) -> str:
+    """A QA audit found a Chicago driver's deactivation wrongful; the correction it opened,
+    heard by another specialist, upheld the decision: the driver is told nothing (the
+    correction's own history)."""
+    review_id = await deactivation_told(reviews, env, "INC-REPLAY-10", "chicago")
+    await reviews.handle(review_id).result()
+    told = (await reviews.state(review_id)).statement_of_reasons
+    assert told is not None
+    at = told.starts_at + timedelta(days=2)
+    score = QaScore(
+        review_id=review_id,
+        auditor_id="sofia",
+        decided_by=SPECIALIST.id,
+        scored_at=at,
+        action_correct=False,
+        guidelines_correct=True,
+        rationale_adequate=True,
+        message_appropriate=True,
+        error_type=QaErrorType.FALSE_POSITIVE,
+        comment="The fraud signal looks like a known false alarm.",
+        agrees_with_decision=False,
+    )
+    started = await appeals.open_correction(review_id, score, now=at)
+    for _ in range(120):
+        if await asyncio.to_thread(appeals.book.get, started.appeal_id) is not None:
+            break
+        await env.sleep(1)
+    await appeals.claim(started.appeal_id, ClaimRequest(reviewer=OTHER_SPECIALIST), None)
+    await appeals.decide(
+        started.appeal_id,
+        AppealDecisionRequest(
+            reviewer=OTHER_SPECIALIST,
+            outcome="uphold",
+            rationale="The chargebacks stand on their own; not that alarm.",
+            policy_refs=["CG-INTEGRITY-1"],
+        ),
+        None,
+    )
+    await appeals.handle(started.appeal_id).result()
+    return started.appeal_id
+
+
 async def hearing_answered_then_decided_again(
     reviews: ReviewClient, env: WorkflowEnvironment, appeals: AppealClient
 ) -> str:
@@ -374,6 +419,7 @@ SCENARIOS: dict[str, Scenario] = {
     "notice_period_then_deactivated": notice_period_then_deactivated,
     "notice_period_withdrawn_by_appeal": notice_period_withdrawn_by_appeal,
     "appeal_overturned": appeal_overturned,
+    "correction_upheld": correction_upheld,
     "hearing_answered_then_decided_again": hearing_answered_then_decided_again,
     "hearing_unanswered_then_deactivated": hearing_unanswered_then_deactivated,
 }

@@ -193,3 +193,16 @@ async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
 
     assert result.replay_failure is None, result.replay_failure
+
+
+def test_an_upheld_correction_tells_the_person_nothing() -> None:
+    # A correction QA opened and another specialist upheld: the person never asked, and
+    # nothing changed for them, so no message is scheduled (an appeal's upheld outcome is).
+    text = HISTORY_TEXT[HISTORY_DIR / "correction_upheld__qa-corrections.json"]
+    scheduled = [
+        event["activityTaskScheduledEventAttributes"]["activityType"]["name"]
+        for event in json.loads(text)["events"]
+        if event["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
+    ]
+    assert "publish_appeal" in scheduled
+    assert "send_notice" not in scheduled
