@@ -143,16 +143,29 @@ class MetricsSummary(StrictModel):
     by_reviewer: list[ReviewerMetrics] | None = None
 
 
-def _closed(query: MetricsFilter) -> list[sa.ColumnElement[bool]]:
-    f = decision_facts.c
-    where = [f.closed_at >= _utc(query.start), f.closed_at < _utc(query.end)]
+def _filtered(
+    query: MetricsFilter, table: sa.Table, person: sa.ColumnElement[str]
+) -> list[sa.ColumnElement[bool]]:
+    """The query's market, category and reviewer (as ``person``) on ``table``'s columns."""
+    where: list[sa.ColumnElement[bool]] = []
     if query.market:
-        where.append(f.market == query.market)
+        where.append(table.c.market == query.market)
     if query.category:
-        where.append(f.category == str(query.category))
+        where.append(table.c.category == str(query.category))
     if query.reviewer:
-        where.append(f.decided_by == query.reviewer)
+        where.append(person == query.reviewer)
     return where
+
+
+def _closed(query: MetricsFilter) -> list[sa.ColumnElement[bool]]:
+    """The reviews the query counts: closed in its period, in its slice, decided by its
+    reviewer."""
+    f = decision_facts.c
+    return [
+        f.closed_at >= _utc(query.start),
+        f.closed_at < _utc(query.end),
+        *_filtered(query, decision_facts, f.decided_by),
+    ]
 
 
 def _sum(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -217,13 +230,10 @@ def _open_queue(
     db: Connection, query: MetricsFilter, now: datetime
 ) -> tuple[dict[SlaTier, dict[str, int]], int, int]:
     s = review_summaries.c
-    where: list[sa.ColumnElement[bool]] = [s.status != str(ReviewStatus.CLOSED)]
-    if query.market:
-        where.append(s.market == query.market)
-    if query.category:
-        where.append(s.category == str(query.category))
-    if query.reviewer:
-        where.append(s.assignee_id == query.reviewer)
+    where = [
+        s.status != str(ReviewStatus.CLOSED),
+        *_filtered(query, review_summaries, s.assignee_id),
+    ]
     now = _utc(now)
     age_cases: list[tuple[sa.ColumnElement[bool], str]] = [
         (sa.or_(s.started_at.is_(None), s.started_at > now - bound), name)

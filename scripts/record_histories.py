@@ -302,20 +302,28 @@ async def overturned_appeal(
     at = (told.notified_at or told.starts_at) + timedelta(minutes=1)
     body = AppealBody(statement="It was not me driving.", submitted_at=at)
     started = await appeals.submit(review_id, body, now=at)
+    decision = AppealDecisionRequest(
+        reviewer=OTHER_SPECIALIST, outcome="overturn", rationale="Another driver used it."
+    )
+    return await heard_by_another(appeals, env, started.appeal_id, decision)
+
+
+async def heard_by_another(
+    appeals: AppealClient,
+    env: WorkflowEnvironment,
+    appeal_id: str,
+    decision: AppealDecisionRequest,
+) -> str:
+    """Once the appeal is in the book, another specialist claims and decides it; its id once
+    its workflow is done."""
     for _ in range(120):
-        if await asyncio.to_thread(appeals.book.get, started.appeal_id) is not None:
+        if await asyncio.to_thread(appeals.book.get, appeal_id) is not None:
             break
         await env.sleep(1)
-    await appeals.claim(started.appeal_id, ClaimRequest(reviewer=OTHER_SPECIALIST), None)
-    await appeals.decide(
-        started.appeal_id,
-        AppealDecisionRequest(
-            reviewer=OTHER_SPECIALIST, outcome="overturn", rationale="Another driver used it."
-        ),
-        None,
-    )
-    await appeals.handle(started.appeal_id).result()
-    return started.appeal_id
+    await appeals.claim(appeal_id, ClaimRequest(reviewer=OTHER_SPECIALIST), None)
+    await appeals.decide(appeal_id, decision, None)
+    await appeals.handle(appeal_id).result()
+    return appeal_id
 
 
 async def correction_upheld(
@@ -343,23 +351,13 @@ async def correction_upheld(
         agrees_with_decision=False,
     )
     started = await appeals.open_correction(review_id, score, now=at)
-    for _ in range(120):
-        if await asyncio.to_thread(appeals.book.get, started.appeal_id) is not None:
-            break
-        await env.sleep(1)
-    await appeals.claim(started.appeal_id, ClaimRequest(reviewer=OTHER_SPECIALIST), None)
-    await appeals.decide(
-        started.appeal_id,
-        AppealDecisionRequest(
-            reviewer=OTHER_SPECIALIST,
-            outcome="uphold",
-            rationale="The chargebacks stand on their own; not that alarm.",
-            policy_refs=["CG-INTEGRITY-1"],
-        ),
-        None,
+    decision = AppealDecisionRequest(
+        reviewer=OTHER_SPECIALIST,
+        outcome="uphold",
+        rationale="The chargebacks stand on their own; not that alarm.",
+        policy_refs=["CG-INTEGRITY-1"],
     )
-    await appeals.handle(started.appeal_id).result()
-    return started.appeal_id
+    return await heard_by_another(appeals, env, started.appeal_id, decision)
 
 
 async def hearing_answered_then_decided_again(
