@@ -126,7 +126,14 @@ def person_records(
     """The person's view of ``records`` (the account's case records) and ``appeals`` (the
     account's), labelled with ``t`` in ``locale``; strikes are as the matrix counts them at
     ``now``, retracted where an appeal overturned the decision."""
-    appeals = [a for a in appeals or [] if a.account_id == account_id]
+    appeals = [
+        a
+        for a in appeals or []
+        if a.account_id == account_id
+        # A correction our quality checks opened is theirs to see once it changed the
+        # decision, as they were then told; one upheld or still heard is not.
+        and (a.origin == "person" or (a.status is AppealStatus.CLOSED and a.outcome != "uphold"))
+    ]
     overturned = {
         a.review_id for a in appeals if a.outcome == "overturn" and a.status is AppealStatus.CLOSED
     }

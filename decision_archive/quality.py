@@ -24,7 +24,7 @@ from decision_archive.store import (
     qa_scores,
 )
 from review.models import EnforcementAction, IncidentCategory, StrictModel
-from review.qa_audit import QaErrorType, QaScore, QaScoreBody, refuse_audit
+from review.qa_audit import QaErrorType, QaScore, QaScoreBody, opens_correction, refuse_audit
 from review.qa_sampling import (
     AuditCandidate,
     QaSamplingPolicy,
@@ -204,7 +204,11 @@ class QaBook:
         return self._found(query)
 
     def score(
-        self, review_id: str, auditor_id: str, body: QaScoreBody, now: datetime
+        self,
+        review_id: str,
+        auditor_id: str,
+        body: QaScoreBody,
+        now: datetime,
     ) -> tuple[QaScore, bool]:
         """Score a sampled decision; the score and whether this call stored it. The same
         auditor sending the same score again gets the first back; ReviewRuleError when it was
@@ -230,6 +234,8 @@ class QaBook:
             "agrees": body.agrees,
             "key_id": key_id,
             "sealed_comment": sealed,
+            # Kept with the score, so a correction that cannot open now is opened later.
+            "correction_state": "pending" if opens_correction(body, item.action) else None,
         }
         try:
             with self.engine.begin() as db:
@@ -262,13 +268,29 @@ class QaBook:
         assert score is not None
         return score
 
+    def pending_corrections(self) -> list[QaScore]:
+        """Scores whose correction is still to be opened, oldest first."""
+        q = qa_scores.c
+        query = self._items().where(q.correction_state == "pending").order_by(q.scored_at)
+        return [item.score for item in self._found(query) if item.score is not None]
+
     def set_correction(self, review_id: str, correction_id: str) -> None:
         """Record the appeal opened to correct the decision QA found wrong."""
+        self._correction(review_id, correction_id=correction_id, correction_state="opened")
+
+    def refuse_correction(self, review_id: str, why: str) -> None:
+        """Record why the correction will not be opened (the decision was overturned, or no
+        longer restricts the account)."""
+        self._correction(review_id, correction_state="refused", correction_note=why[:200])
+
+    def _correction(self, review_id: str, **values: str) -> None:
         with self.engine.begin() as db:
             db.execute(
                 qa_scores.update()
-                .where(qa_scores.c.review_id == review_id)
-                .values(correction_id=correction_id)
+                .where(
+                    qa_scores.c.review_id == review_id, qa_scores.c.correction_state == "pending"
+                )
+                .values(**values)
             )
 
     def _items(self) -> sa.Select[tuple[object, ...]]:
@@ -327,6 +349,8 @@ class QaBook:
                     _utc(row["score_acknowledged_at"]) if row["score_acknowledged_at"] else None
                 ),
                 correction_id=row["score_correction_id"],
+                correction_state=row["score_correction_state"],
+                correction_note=row["score_correction_note"],
             )
         return AuditItem(
             review_id=row["review_id"],

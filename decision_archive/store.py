@@ -227,6 +227,9 @@ qa_scores = sa.Table(
     sa.Column("sealed_comment", sa.LargeBinary, nullable=False),
     sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("correction_id", sa.String(180), nullable=True),
+    # pending (to open), opened, or refused (correction_note says why); null: none needed
+    sa.Column("correction_state", sa.String(16), nullable=True),
+    sa.Column("correction_note", sa.String(200), nullable=True),
 )
 
 calibration_rounds = sa.Table(
@@ -574,7 +577,8 @@ class DecisionArchive:
 
     def delete(self, review_ids: list[str]) -> int:
         """Delete these records, the notes added to them, their appeals, their reviews'
-        read-model rows, decision facts and QA audits; returns how many records were deleted."""
+        read-model rows, decision facts, QA audits and calibration cases; returns how many
+        records were deleted."""
         if not review_ids:
             return 0
         with self.engine.begin() as db:
@@ -586,6 +590,8 @@ class DecisionArchive:
                 decision_facts,
                 qa_samples,
                 qa_scores,
+                calibration_cases,
+                calibration_answers,
             ):
                 db.execute(table.delete().where(table.c.review_id.in_(review_ids)))
             result = db.execute(

@@ -256,6 +256,9 @@ def admit(
             }
         )
     if correction:
+        # An earlier appeal may have made it a warning: nothing left to correct.
+        if not appealed.decision.action.restricts_account:
+            raise ReviewRuleError("conflict", "not_appealable", action=appealed.decision.action)
         return len(earlier) + 1, appealed
     # A correction QA opened is not the person's appeal: their first one needs no new information.
     theirs = [a for a in earlier if a.request.qa_finding is None]

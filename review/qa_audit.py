@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -70,6 +71,12 @@ class QaScoreBody(StrictModel):
                 "a check failed, so name the kind of error (false_positive, false_negative, "
                 "wrong_action or documentation)",
             )
+        if value is QaErrorType.DOCUMENTATION and info.data.get("action_correct") is False:
+            raise PydanticCustomError(
+                "error_type_needs_action_error",
+                "the action was not correct, so the error is false_positive, false_negative or "
+                "wrong_action, not documentation",
+            )
         if value in _ACTION_ERRORS and info.data.get("action_correct"):
             raise PydanticCustomError(
                 "error_type_contradicts_action",
@@ -120,6 +127,12 @@ class QaScore(QaScoreBody):
     correction_id: str | None = Field(
         default=None, description="The appeal opened to correct the decision, where one was."
     )
+    correction_state: Literal["pending", "opened", "refused"] | None = Field(
+        default=None,
+        description="pending: to be opened (an appeal of the decision is still open, or "
+        "Temporal was unreachable); refused: correction_note says why; null: none needed.",
+    )
+    correction_note: str | None = None
 
 
 def refuse_audit(

@@ -90,6 +90,16 @@ def test_an_action_error_cannot_call_the_action_correct() -> None:
     assert problem["msg"] == "false_positive says the action was wrong, but action_correct is true"
 
 
+def test_an_action_found_wrong_is_not_a_documentation_error() -> None:
+    with pytest.raises(ValidationError) as err:
+        QaScoreBody(
+            **(SOUND.model_dump() | {"action_correct": False, "error_type": "documentation"})
+        )
+
+    [problem] = err.value.errors()
+    assert (problem["loc"], problem["type"]) == (("error_type",), "error_type_needs_action_error")
+
+
 def test_a_score_agrees_only_when_every_check_passes_and_no_error_is_named() -> None:
     documentation = QaScoreBody(
         **(SOUND.model_dump() | {"error_type": "documentation", "rationale_adequate": False})

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from review.qa_sampling import QaSamplingPolicy
-from tests.test_appeals_api import ELENA, closed_deactivation, until
+from tests.test_appeals_api import ELENA, closed_deactivation, filed, until
 from tests.test_web_api import ANA, INTAKE, LUIS, MARCO, started
 from webapp.services import WebServices
 
@@ -75,8 +75,9 @@ async def test_a_sampled_decision_is_scored_and_its_specialist_acknowledges_the_
     assert queue["sampling"]["overall"] == {"eligible": 1, "sampled": 1, "rate": 1.0}
     scored = await api.post(f"/api/v1/qa/{review_id}/score", json=score(), headers=SOFIA)
     assert scored.status_code == 200, scored.text
-    assert scored.json()["score"]["agrees_with_decision"] is False
+    assert scored.json()["agrees_with_decision"] is False
     assert scored.json()["correction_id"] is None  # documentation: the decision stands
+    assert scored.json()["correction_state"] is None
 
     [feedback] = (await api.get("/api/v1/qa/feedback", headers=ANA)).json()["items"]
     assert (feedback["review_id"], feedback["score"]["comment"]) == (review_id, score()["comment"])
@@ -102,12 +103,17 @@ async def test_a_wrongful_deactivation_found_by_qa_is_corrected_as_an_overturned
     assert correction_id
     url = f"/api/v1/appeals/{correction_id}"
     await until(api, url, "awaiting_decision")
+    # Until it changes the decision, the correction is ours: the driver's records do not list it.
+    before = (await api.get("/api/v1/accounts/drv_qa_2/records", headers=INTAKE)).json()
+    assert before["appeals"] == []
     assert (await api.post(f"{url}/claim", headers=ANA)).status_code == 403  # decided it
     assert (await api.post(f"{url}/claim", headers=LUIS)).status_code == 403  # approved it
     assert (await api.post(f"{url}/claim", headers=ELENA)).status_code == 200
     page = (await api.get(f"/appeals/{correction_id}", headers=ELENA)).text
     assert "What the quality audit found" in page
-    assert "A correction, not the person's appeal: Sofía Castro's audit found False positive" in page
+    assert (
+        "A correction, not the person's appeal: Sofía Castro's audit found False positive" in page
+    )
     assert "known false alarm that week" in page
     overturn = {"outcome": "overturn", "rationale": "QA is right: a known false alarm."}
     assert (await api.post(f"{url}/decision", json=overturn, headers=ELENA)).status_code == 200
@@ -301,3 +307,48 @@ async def test_a_transparency_report_for_an_unknown_market_or_month_is_refused_n
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["market"]
     assert [e["field"] for e in bad_month.json()["errors"]] == ["month"]
+
+
+async def test_a_correction_waits_for_the_persons_open_appeal_and_opens_once_it_closes(
+    api: httpx.AsyncClient, audit_everything: None
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_8", "en")
+    appeal_id = await filed(api, review_id)
+
+    scored = await api.post(f"/api/v1/qa/{review_id}/score", json=WRONGFUL, headers=SOFIA)
+    assert scored.status_code == 200, scored.text
+    assert (scored.json()["correction_state"], scored.json()["correction_id"]) == ("pending", None)
+
+    url = f"/api/v1/appeals/{appeal_id}"
+    assert (await api.post(f"{url}/claim", headers=ELENA)).status_code == 200
+    uphold = {
+        "outcome": "uphold",
+        "rationale": "The trip data stands.",
+        "policy_refs": ["CG-INTEGRITY-1"],
+    }
+    assert (await api.post(f"{url}/decision", json=uphold, headers=ELENA)).status_code == 200
+    await until(api, url, "closed")
+    await api.get("/api/v1/qa/queue", headers=SOFIA)  # QA's next look opens what waits
+
+    audit = (await api.get(f"/api/v1/qa/{review_id}", headers=LUIS)).json()
+    assert audit["score"]["correction_state"] == "opened"
+    correction_id = audit["score"]["correction_id"]
+    assert correction_id and correction_id != appeal_id
+    await until(api, f"/api/v1/appeals/{correction_id}", "awaiting_decision")
+
+
+async def test_no_correction_opens_after_an_appeal_overturned_the_decision(
+    api: httpx.AsyncClient, audit_everything: None
+) -> None:
+    review_id = await closed_deactivation(api, "drv_qa_9", "en")
+    appeal_id = await filed(api, review_id)
+    url = f"/api/v1/appeals/{appeal_id}"
+    await api.post(f"{url}/claim", headers=ELENA)
+    overturn = {"outcome": "overturn", "rationale": "Another driver used the account."}
+    assert (await api.post(f"{url}/decision", json=overturn, headers=ELENA)).status_code == 200
+    await until(api, url, "closed")
+
+    scored = await api.post(f"/api/v1/qa/{review_id}/score", json=WRONGFUL, headers=SOFIA)
+
+    assert scored.json()["correction_state"] == "refused"
+    assert "overturned this decision already" in scored.json()["correction_note"]

@@ -720,6 +720,7 @@ CORRECTION_SAYS = {
         "overturn": "We reversed our decision on your account",
         "modify": "We changed the decision on your account",
         "redress": "If you think this decision is still wrong, you can appeal it until",
+        "external": "If you think this decision is still wrong, you can take it to a certified",
     },
     "es-MX": {
         "opening": "Como parte de nuestras revisiones de calidad, una persona de nuestro equipo "
@@ -728,6 +729,7 @@ CORRECTION_SAYS = {
         "overturn": "Revertimos nuestra decisión sobre tu cuenta",
         "modify": "Cambiamos la decisión sobre tu cuenta",
         "redress": "Si crees que esta decisión sigue siendo incorrecta, puedes apelarla hasta el",
+        "external": "Si crees que esta decisión sigue siendo incorrecta, puedes llevarla ante",
     },
 }
 
@@ -745,10 +747,27 @@ def test_a_correction_our_quality_checks_made_never_thanks_the_person_for_appeal
     says = CORRECTION_SAYS[locale]
     assert message.subject == says[outcome]
     assert says["opening"].format(TOPIC[locale][category.value]) in body
-    assert (says["redress"] in body) is (outcome == "modify")
+    # Made a warning, it can no longer be appealed: only the external route is left.
+    assert says["redress"] not in body
+    assert (says["external"] in body) is (outcome == "modify")
     assert APPEAL_SAYS[locale]["opening"].format(TOPIC[locale][category.value]) not in body
     assert APPEAL_SAYS[locale]["redress"] not in body
     assert "{{" not in body and "None" not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_correction_that_leaves_a_shorter_suspension_says_until_when_to_appeal_it(
+    locale: str,
+) -> None:
+    message = appeal_outcome(
+        "modify",
+        "driver",
+        locale,
+        IncidentCategory.FRAUD,
+        action=EnforcementAction.TEMPORARY_SUSPENSION,
+        correction=True,
+    )
+    assert CORRECTION_SAYS[locale]["redress"] in prose(message.body)
 
 
 # --- the hearing ----------------------------------------------------------------------------------

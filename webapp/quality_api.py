@@ -9,6 +9,7 @@ a person's.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,12 +17,15 @@ from fastapi import APIRouter, Depends, Query
 
 from decision_archive.quality import AuditItem
 from review.models import StrictModel
-from review.qa_audit import QaScore, QaScoreBody, opens_correction
+from review.qa_audit import QaScore, QaScoreBody
 from review.qa_sampling import SamplingReport
-from review.refusals import RefusalProblem, ReviewRuleError
+from review.refusals import ReviewRuleError
 from webapp.access import Permission
 from webapp.people import Caller
 from webapp.services import WebServices, authorize, services_of
+from workflows.client import ReviewNotFound, ReviewsUnavailable
+
+log = logging.getLogger("deactivation_review.webapp")
 
 router = APIRouter(prefix="/api/v1/qa", tags=["quality"])
 Services = Annotated[WebServices, Depends(services_of)]
@@ -35,14 +39,6 @@ class AuditQueue(StrictModel):
     policy_version: str
     sampling: SamplingReport
     items: list[AuditItem]
-
-
-class ScoreOutcome(StrictModel):
-    """What a score did: the score, and the correction it opened, if any."""
-
-    score: QaScore
-    correction_id: str | None = None
-    correction_refused: RefusalProblem | None = None
 
 
 class FeedbackPage(StrictModel):
@@ -62,40 +58,51 @@ async def draw_pending(services: WebServices) -> None:
 
 
 async def audit_queue(services: WebServices, caller: Caller, limit: int = 200) -> AuditQueue:
-    """The caller's QA queue (shared by the API and the QA page)."""
+    """The caller's QA queue (shared by the API and the QA page); corrections still pending
+    are tried again first."""
     await draw_pending(services)
+    await open_pending_corrections(services)
     items = await asyncio.to_thread(services.qa.queue, caller.as_person().id, limit)
     report = await asyncio.to_thread(services.qa.report)
     return AuditQueue(policy_version=services.qa_sampling.version, sampling=report, items=items)
 
 
+async def open_pending_corrections(services: WebServices) -> None:
+    """Open the corrections QA's scores still wait for. One whose decision has an appeal open
+    waits for it to close; one whose decision was overturned, or no longer restricts the
+    account, is refused with the reason; one Temporal cannot take now is tried next time."""
+    for score in await asyncio.to_thread(services.qa.pending_corrections):
+        try:
+            started = await services.appeals.open_correction(score.review_id, score)
+        except ReviewRuleError as refused:
+            if refused.reason != "appeal_open":
+                await asyncio.to_thread(
+                    services.qa.refuse_correction, score.review_id, str(refused)
+                )
+        except (ReviewsUnavailable, ReviewNotFound) as err:
+            log.warning("correction of %s not opened yet: %s", score.review_id, err)
+        else:
+            await asyncio.to_thread(services.qa.set_correction, score.review_id, started.appeal_id)
+
+
 async def score_decision(
     services: WebServices, caller: Caller, review_id: str, body: QaScoreBody
-) -> ScoreOutcome:
-    """Store a QA score; a wrongful restriction opens a correction (shared by API and page)."""
+) -> QaScore:
+    """Store a QA score; a wrongful restriction's correction is opened now if it can be, else
+    kept pending (shared by API and page)."""
     auditor = caller.as_person()
     await draw_pending(services)
-    score, _ = await asyncio.to_thread(
-        services.qa.score, review_id, auditor.id, body, datetime.now(UTC)
-    )
+    await asyncio.to_thread(services.qa.score, review_id, auditor.id, body, datetime.now(UTC))
+    await open_pending_corrections(services)
     item = await asyncio.to_thread(services.qa.item, review_id)
-    outcome = ScoreOutcome(score=score, correction_id=score.correction_id)
-    if score.correction_id is None and opens_correction(body, item.action):
-        try:
-            started = await services.appeals.open_correction(review_id, score)
-        except ReviewRuleError as refused:
-            # An appeal of the decision is open, or one overturned it: nothing to correct now.
-            outcome.correction_refused = refused.problems()[0]
-        else:
-            await asyncio.to_thread(services.qa.set_correction, review_id, started.appeal_id)
-            outcome.correction_id = started.appeal_id
-            outcome.score = outcome.score.model_copy(update={"correction_id": started.appeal_id})
-    return outcome
+    assert item.score is not None
+    return item.score
 
 
 async def feedback_of(services: WebServices, caller: Caller, limit: int = 200) -> FeedbackPage:
     """A specialist's own feedback; every disagreement for leads and QA."""
     person = caller.as_person()
+    await open_pending_corrections(services)
     if person.role == "specialist":
         items = await asyncio.to_thread(services.qa.feedback_for, person.id, limit)
     else:
@@ -116,7 +123,7 @@ async def get_audit_queue(
 
 @router.post(
     "/{review_id}/score",
-    response_model=ScoreOutcome,
+    response_model=QaScore,
     responses={
         403: {"description": "The caller decided or second-reviewed this review"},
         404: {"description": "No closed review with this id in the archive"},
@@ -125,10 +132,12 @@ async def get_audit_queue(
 )
 async def post_score(
     review_id: str, body: QaScoreBody, services: Services, caller: Auditor
-) -> ScoreOutcome:
+) -> QaScore:
     """Score a sampled decision. A disagreement goes back to the specialist as feedback and to
     the leads; a false positive or wrong action on a suspension or deactivation also opens a
-    correction, heard as an appeal is. The same score sent again answers as the first did."""
+    correction, heard as an appeal is (``correction_id``); while the person's own appeal of it
+    is open the correction waits (``correction_state`` pending) and opens once it closes. The
+    same score sent again answers as the first did."""
     return await score_decision(services, caller, review_id, body)
 
 

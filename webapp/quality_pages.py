@@ -110,7 +110,7 @@ async def score(request: Request, review_id: str) -> Response:
     t = page_translator(request)
     try:
         body = score_body(data)
-        outcome = await score_decision(services, caller, review_id, body)
+        scored = await score_decision(services, caller, review_id, body)
     except ValidationError as err:
         errors = form_errors(err, t)
         return await qa_page(
@@ -122,8 +122,10 @@ async def score(request: Request, review_id: str) -> Response:
     except NotAudited:
         raise PageRefused(404, f"no closed review with id {review_id}") from None
     request.session[SESSION_DONE] = "qa_scored"
-    if outcome.correction_id:
-        request.session[SESSION_CORRECTION] = outcome.correction_id
+    if scored.correction_id:
+        request.session[SESSION_CORRECTION] = scored.correction_id
+    elif scored.correction_state == "pending":
+        request.session[SESSION_DONE] = "qa_scored_correction_pending"
     return RedirectResponse("/qa", status_code=303)
 
 
@@ -230,7 +232,8 @@ async def dashboard(
     field_errors: dict[str, str] = {}
     try:
         first, last = _day(chosen["start"], "start"), _day(chosen["end"], "end")
-        end_at = datetime.combine(last, time(), UTC) + timedelta(days=1) if last else now
+        # Whole UTC days, the end day included: by default the 30 days up to today.
+        end_at = datetime.combine(last or now.date(), time(), UTC) + timedelta(days=1)
         start_at = datetime.combine(first, time(), UTC) if first else end_at - DEFAULT_PERIOD
         kind = IncidentCategory(chosen["category"]) if chosen["category"] else None
         query = metrics_filter(

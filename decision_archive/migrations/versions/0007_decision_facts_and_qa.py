@@ -93,6 +93,8 @@ def upgrade() -> None:
         sa.Column("sealed_comment", sa.LargeBinary, nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("correction_id", sa.String(180), nullable=True),
+        sa.Column("correction_state", sa.String(16), nullable=True),
+        sa.Column("correction_note", sa.String(200), nullable=True),
     )
 
 
