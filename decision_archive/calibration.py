@@ -4,11 +4,13 @@ specialists' blind answers, and the round's agreement (review/calibration.py cou
 A round is made from closed reviews the archive holds; each case's golden answer is the action
 the lead gives, or else the decision the review took. A specialist answers each case once, and
 sees the case as it was put to its decider (the request, the evidence, the matrix
-recommendation), never its decision, the golden answer or anyone else's answer.
+recommendation) under an id of the round's, never its review id, its decision, the golden
+answer or anyone else's answer; nobody is asked a case they decided or second-reviewed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -56,9 +58,10 @@ class CalibrationRound(StrictModel):
 
 
 class BlindCase(StrictModel):
-    """A case as a specialist decides it in a round: what its decider had, not what they did."""
+    """A case as a specialist decides it in a round: what its decider had, not what they did,
+    nor which review it was."""
 
-    review_id: str
+    case_id: str
     category: IncidentCategory
     severity: Severity
     account_role: str
@@ -67,6 +70,12 @@ class BlindCase(StrictModel):
     evidence: list[EvidenceSummary]
     recommendation: Recommendation | None
     answer: EnforcementAction | None = Field(description="This specialist's answer, if given.")
+
+
+def case_key(round_id: str, review_id: str) -> str:
+    """The id specialists see for a case: stable within the round, telling nothing of the
+    review."""
+    return hashlib.sha256(f"{round_id}/{review_id}".encode()).hexdigest()[:10]
 
 
 class NoRound(LookupError):
@@ -100,11 +109,16 @@ class CalibrationBook:
                     ReviewRuleError("invalid", "no_closed_review", field, review=case.review_id)
                 )
                 continue
+            second = record.second_review
             cases.append(
                 CalibrationCase(
                     review_id=case.review_id,
+                    case_id="",  # set once the round has its id
                     category=record.request.category,
                     golden_action=case.golden_action or record.decision.action,
+                    took_part=sorted(
+                        {record.decision.reviewer.id} | ({second.reviewer.id} if second else set())
+                    ),
                 )
             )
         if not raters:
@@ -112,6 +126,7 @@ class CalibrationBook:
         if problems:
             raise ReviewRuleError.all_of(problems)
         round_id = uuid.uuid4().hex[:12]
+        cases = [c.model_copy(update={"case_id": case_key(round_id, c.review_id)}) for c in cases]
         with self.engine.begin() as db:
             db.execute(
                 calibration_rounds.insert().values(
@@ -131,6 +146,8 @@ class CalibrationBook:
                         "position": n,
                         "category": str(c.category),
                         "golden_action": str(c.golden_action),
+                        "case_id": c.case_id,
+                        "took_part": ",".join(c.took_part),
                     }
                     for n, c in enumerate(cases)
                 ],
@@ -182,8 +199,10 @@ class CalibrationBook:
             cases=[
                 CalibrationCase(
                     review_id=c["review_id"],
+                    case_id=c["case_id"],
                     category=IncidentCategory(c["category"]),
                     golden_action=EnforcementAction(c["golden_action"]),
+                    took_part=[p for p in c["took_part"].split(",") if p],
                 )
                 for c in cases
             ],
@@ -217,13 +236,15 @@ class CalibrationBook:
         own = {a.review_id: a.action for a in self.answers(round_id, person_id)}
         cases = []
         for case in found.cases:
+            if person_id in case.took_part:
+                continue  # theirs: not a blind judgement
             record = self.archive.read(case.review_id)
             if record is None:
                 continue  # purged by retention since the round was made
             request = record.request
             cases.append(
                 BlindCase(
-                    review_id=case.review_id,
+                    case_id=case.case_id,
                     category=request.category,
                     severity=request.severity,
                     account_role=str(request.account.role),
@@ -244,11 +265,14 @@ class CalibrationBook:
         found = self.get(round_id)
         if person_id not in found.raters:
             raise ReviewRuleError("forbidden", "not_a_rater", person=person_id)
-        if body.review_id not in {c.review_id for c in found.cases}:
-            raise ReviewRuleError("invalid", "not_in_round", "review_id", review=body.review_id)
+        case = next((c for c in found.cases if c.case_id == body.case_id), None)
+        if case is None:
+            raise ReviewRuleError("invalid", "not_in_round", "case_id", review=body.case_id)
+        if person_id in case.took_part:
+            raise ReviewRuleError("forbidden", "took_part_in_case", person=person_id)
         row = {
             "round_id": round_id,
-            "review_id": body.review_id,
+            "review_id": case.review_id,
             "person_id": person_id,
             "action": str(body.action),
             "answered_at": _utc(now),
@@ -258,7 +282,7 @@ class CalibrationBook:
                 db.execute(calibration_answers.insert().values(**row))
         except IntegrityError:
             pass
-        [given] = [a for a in self.answers(round_id, person_id) if a.review_id == body.review_id]
+        [given] = [a for a in self.answers(round_id, person_id) if a.review_id == case.review_id]
         if given.action is not body.action:
             raise ReviewRuleError("conflict", "calibration_answered", action=given.action)
         return given

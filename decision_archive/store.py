@@ -251,6 +251,8 @@ calibration_cases = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("category", sa.String(64), nullable=False),
     sa.Column("golden_action", sa.String(64), nullable=False),
+    sa.Column("case_id", sa.String(40), nullable=False),
+    sa.Column("took_part", sa.String(400), nullable=False),
 )
 
 calibration_answers = sa.Table(

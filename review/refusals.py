@@ -90,6 +90,7 @@ REFUSALS: dict[str, str] = {
     "no_raters": "there is no specialist to answer the round",
     "not_a_rater": "{person} is not asked to answer this calibration round",
     "not_in_round": "{review} is not a case of this round",
+    "took_part_in_case": "{person} decided or second-reviewed this case and does not answer it",
     "calibration_answered": (
         "you already answered this case ({action}); a round keeps first answers"
     ),

@@ -17,9 +17,9 @@ from review.calibration import (
     fleiss_kappa,
 )
 from review.models import EnforcementAction, IncidentCategory
-from tests.test_appeals_api import closed_deactivation
+from tests.test_appeals_api import ELENA, closed_deactivation, until
 from tests.test_quality_api import SOFIA
-from tests.test_web_api import ANA, LUIS, MARCO
+from tests.test_web_api import ANA, LUIS, MARCO, decision, started
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 W, S, P = (
@@ -49,9 +49,15 @@ def test_kappa_is_undefined_when_everyone_always_gives_the_same_answer() -> None
     assert fleiss_kappa([]) is None
 
 
-def test_kappa_needs_the_same_raters_on_every_case() -> None:
-    with pytest.raises(ValueError, match="same number of raters"):
-        fleiss_kappa([Counter(w=2), Counter(w=1, s=2)])
+def test_kappa_needs_two_raters_on_every_case() -> None:
+    with pytest.raises(ValueError, match="at least two raters"):
+        fleiss_kappa([Counter(w=2), Counter(w=1)])
+
+
+def test_kappa_takes_cases_rated_by_different_numbers_of_people() -> None:
+    # Case 1 {w: 2}: agreement 1; case 2 {w: 1, s: 2}: (1 + 4 - 3) / (3 * 2) = 1/3. Observed
+    # 2/3; answers pooled w 3/5, s 2/5: chance 0.52; kappa (2/3 - 0.52) / 0.48.
+    assert fleiss_kappa([Counter(w=2), Counter(w=1, s=2)]) == pytest.approx((2 / 3 - 0.52) / 0.48)
 
 
 def answer(review_id: str, person: str, action: EnforcementAction) -> CalibrationAnswer:
@@ -61,18 +67,21 @@ def answer(review_id: str, person: str, action: EnforcementAction) -> Calibratio
 def test_the_report_counts_golden_agreement_and_kappa_per_category() -> None:
     fraud, driving = IncidentCategory.FRAUD, IncidentCategory.DANGEROUS_DRIVING
     cases = [
-        CalibrationCase(review_id="c1", category=fraud, golden_action=P),
-        CalibrationCase(review_id="c2", category=fraud, golden_action=W),
-        CalibrationCase(review_id="c3", category=driving, golden_action=S),
+        CalibrationCase(review_id="c1", case_id="k1", category=fraud, golden_action=P),
+        CalibrationCase(review_id="c2", case_id="k2", category=fraud, golden_action=W),
+        CalibrationCase(
+            review_id="c3", case_id="k3", category=driving, golden_action=S, took_part=["sam"]
+        ),
     ]
     answers = [
         answer("c1", "ana", P), answer("c1", "marco", P),
         answer("c2", "ana", W), answer("c2", "marco", S),
         answer("c3", "ana", S),  # marco has not answered c3 yet
         answer("c3", "luis", W),  # not asked: not counted
+        answer("c3", "sam", W),  # decided it: not counted
     ]  # fmt: skip
 
-    report = calibration_report(cases, answers, {"ana", "marco"})
+    report = calibration_report(cases, answers, {"ana", "marco", "sam"})
 
     # Fraud: 3 of 4 answers match. Kappa over c1 {P: 2} and c2 {W: 1, S: 1}: observed
     # (1 + 0) / 2 = 0.5; shares P 2/4, W 1/4, S 1/4 give chance 0.375; (0.5-0.375)/0.625 = 0.2.
@@ -83,21 +92,40 @@ def test_the_report_counts_golden_agreement_and_kappa_per_category() -> None:
     assert report.by_category[driving].golden_agreement == 1.0
     assert (report.by_category[driving].kappa, report.by_category[driving].kappa_cases) == (None, 0)
     assert report.overall.answers == 5
-    assert [(p.person_id, p.answers, p.matched) for p in report.by_person] == [
-        ("ana", 3, 3),
-        ("marco", 2, 1),
+    assert [(p.person_id, p.asked, p.answers, p.matched) for p in report.by_person] == [
+        ("ana", 3, 3, 3),
+        ("marco", 3, 2, 1),
+        ("sam", 2, 0, 0),
     ]
 
 
+async def closed_by_a_lead(api: httpx.AsyncClient, account_id: str) -> str:
+    """A Chicago driver's fraud deactivation decided by luis (a lead) and approved by elena:
+    a case neither specialist took part in."""
+    review_id = await started(
+        api,
+        account={"id": account_id, "locale": "en", "market": "chicago"},
+        category="fraud",
+        severity="high",
+    )
+    url = f"/api/v1/reviews/{review_id}"
+    await api.post(f"{url}/claim", headers=LUIS)
+    state = (await api.get(url, headers=LUIS)).json()
+    assert (await api.post(f"{url}/decision", json=decision(state), headers=LUIS)).is_success
+    approval = {"outcome": "approve", "comment": "The trip data is clear."}
+    assert (await api.post(f"{url}/second-review", json=approval, headers=ELENA)).is_success
+    return await until(api, url, "closed")
+
+
 async def test_a_round_is_made_answered_blind_and_reported(api: httpx.AsyncClient) -> None:
-    first = await closed_deactivation(api, "drv_cal_1", "en")
-    second = await closed_deactivation(api, "drv_cal_2", "en")
+    first = await closed_by_a_lead(api, "drv_cal_1")
+    second = await closed_by_a_lead(api, "drv_cal_2")
     body = {
         "name": "Fraud, December",
         "cases": [{"review_id": first}, {"review_id": second, "golden_action": "warning"}],
     }
 
-    made = await api.post("/api/v1/calibration", json=body, headers=LUIS)
+    made = await api.post("/api/v1/calibration", json=body, headers=SOFIA)
     assert made.status_code == 201, made.text
     round_id = made.json()["round_id"]
     assert [c["golden_action"] for c in made.json()["cases"]] == [
@@ -107,22 +135,23 @@ async def test_a_round_is_made_answered_blind_and_reported(api: httpx.AsyncClien
     assert made.json()["raters"] == ["ana", "marco"]
 
     blind = (await api.get(f"/api/v1/calibration/{round_id}/cases", headers=MARCO)).json()
-    assert [c["review_id"] for c in blind["cases"]] == [first, second]
+    keys = [c["case_id"] for c in blind["cases"]]
+    assert len(keys) == 2 and first not in str(blind) and second not in str(blind)
     assert "decision" not in blind["cases"][0] and "golden_action" not in blind["cases"][0]
     assert "The trip data is clear" not in str(blind)  # the second review's comment
     url = f"/api/v1/calibration/{round_id}/answers"
-    for who, review_id, action in (
-        (ANA, first, "permanent_deactivation"),
-        (ANA, second, "permanent_deactivation"),
-        (MARCO, first, "permanent_deactivation"),
-        (MARCO, second, "warning"),
+    for who, key, action in (
+        (ANA, keys[0], "permanent_deactivation"),
+        (ANA, keys[1], "permanent_deactivation"),
+        (MARCO, keys[0], "permanent_deactivation"),
+        (MARCO, keys[1], "warning"),
     ):
-        given = await api.post(url, json={"review_id": review_id, "action": action}, headers=who)
+        given = await api.post(url, json={"case_id": key, "action": action}, headers=who)
         assert given.status_code == 200, given.text
-    again = await api.post(url, json={"review_id": second, "action": "education"}, headers=MARCO)
+    again = await api.post(url, json={"case_id": keys[1], "action": "education"}, headers=MARCO)
     assert again.status_code == 409
 
-    report = (await api.get(f"/api/v1/calibration/{round_id}/report", headers=SOFIA)).json()
+    report = (await api.get(f"/api/v1/calibration/{round_id}/report", headers=LUIS)).json()
     assert report["overall"]["golden_agreement"] == 0.75
     # Case 1 {P: 2}, case 2 {P: 1, W: 1}: observed 0.5, chance (3/4)^2 + (1/4)^2 = 0.625.
     assert report["overall"]["kappa"] == pytest.approx((0.5 - 0.625) / (1 - 0.625))
@@ -130,6 +159,27 @@ async def test_a_round_is_made_answered_blind_and_reported(api: httpx.AsyncClien
         ("ana", 1),
         ("marco", 2),
     ]
+
+
+async def test_nobody_is_asked_a_case_they_decided(api: httpx.AsyncClient) -> None:
+    anas = await closed_deactivation(api, "drv_cal_6", "en")  # ana decided, luis approved
+    leads = await closed_by_a_lead(api, "drv_cal_7")
+    body = {"name": "Mixed", "cases": [{"review_id": anas}, {"review_id": leads}]}
+    made = (await api.post("/api/v1/calibration", json=body, headers=SOFIA)).json()
+    round_id = made["round_id"]
+    anas_key = made["cases"][0]["case_id"]
+
+    ana_sees = (await api.get(f"/api/v1/calibration/{round_id}/cases", headers=ANA)).json()
+    refused = await api.post(
+        f"/api/v1/calibration/{round_id}/answers",
+        json={"case_id": anas_key, "action": "warning"},
+        headers=ANA,
+    )
+
+    assert [c["case_id"] for c in ana_sees["cases"]] == [made["cases"][1]["case_id"]]
+    assert refused.status_code == 403
+    report = (await api.get(f"/api/v1/calibration/{round_id}/report", headers=LUIS)).json()
+    assert [(p["person_id"], p["asked"]) for p in report["by_person"]] == [("ana", 1), ("marco", 2)]
 
 
 async def test_a_round_of_reviews_not_closed_is_refused_naming_each_case(
@@ -160,7 +210,7 @@ async def test_only_leads_and_qa_make_rounds_and_only_specialists_answer(
     round_id = (await api.post("/api/v1/calibration", json=body, headers=LUIS)).json()["round_id"]
     lead_answers = await api.post(
         f"/api/v1/calibration/{round_id}/answers",
-        json={"review_id": first, "action": "warning"},
+        json={"case_id": "any", "action": "warning"},
         headers=LUIS,
     )
     assert lead_answers.status_code == 403

@@ -121,18 +121,19 @@ async def test_a_lead_makes_a_calibration_round_and_a_specialist_answers_it_blin
 
     marco = await (await browser.new_context()).new_page()
     await sign_in(marco, web_url, "marco", round_url.removeprefix(web_url))
-    case = marco.locator(f"section[data-review='{first}']")
+    case = marco.locator("section.blind-case").first
     await expect(case).to_contain_text("Fraude")
     await expect(case).not_to_contain_text("Ana Ruiz")  # who decided stays hidden
     await case.locator("button[type=submit]").click()  # as it stands: no action chosen
     await expect(marco.locator("#error")).to_contain_text("Medida")
-    case = marco.locator(f"section[data-review='{first}']")
+    case = marco.locator("section.blind-case").first
     await case.locator("select[name=action]").select_option("permanent_deactivation")
     await case.locator("button[type=submit]").click()
     await expect(marco.locator("#done")).to_contain_text("Respuesta guardada.")
-    await expect(marco.locator(f"section[data-review='{first}'] .answered")).to_contain_text(
+    await expect(marco.locator("section.blind-case").first.locator(".answered")).to_contain_text(
         "Desactivación permanente"
     )
+    assert first not in await marco.content()  # the case, not the review it was
     await marco.screenshot(path=str(SCREENSHOTS / "calibration_blind.png"), full_page=True)
 
     await luis.reload()

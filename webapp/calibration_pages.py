@@ -175,7 +175,7 @@ async def answer(request: Request, round_id: str) -> Response:
     t = page_translator(request)
     try:
         body = CalibrationAnswerBody.model_validate(
-            {k: v for k, v in data.items() if k in ("review_id", "action") and v}
+            {k: v for k, v in data.items() if k in ("case_id", "action") and v}
         )
         await asyncio.to_thread(
             book(services).answer, round_id, caller.as_person().id, body, datetime.now(UTC)

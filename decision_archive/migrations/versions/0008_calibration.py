@@ -1,7 +1,8 @@
 """Calibration rounds: a lead's golden set of past cases and every specialist's blind answers.
 
 ``calibration_rounds`` holds each round (its name, who made it and when, and the specialists
-asked to answer); ``calibration_cases`` its cases with their category and golden answer;
+asked to answer); ``calibration_cases`` its cases with their category, golden answer, the id
+specialists see instead of the review's, and who took part in the decision (not asked it);
 ``calibration_answers`` one answer per specialist and case. Nothing here copies the cases'
 records: a round's page reads them from ``case_records``.
 
@@ -40,6 +41,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("category", sa.String(64), nullable=False),
         sa.Column("golden_action", sa.String(64), nullable=False),
+        sa.Column("case_id", sa.String(40), nullable=False),
+        sa.Column("took_part", sa.String(400), nullable=False),
     )
     op.create_table(
         "calibration_answers",
