@@ -41,7 +41,9 @@ AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
     ("1d_to_3d", timedelta(days=3)),
     ("over_3d", None),
 ]
-"""Open reviews' age buckets, each up to (not including) its bound."""
+"""Open reviews' age buckets, each up to (not including) its bound; a review whose start is
+not known (mirrored from visibility without it) is counted as ``unknown``."""
+UNKNOWN_AGE = "unknown"
 
 RESTRICTIONS = [str(a) for a in EnforcementAction if a.restricts_account]
 
@@ -127,7 +129,8 @@ class MetricsSummary(StrictModel):
         description="From receiving the incident to the first decision."
     )
     open_by_age: dict[SlaTier, dict[str, int]] = Field(
-        description="Open reviews now, per tier, by age: " + ", ".join(b for b, _ in AGE_BUCKETS)
+        description="Open reviews now, per tier, by age: "
+        + ", ".join([*(b for b, _ in AGE_BUCKETS), UNKNOWN_AGE])
     )
     at_risk_now: int
     breached_now: int
@@ -236,12 +239,13 @@ def _open_queue(
     ]
     now = _utc(now)
     age_cases: list[tuple[sa.ColumnElement[bool], str]] = [
-        (sa.or_(s.started_at.is_(None), s.started_at > now - bound), name)
-        for name, bound in AGE_BUCKETS
-        if bound is not None
+        (s.started_at.is_(None), UNKNOWN_AGE),
+        *((s.started_at > now - bound, name) for name, bound in AGE_BUCKETS if bound is not None),
     ]
     bucket = sa.case(*age_cases, else_=AGE_BUCKETS[-1][0]).label("bucket")
-    by_age = {tier: {name: 0 for name, _ in AGE_BUCKETS} for tier in SlaTier}
+    by_age = {
+        tier: {name: 0 for name in [*(n for n, _ in AGE_BUCKETS), UNKNOWN_AGE]} for tier in SlaTier
+    }
     at_risk = breached = 0
     for tier, name, state, count in db.execute(
         sa.select(s.tier, bucket, s.sla_state, sa.func.count())

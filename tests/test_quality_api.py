@@ -230,7 +230,7 @@ async def test_the_summary_exports_as_csv_with_the_same_numbers(api: httpx.Async
 
 
 async def test_prometheus_text_has_the_queue_breaches_and_latency_histogram(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, audit_everything: None
 ) -> None:
     review_id = await closed_deactivation(api, "drv_qa_7", "en")
     tier = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()["sla"]["tier"]
@@ -248,6 +248,7 @@ async def test_prometheus_text_has_the_queue_breaches_and_latency_histogram(
     assert f'dr_decision_latency_seconds_count{{tier="{tier}"}} 1.0' in text
     assert f'dr_sla_breaches{{tier="{tier}"}} 0.0' in text
     assert f'dr_closed_reviews{{tier="{tier}"}} 1.0' in text
+    assert "dr_qa_queue 1.0" in text  # drawn for QA on the scrape, though nobody looked yet
     assert (await api.get("/metrics")).status_code == 401
 
 

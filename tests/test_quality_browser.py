@@ -31,7 +31,7 @@ async def test_qa_scores_a_decision_and_its_specialist_reads_the_feedback(
     sofia = await (await browser.new_context()).new_page()
     await sign_in(sofia, web_url, "sofia", "/qa")
     audit = sofia.locator(f"section[data-review='{review_id}']")
-    await expect(sofia.locator("#sampling")).to_contain_text("1 of 1 closed reviews sampled")
+    await expect(sofia.locator("#sampling")).to_contain_text("1 of the 1 closed reviews drawn so far were sampled")
     await expect(audit).to_contain_text("Decided: Permanent deactivation, by Ana Ruiz.")
     await sofia.screenshot(path=str(SCREENSHOTS / "qa_queue.png"), full_page=True)
 

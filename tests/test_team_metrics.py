@@ -72,6 +72,7 @@ def test_open_reviews_are_counted_by_tier_and_age_now(month: DecisionArchive) ->
         "4h_to_24h": 1,
         "1d_to_3d": 0,
         "over_3d": 0,
+        "unknown": 0,
     }
     assert found.open_by_age[SlaTier.CRITICAL]["1d_to_3d"] == 1
     assert found.open_by_age[SlaTier.STANDARD]["over_3d"] == 1

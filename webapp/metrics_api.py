@@ -41,6 +41,7 @@ from review.markets import Markets
 from review.models import IDENTIFIER_PATTERN, SLUG_PATTERN, IncidentCategory
 from webapp.access import Permission
 from webapp.people import Caller
+from webapp.quality_api import draw_pending
 from webapp.services import WebServices, authorize, services_of
 
 router = APIRouter(tags=["metrics"])
@@ -180,6 +181,7 @@ async def prometheus_metrics(services: Services, caller: MetricsReader) -> Respo
     """The queue and the archive's totals in Prometheus' text format, for operators'
     monitoring (scrape with an operator's bearer token). The worker serves the Temporal SDK's
     own metrics on its own address (``DR_WORKER_METRICS_ADDRESS``)."""
+    await draw_pending(services)  # so the QA queue counts reviews closed since the last look
     numbers = await asyncio.to_thread(operational_numbers, services.archive.engine)
     registry = CollectorRegistry()
     registry.register(ReviewCollector(numbers))

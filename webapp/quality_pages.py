@@ -17,7 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from decision_archive.metrics import AGE_BUCKETS, MetricsSummary, Rate, team_metrics
+from decision_archive.metrics import (
+    AGE_BUCKETS,
+    UNKNOWN_AGE,
+    MetricsSummary,
+    Rate,
+    team_metrics,
+)
 from decision_archive.quality import NotAudited
 from decision_archive.report import report_locales
 from decision_archive.transparency import render_csv, render_html, transparency_report
@@ -298,7 +304,7 @@ async def dashboard(
         error=error,
         field_errors=field_errors,
         tiers=list(SlaTier),
-        age_buckets=[name for name, _ in AGE_BUCKETS],
+        age_buckets=[*(name for name, _ in AGE_BUCKETS), UNKNOWN_AGE],
         error_types=list(QaErrorType),
         categories=list(IncidentCategory),
         markets=market_choices(services, locale),
