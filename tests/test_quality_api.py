@@ -13,22 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from review.qa_sampling import QaSamplingPolicy
 from tests.test_appeals_api import ELENA, closed_deactivation, filed, until
+from tests.test_qa_audits import EVERY_ONE
 from tests.test_web_api import ANA, INTAKE, LUIS, MARCO, started
 from webapp.services import WebServices
 
 SOFIA = {"Authorization": "Bearer demo-sofia-token"}
 OLGA = {"Authorization": "Bearer demo-olga-token"}
-EVERY_ONE = QaSamplingPolicy(
-    version="test-all",
-    seed="s",
-    base_rate=1.0,
-    new_specialist_rate=1.0,
-    new_specialist_days=90,
-    deviation_rate=1.0,
-    unreviewed_deactivation_rate=1.0,
-)
 NONE_SAMPLED = EVERY_ONE.model_copy(
     update={
         "version": "test-none",
