@@ -60,7 +60,14 @@ async def filed(api: httpx.AsyncClient, review_id: str, **changes: Any) -> str:
     assert answer.json()["status"] == "awaiting_decision"
     appeal_id = str(answer.json()["appeal_id"])
     await until(api, f"/api/v1/appeals/{appeal_id}", "awaiting_decision")
-    return appeal_id
+    # The appeal's page answers from its workflow until the book has it; the queue reads the
+    # book, which its workflow writes a moment later (longer on a loaded machine).
+    for _ in range(300):
+        queue = (await api.get("/api/v1/appeals", headers=ANA)).json()["appeals"]
+        if appeal_id in [a["appeal_id"] for a in queue]:
+            return appeal_id
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{appeal_id} never reached the appeals queue")
 
 
 async def test_an_appeal_overturned_by_a_second_person_reinstates_and_tells_the_driver(
