@@ -63,23 +63,26 @@ def metrics_filter(
     parameter when the period runs backwards or the market is unknown."""
     end = end or now
     start = start or end - DEFAULT_PERIOD
-    problems = []
+    problems: list[dict[str, object]] = []
     if end <= start:
         problems.append(
             {"loc": ("query", "to"), "msg": "must be after from", "type": "value_error"}
         )
     if market is not None and markets.get(market) is None:
-        known = ", ".join(sorted(markets.root))
-        problems.append(
-            {
-                "loc": ("query", "market"),
-                "msg": f"unknown market '{market}'; the markets are {known}",
-                "type": "value_error",
-            }
-        )
+        problems.append(unknown_market(markets, market))
     if problems:
         raise RequestValidationError(problems)
     return MetricsFilter(start=start, end=end, market=market, category=category, reviewer=reviewer)
+
+
+def unknown_market(markets: Markets, market: str) -> dict[str, object]:
+    """The 422 problem of a ``market`` query parameter that names no configured market."""
+    known = ", ".join(sorted(markets.root))
+    return {
+        "loc": ("query", "market"),
+        "msg": f"unknown market '{market}'; the markets are {known}",
+        "type": "value_error",
+    }
 
 
 def csv_text(summary: MetricsSummary) -> str:
@@ -217,16 +220,7 @@ async def transparency(
     CSV, in English or Spanish. Counts only: it names no review, account or person."""
     markets = services.renderer.markets
     if markets.get(market) is None:
-        known = ", ".join(sorted(markets.root))
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", "market"),
-                    "msg": f"unknown market '{market}'; the markets are {known}",
-                    "type": "value_error",
-                }
-            ]
-        )
+        raise RequestValidationError([unknown_market(markets, market)])
     first = date.fromisoformat(f"{month}-01")
     report = await asyncio.to_thread(transparency_report, services.archive.engine, market, first)
     name = f"transparency_{market}_{month}_{lang}"
