@@ -36,7 +36,12 @@ def load_policy(settings: PolicySettings) -> tuple[ReviewPolicy, MessageRenderer
     guidelines = load_guidelines(settings.guidelines_file)
     matrix = load_matrix(settings.matrix_file, guidelines)
     markets = load_markets(settings.markets_file)
-    renderer = MessageRenderer(guidelines=guidelines, markets=markets)
+    renderer = MessageRenderer(
+        guidelines=guidelines,
+        markets=markets,
+        guidelines_file=settings.guidelines_file,
+        markets_file=settings.markets_file,
+    )
     policy = ReviewPolicy(matrix=matrix, guideline_refs=guidelines.refs(), markets=markets)
     return policy, renderer
 

@@ -73,7 +73,8 @@ def article(word: str) -> str:
 def check_intake(request: ReviewRequest, now: datetime, markets: Markets) -> None:
     """Checks on a review request that need the current time or the policy's markets (the
     model checks the rest): a market we have no rules for (notice, retention, time zone) is
-    refused, naming the ones configured."""
+    refused, naming the ones configured, and so is a rider reported for the driving or the
+    vehicle (only the driver can be)."""
     if request.account.market not in markets.root:
         known = ", ".join(sorted(markets.root))
         raise ReviewRuleError(
@@ -85,6 +86,14 @@ def check_intake(request: ReviewRequest, now: datetime, markets: Markets) -> Non
         )
     if request.reported_at > now + MAX_CLOCK_SKEW:
         raise ReviewRuleError("invalid", "reported_in_future", "reported_at")
+    # Here, not in the model: reviews started before this rule must still decode on replay.
+    if request.category.concerns_driving and request.account.role != "driver":
+        raise ReviewRuleError(
+            "invalid",
+            "category_only_for_drivers",
+            "category",
+            category=request.category,
+        )
 
 
 def open_review(request: ReviewRequest, policy: ReviewPolicy, received_at: datetime) -> ReviewState:

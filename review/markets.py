@@ -12,9 +12,10 @@ from pydantic import Field, RootModel, field_validator, model_validator
 
 from review.locales import negotiate
 from review.models import AccountRole, Locale, StrictModel
-from review.policy_files import POLICY_DIR, load_policy_file
+from review.policy_files import POLICY_DIR, PolicyProblem, load_policy_file
 
 MARKETS_FILE = POLICY_DIR / "markets.toml"
+ROLES: tuple[AccountRole, ...] = ("rider", "driver")
 
 
 class Market(StrictModel):
@@ -59,6 +60,17 @@ class Market(StrictModel):
         description="The law the market's notices cite, per language; required with notice or "
         "a hearing.",
     )
+    redress: dict[AccountRole, dict[Locale, str]] = Field(
+        default_factory=dict,
+        description="Beyond the appeal in the app, where a rider or a driver there can take a "
+        "decision (one sentence per language): the body their law gives them, then the courts. "
+        "Empty only in policies recorded before it existed; the file must set both roles.",
+    )
+    reporters_unmatched: bool = Field(
+        default=False,
+        description="The platform there never matches a reporter again with the person they "
+        "reported; their notice says so.",
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -102,6 +114,15 @@ class Markets(RootModel[dict[str, Market]]):
         found = self.root.get(market)
         return found.record_retention_days if found else None
 
+    def redress(self, market: str, role: AccountRole, locale: str) -> str | None:
+        """Where a ``role`` in the market can take a decision beyond the app's appeal, in
+        ``locale`` (or its fallback); None for a market that names no route."""
+        found = self.root.get(market)
+        texts = found.redress.get(role) if found else None
+        if not texts:
+            return None
+        return texts[negotiate(locale, texts, "en" if "en" in texts else next(iter(texts)))]
+
     def get(self, market: str) -> Market | None:
         """The market's entry; None for a market not listed."""
         return self.root.get(market)
@@ -109,4 +130,21 @@ class Markets(RootModel[dict[str, Market]]):
 
 def load_markets(path: Path = MARKETS_FILE) -> Markets:
     """Load and validate the markets file; PolicyFileError names each problem."""
-    return load_policy_file(path, Markets)
+    return load_policy_file(path, Markets, _redress_for_everyone)
+
+
+def _redress_for_everyone(markets: Markets) -> list[PolicyProblem]:
+    """Every market names the redress of both roles in each of its languages."""
+    problems: list[PolicyProblem] = []
+    for slug, market in markets.root.items():
+        for role in ROLES:
+            texts = market.redress.get(role, {})
+            if not texts:
+                problems.append(PolicyProblem(f"{slug}.redress.{role}", "missing"))
+                continue
+            for language in market.languages:
+                if language not in texts:
+                    problems.append(
+                        PolicyProblem(f"{slug}.redress.{role}", f"no text in {language}")
+                    )
+    return problems

@@ -17,6 +17,7 @@ from review.guidelines import CommunityGuidelines, load_guidelines
 from review.markets import MARKETS_FILE, Markets, load_markets
 from review.models import (
     EnforcementAction,
+    EvidenceSource,
     GuidelineRef,
     IncidentCategory,
     IntakeAssessment,
@@ -123,7 +124,18 @@ class CategoryPolicy(StrictModel):
         "only in policies recorded before strikes (they count history_window_days); a policy "
         "file must set it.",
     )
+    evidence: list[EvidenceSource] | None = Field(
+        default=None,
+        description="The evidence a decision in this category rests on, of what is gathered "
+        "(a fraud decision does not rest on speed data). Absent only in policies recorded "
+        "before it existed: every source counts.",
+    )
     severities: dict[Severity, SeverityRule]
+
+    def relied_on(self, available: list[EvidenceSource]) -> list[EvidenceSource]:
+        """Of the sources gathered, those a decision in this category rests on, in order."""
+        counted = self.evidence
+        return [s for s in available if counted is None or s in counted]
 
 
 class ClaimPolicy(StrictModel):
@@ -274,6 +286,12 @@ def _completeness(
                 continue
             if policy.strike_days is None:
                 problems.append(PolicyProblem(f"categories.{category}.strike_days", "missing"))
+            if policy.evidence is None:
+                problems.append(PolicyProblem(f"categories.{category}.evidence", "missing"))
+            elif not policy.evidence:
+                problems.append(
+                    PolicyProblem(f"categories.{category}.evidence", "names no evidence source")
+                )
             for severity in Severity:
                 if severity not in policy.severities:
                     problems.append(

@@ -35,6 +35,21 @@ class IncidentCategory(StrEnum):
     PROPERTY_DAMAGE = "property_damage"
     OTHER_POLICY_VIOLATION = "other_policy_violation"
 
+    @property
+    def concerns_driving(self) -> bool:
+        """Whether the conduct is the driver's alone (the driving, the vehicle): a rider cannot
+        be reported for it."""
+        return self in _DRIVING_CATEGORIES
+
+
+_DRIVING_CATEGORIES = frozenset(
+    {
+        IncidentCategory.DANGEROUS_DRIVING,
+        IncidentCategory.IMPAIRED_DRIVING,
+        IncidentCategory.UNSAFE_VEHICLE,
+    }
+)
+
 
 class Severity(StrEnum):
     """How serious the reported incident is, as assessed by intake."""
@@ -202,7 +217,11 @@ class ReviewRequest(StrictModel):
 
     incident_id: Identifier
     account: AccountRef
-    category: IncidentCategory
+    category: IncidentCategory = Field(
+        description="What was reported. dangerous_driving, impaired_driving and unsafe_vehicle "
+        "concern the driving or the vehicle: only a driver's account can be reported for them "
+        "(422 for a rider)."
+    )
     severity: Severity
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
     reported_at: ReportedAt
@@ -622,6 +641,13 @@ class SentMessage(StrictModel):
     )
 
 
+class TripReference(StrictModel):
+    """The trip a decision is about, as the person can find it in their trip history."""
+
+    trip_id: str
+    started_at: datetime
+
+
 class HeardBefore(StrictModel):
     """What a statement of reasons says of the person's hearing: when the notice of intent went
     out, until when they could answer, and whether they did (never what they said: the record
@@ -655,10 +681,28 @@ class StatementOfReasons(StrictModel):
     reported_at: datetime
     market: str
     based_on_report_by: ReporterRole | None = Field(
-        description="The reporter's role when the review began with a report; never who."
+        description="The reporter's role when the review began with a report; never who. "
+        "Kept in the record only: the person is never told it (on a two-person trip it "
+        "names the reporter)."
     )
-    evidence_relied_on: list[EvidenceSource]
+    trip: TripReference | None = Field(
+        default=None, description="The trip the decision is about, when its details were found."
+    )
+    evidence_relied_on: list[EvidenceSource] = Field(
+        description="The sources the decision rests on: those gathered that the matrix counts "
+        "for the category."
+    )
     prior_violations: int
+    because_of_prior_violations: bool = Field(
+        default=False,
+        description="The action is harsher than the incident alone calls for in the matrix: "
+        "the earlier confirmed violations made it so.",
+    )
+    detected_automatically: bool = Field(
+        default=False,
+        description="The incident was detected by the platform's own systems (telematics, "
+        "platform alerts), not reported by a person.",
+    )
     automated_recommendation: bool = Field(
         description="The deactivation matrix recommended an action before a person decided."
     )
@@ -683,6 +727,11 @@ class StatementOfReasons(StrictModel):
         default=None,
         description="The hearing the person was given before this decision, where the market's "
         "law gives one; None when there was none.",
+    )
+    held_since: datetime | None = Field(
+        default=None,
+        description="When the review put the account on an interim hold, if it did. A "
+        "suspension is counted from the decision: the hold does not count towards it.",
     )
 
 

@@ -30,9 +30,14 @@ from review.models import (
     ReviewState,
     StatementOfReasons,
     StrictModel,
-    TripDetails,
+    TripReference,
 )
-from review.reasons import heard_before, statement_of_reasons
+from review.reasons import (
+    evidence_relied_on,
+    heard_before,
+    statement_of_reasons,
+    trip_reference,
+)
 
 
 class OutcomeNoticeContent(StrictModel):
@@ -49,6 +54,9 @@ class OutcomeNoticeContent(StrictModel):
     guideline_refs: list[str]
     interim_hold_lifted: bool
     appeal_deadline: datetime | None
+    trip: TripReference | None = Field(
+        default=None, description="The trip the decision is about, when its details were found."
+    )
     reasons: StatementOfReasons | None = Field(
         default=None,
         description=(
@@ -89,6 +97,11 @@ class HoldNoticeContent(StrictModel):
     held_at: datetime
     decision_due_by: datetime = Field(description="The review's SLA deadline.")
     guideline_refs: list[str]
+    appeal_window_days: int | None = Field(
+        default=None,
+        description="How long the person could appeal if the hold became a restriction (None "
+        "in notices planned before the hold notice said so).",
+    )
 
 
 class NoticeOfIntentContent(StrictModel):
@@ -105,6 +118,9 @@ class NoticeOfIntentContent(StrictModel):
     reported_at: datetime
     trip_started_at: datetime | None = Field(
         default=None, description="When the trip reported began, when its details were found."
+    )
+    trip_id: str | None = Field(
+        default=None, description="The trip's reference, when its details were found."
     )
     evidence_relied_on: list[EvidenceSource]
     prior_violations: int
@@ -186,6 +202,7 @@ def reported_account(state: ReviewState) -> Recipient:
 def plan_hold_notice(state: ReviewState, policy: ReviewPolicy, now: datetime) -> NoticeJob:
     """The notice an account gets when the review holds it at intake (``now``)."""
     request = state.request
+    due = DueProcess.for_account(policy, request.account)
     return NoticeJob(
         review_id=state.review_id,
         recipient=reported_account(state),
@@ -200,6 +217,9 @@ def plan_hold_notice(state: ReviewState, policy: ReviewPolicy, now: datetime) ->
             held_at=now,
             decision_due_by=state.sla.deadline,
             guideline_refs=list(policy.matrix.categories[request.category].guidelines),
+            appeal_window_days=due.appeal_window_days
+            if due is not None
+            else policy.matrix.appeal_window_days,
         ),
     )
 
@@ -215,6 +235,7 @@ def plan_notice_of_intent(
     request = state.request
     due = DueProcess.for_account(policy, request.account)
     rec = state.recommendation
+    trip = trip_reference(state)
     return NoticeJob(
         review_id=state.review_id,
         recipient=reported_account(state),
@@ -225,11 +246,9 @@ def plan_notice_of_intent(
             market=request.account.market,
             category=request.category,
             reported_at=request.reported_at,
-            trip_started_at=next(
-                (e.data.started_at for e in state.evidence if isinstance(e.data, TripDetails)),
-                None,
-            ),
-            evidence_relied_on=[e.source for e in state.evidence if e.available],
+            trip_started_at=trip.started_at if trip else None,
+            trip_id=trip.trip_id if trip else None,
+            evidence_relied_on=evidence_relied_on(state, policy),
             prior_violations=rec.prior_violations if rec else 0,
             answer_due_by=answer_due_by,
             hearing_days=state.hearing_days or None,
@@ -282,6 +301,7 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
                     guideline_refs=list(decision.policy_refs),
                     interim_hold_lifted=held and not decision.action.restricts_account,
                     appeal_deadline=reasons.appeal_deadline if reasons else None,
+                    trip=trip_reference(state),
                     reasons=reasons,
                     heard=heard,
                 ),

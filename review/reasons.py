@@ -8,8 +8,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from review.due_process import DueProcess
-from review.matrix import ReviewPolicy
-from review.models import EnforcementAction, HeardBefore, ReviewState, StatementOfReasons
+from review.matrix import LadderStep, ReviewPolicy
+from review.models import (
+    EnforcementAction,
+    EvidenceSource,
+    HeardBefore,
+    ReviewState,
+    StatementOfReasons,
+    TripDetails,
+    TripReference,
+)
 
 
 def statement_of_reasons(
@@ -43,8 +51,12 @@ def statement_of_reasons(
         reported_at=request.reported_at,
         market=request.account.market,
         based_on_report_by=request.reporter.role if request.reporter else None,
-        evidence_relied_on=[e.source for e in state.evidence if e.available],
+        trip=trip_reference(state),
+        evidence_relied_on=evidence_relied_on(state, policy),
         prior_violations=rec.prior_violations if rec else 0,
+        because_of_prior_violations=escalated_by_priors(state, policy),
+        detected_automatically=request.reporter is not None
+        and request.reporter.role == "platform",
         automated_recommendation=rec is not None,
         recommendation_rule=rec.rule_id if rec else None,
         matrix_version=rec.matrix_version if rec else state.intake.matrix_version,
@@ -56,7 +68,42 @@ def statement_of_reasons(
         notified_at=now if start > now else None,
         legal_basis=dict(due.legal_basis) if due is not None else {},
         heard=heard_before(state),
+        held_since=next(
+            (c.applied_at for c in state.account_changes if c.change == "interim_hold"), None
+        ),
     )
+
+
+def trip_reference(state: ReviewState) -> TripReference | None:
+    """The trip the review is about, as the person finds it in their trips; None when its
+    details were not found."""
+    for item in state.evidence:
+        if isinstance(item.data, TripDetails):
+            return TripReference(trip_id=item.data.trip_id, started_at=item.data.started_at)
+    return None
+
+
+def evidence_relied_on(state: ReviewState, policy: ReviewPolicy) -> list[EvidenceSource]:
+    """The gathered evidence a decision in the review's category rests on (the matrix says
+    which sources count: never speed data for a fraud case)."""
+    available = [e.source for e in state.evidence if e.available]
+    return policy.matrix.categories[state.request.category].relied_on(available)
+
+
+def escalated_by_priors(state: ReviewState, policy: ReviewPolicy) -> bool:
+    """Whether the decided action is harsher than the incident alone calls for in the matrix
+    (its first rung) and the account had earlier violations that made it so: the notice then
+    says the history is why, not how serious the incident was."""
+    decision, rec = state.decision, state.recommendation
+    if decision is None or rec is None or rec.prior_violations == 0:
+        return False
+    request = state.request
+    first = policy.matrix.rule(request.category, request.severity).ladder[0]
+    suspended = decision.action is EnforcementAction.TEMPORARY_SUSPENSION
+    decided = LadderStep(
+        action=decision.action, days=decision.suspension_days or 1 if suspended else None
+    )
+    return decided.weight() > first.weight()
 
 
 def heard_before(state: ReviewState) -> HeardBefore | None:

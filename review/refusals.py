@@ -21,6 +21,10 @@ ERROR_TYPES: dict[RuleKind, str] = {
 REFUSALS: dict[str, str] = {
     "unknown_market": "unknown market '{market}'; the configured markets are {known}",
     "reported_in_future": "must not be in the future",
+    "category_only_for_drivers": (
+        "{category} concerns the driving or the vehicle: only a driver can be reported for it, "
+        "not a rider"
+    ),
     "role_may_not": "{article} {role} may not {verb}",
     "not_open_to_claim": "review is {status}, not open to claim",
     "not_open_to_reassign": "review is {status}; only an open review can be reassigned",

@@ -231,7 +231,7 @@ def reporter_job(locale: str) -> NoticeJob:
 
 @pytest.mark.parametrize(
     ("requested", "written", "fallback"),
-    [("es-MX", "es-MX", None), ("es-AR", "es-MX", "es-AR"), ("fr-FR", "en", "fr-FR")],
+    [("es-MX", "es-MX", None), ("es-AR", "es-MX", "es-AR"), ("fr-FR", "es-MX", "fr-FR")],
 )
 async def test_a_notice_is_sent_in_the_recipients_language_or_a_visible_fallback(
     requested: str, written: str, fallback: str | None

@@ -101,6 +101,36 @@ def test_a_legal_basis_missing_one_of_the_markets_languages_is_refused(tmp_path:
     assert "legal_basis: no text in es-MX" in str(raised.value)
 
 
+REDRESS = (
+    '[atlantis.redress]\ndriver = { en = "Take it to the Atlantis labour board.", es-MX = '
+    '"Llévala a la junta laboral de Atlántida." }\n'
+)
+
+
+def test_a_market_that_names_no_redress_for_a_role_is_refused(tmp_path: Path) -> None:
+    path = write_market(tmp_path, REDRESS)
+    with pytest.raises(PolicyFileError) as raised:
+        load_markets(path)
+    assert f"{path}: atlantis.redress.rider: missing" in str(raised.value)
+    assert "redress.driver" not in str(raised.value)
+
+
+def test_redress_missing_one_of_the_markets_languages_is_refused(tmp_path: Path) -> None:
+    path = write_market(
+        tmp_path, REDRESS + 'rider = { en = "Take it to the Atlantis consumer office." }\n'
+    )
+    with pytest.raises(PolicyFileError) as raised:
+        load_markets(path)
+    assert f"{path}: atlantis.redress.rider: no text in es-MX" in str(raised.value)
+
+
+def test_every_shipped_market_names_its_redress_for_riders_and_drivers() -> None:
+    for slug in MARKETS.root:
+        for role in ("rider", "driver"):
+            for locale in ("en", "es-MX", "pt-BR"):
+                assert MARKETS.redress(slug, role, locale), (slug, role, locale)
+
+
 def test_a_market_without_an_appeal_window_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "markets.toml"
     path.write_text(

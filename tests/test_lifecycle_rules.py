@@ -366,6 +366,26 @@ def test_a_report_from_the_future_is_refused_at_intake() -> None:
     assert (err.kind, err.field) == ("invalid", "reported_at")
 
 
+@pytest.mark.parametrize("category", ["dangerous_driving", "impaired_driving", "unsafe_vehicle"])
+def test_a_rider_reported_for_the_driving_or_the_vehicle_is_refused_at_intake(
+    category: str,
+) -> None:
+    request = review_request(category=category, account={"id": "rdr_5", "role": "rider"})
+    err = refused(lifecycle.check_intake, request, NOW, MARKETS)
+    assert (err.kind, err.field, err.reason) == ("invalid", "category", "category_only_for_drivers")
+    assert f"{category} concerns the driving or the vehicle" in str(err)
+
+
+@pytest.mark.parametrize("category", ["dangerous_driving", "impaired_driving", "unsafe_vehicle"])
+def test_a_driver_reported_for_the_driving_or_the_vehicle_is_accepted(category: str) -> None:
+    lifecycle.check_intake(review_request(category=category), NOW, MARKETS)
+
+
+def test_a_rider_can_be_reported_for_what_riders_do() -> None:
+    request = review_request(category="property_damage", account={"id": "rdr_5", "role": "rider"})
+    lifecycle.check_intake(request, NOW, MARKETS)
+
+
 def test_retrying_actioning_needs_an_operator_or_lead_and_a_block() -> None:
     state = review()
     retry = RetryActioningRequest(operator=OLGA, reason="fixed")

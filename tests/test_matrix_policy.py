@@ -205,6 +205,24 @@ def test_a_missing_category_is_named(tmp_path: Path) -> None:
     assert f"{path}: categories.weapons: missing" in problems_of(path)
 
 
+def test_a_category_that_does_not_say_what_evidence_it_rests_on_is_named(tmp_path: Path) -> None:
+    path = broken(
+        tmp_path,
+        'evidence = ["trip_details", "incident_reports", "account_history"]\n[categories.fraud.',
+        "[categories.fraud.",
+    )
+    assert f"{path}: categories.fraud.evidence: missing" in problems_of(path)
+
+
+def test_evidence_that_is_not_a_source_is_named(tmp_path: Path) -> None:
+    path = broken(
+        tmp_path,
+        'evidence = ["trip_details", "incident_reports", "account_history"]\n[categories.fraud.',
+        'evidence = ["trip_details", "horoscope"]\n[categories.fraud.',
+    )
+    assert "categories.fraud.evidence[1]:" in problems_of(path)
+
+
 def test_an_unknown_guideline_reference_is_named(tmp_path: Path) -> None:
     path = broken(tmp_path, 'guidelines = ["CG-INTEGRITY-1"]', 'guidelines = ["CG-INTEGRITY-99"]')
     assert "categories.fraud.guidelines[0]: unknown guideline 'CG-INTEGRITY-99'" in problems_of(

@@ -93,3 +93,13 @@ def test_an_unknown_market_is_refused_before_anything_starts() -> None:
 
     assert [(p.line, p.field) for p in problems] == [(1, "account.market")]
     assert "unknown market 'bogota'" in problems[0].problem
+
+
+def test_a_rider_reported_for_impaired_driving_is_refused_before_anything_starts() -> None:
+    body = json.loads(review_request(category="impaired_driving").model_dump_json())
+    body["account"]["role"] = "rider"
+
+    _, problems = starter.parse_requests([(1, json.dumps(body))], NOW)
+
+    assert [(p.line, p.field) for p in problems] == [(1, "category")]
+    assert "only a driver can be reported for it" in problems[0].problem

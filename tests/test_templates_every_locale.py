@@ -3,35 +3,52 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from notifications.rendering import TEMPLATES_DIR, MessageRenderer, RenderedMessage
-from review.guidelines import load_guidelines
+from notifications.rendering import (
+    TEMPLATES_DIR,
+    MessageRenderer,
+    MessageSetError,
+    RenderedMessage,
+    language_name,
+)
+from review.guidelines import GUIDELINES_FILE, load_guidelines
+from review.markets import MARKETS_FILE
 from review.matrix import load_matrix
 from review.models import (
     EnforcementAction,
-    EvidenceSource,
     HeardBefore,
     IncidentCategory,
     Recipient,
     StatementOfReasons,
+    TripReference,
 )
 from review.notices import (
     AppealOutcomeContent,
     HoldNoticeContent,
+    NoticeContent,
     NoticeJob,
     NoticeOfIntentContent,
     OutcomeNoticeContent,
     ReportReviewedContent,
 )
+from review.policy_files import PolicyFileError
 
 RENDERER = MessageRenderer()
 MATRIX = load_matrix()
 LOCALES = RENDERER.locales()
 NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
-APPEAL_BY = {"en": "December 24, 2026", "es-MX": "24 de diciembre de 2026"}
+APPEAL_BY = {
+    "en": "December 24, 2026",
+    "es-MX": "24 de diciembre de 2026",
+    "pt-BR": "24 de dezembro de 2026",
+}
+# The trip reported: 09:00 in Mexico City on November 22.
+TRIP = TripReference(trip_id="trp_8841", started_at=NOW - timedelta(days=2, hours=6))
 
 
 def outcome(
@@ -42,6 +59,29 @@ def outcome(
     reasons_changes: dict[str, object] | None = None,
     **changes: object,
 ) -> RenderedMessage:
+    content = outcome_content(action, role, category, reasons_changes, **changes)
+    return render_content(content, role, locale)
+
+
+def render_content(content: NoticeContent, role: str, locale: str) -> RenderedMessage:
+    """The message ``content`` makes for a ``role`` who reads ``locale``."""
+    return RENDERER.render(
+        NoticeJob(
+            review_id="review-INC-42",
+            recipient=Recipient(account_id="acct_1", role=role, locale=locale),
+            idempotency_key=f"review-INC-42:{content.kind}",
+            content=content,
+        )
+    )
+
+
+def outcome_content(
+    action: EnforcementAction,
+    role: str,
+    category: IncidentCategory = IncidentCategory.DANGEROUS_DRIVING,
+    reasons_changes: dict[str, object] | None = None,
+    **changes: object,
+) -> OutcomeNoticeContent:
     refs = list(MATRIX.categories[category].guidelines)
     suspended = action is EnforcementAction.TEMPORARY_SUSPENSION
     reasons = (
@@ -55,7 +95,8 @@ def outcome(
             reported_at=NOW - timedelta(days=1),
             market="mexico-city",
             based_on_report_by="rider",
-            evidence_relied_on=[EvidenceSource.TRIP_DETAILS, EvidenceSource.TELEMATICS],
+            trip=TRIP,
+            evidence_relied_on=list(MATRIX.categories[category].evidence or []),
             prior_violations=1,
             automated_recommendation=True,
             recommendation_rule="dangerous_driving.high.priors=1",
@@ -71,7 +112,7 @@ def outcome(
     )
     if reasons is not None and reasons_changes:
         reasons = reasons.model_copy(update=reasons_changes)
-    content = OutcomeNoticeContent(
+    return OutcomeNoticeContent(
         review_id="review-INC-42",
         account_role=role,  # type: ignore[arg-type]
         market="mexico-city",
@@ -82,16 +123,9 @@ def outcome(
         guideline_refs=refs,
         interim_hold_lifted=action is EnforcementAction.NO_ACTION,
         appeal_deadline=NOW + timedelta(days=30) if action.restricts_account else None,
+        trip=TRIP,
         reasons=reasons,
     ).model_copy(update=changes)
-    return RENDERER.render(
-        NoticeJob(
-            review_id="review-INC-42",
-            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
-            idempotency_key="review-INC-42:outcome_notice",
-            content=content,
-        )
-    )
 
 
 def reporter(locale: str) -> RenderedMessage:
@@ -114,7 +148,7 @@ def test_every_locale_has_the_same_templates_as_english() -> None:
             for p in (TEMPLATES_DIR / locale).rglob("*.j2")
         }
 
-    assert set(LOCALES) >= {"en", "es-MX"}
+    assert set(LOCALES) >= {"en", "es-MX", "pt-BR"}
     for locale in LOCALES:
         assert names(locale) == names("en"), locale
 
@@ -141,7 +175,12 @@ def test_a_restriction_says_a_person_decided_and_how_to_appeal_by_when(
 ) -> None:
     body = outcome(action, "driver", locale).body
     assert APPEAL_BY[locale] in body
-    assert ("Appeal a decision" if locale == "en" else "Apelar una decisión") in body
+    appeal_path = {
+        "en": "Appeal a decision",
+        "es-MX": "Apelar una decisión",
+        "pt-BR": "Recorrer de uma decisão",
+    }
+    assert appeal_path[locale] in body
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -161,7 +200,17 @@ def test_the_guideline_is_quoted_in_the_message_language(locale: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_reporter_never_learns_the_other_persons_outcome(locale: str) -> None:
     body = reporter(locale).body.lower()
-    for word in ("suspend", "deactivat", "warning", "desactiv", "advertencia", "7 d"):
+    for word in (
+        "suspend",
+        "deactivat",
+        "warning",
+        "desactiv",
+        "advertencia",
+        "suspens",
+        "desativ",
+        "advertência",
+        "7 d",
+    ):
         assert word not in body
 
 
@@ -174,35 +223,55 @@ def test_dates_are_shown_in_the_markets_time_zone() -> None:
     assert "30 de noviembre de 2026" in body
 
 
-def test_a_missing_translation_falls_back_visibly() -> None:
-    message = outcome(EnforcementAction.WARNING, "driver", "pt-BR")
-    assert (message.locale, message.fallback_from) == ("en", "pt-BR")
-
-
 STATEMENT_OF_REASONS = {
     "en": [
         "Why we made this decision",
         "in every city and country where the app operates",
-        "a report made by a rider on November 23, 2026",
-        "we never share who reported it",
-        "the trip details and the speed and driving data recorded during the trip",
-        "1 earlier confirmed violation",
-        "suggested an action for this kind of report automatically",
+        "What we relied on: a report about your trip on November 22, 2026 (trip trp_8841), "
+        "received on November 23, 2026. We never share who reported an incident.",
+        "We reviewed the trip details, the report and the statements we collected, your account "
+        "history and the speed and driving data recorded during the trip.",
+        "one earlier confirmed violation",
+        "Automated tools: the speed and driving data was recorded automatically by the app "
+        "during the trip. Our enforcement guide suggested an action for this kind of report "
+        "automatically, but it does not decide.",
         "A person on our safety team looked at the evidence and made this decision",
         "a second person on the team checked it",
-        "out-of-court dispute settlement body or to the courts",
+        "You can also take this decision to a labour conciliation centre and, after that, to "
+        "the labour courts",
     ],
     "es-MX": [
         "Por qué tomamos esta decisión",
         "en todas las ciudades y países donde opera la app",
-        "un reporte que hizo un pasajero el 23 de noviembre de 2026",
-        "nunca compartimos quién hizo el reporte",
-        "los detalles del viaje y los datos de velocidad y manejo registrados durante el viaje",
-        "1 incumplimiento de nuestras guías ya confirmado en tu cuenta",
-        "sugirió una acción para este tipo de reporte de forma automática",
+        "En qué nos basamos: un reporte sobre tu viaje del 22 de noviembre de 2026 (viaje "
+        "trp_8841), que recibimos el 23 de noviembre de 2026. Nunca compartimos quién hizo un "
+        "reporte.",
+        "Revisamos los detalles del viaje, el reporte y las declaraciones que reunimos, el "
+        "historial de tu cuenta y los datos de velocidad y manejo registrados durante el viaje.",
+        "que tu cuenta ya tenía un incumplimiento confirmado de nuestras guías",
+        "Herramientas automatizadas: la app registró de forma automática los datos de "
+        "velocidad y manejo durante el viaje. Nuestra guía de medidas propuso de forma "
+        "automática una medida para este tipo de reporte, pero no decide.",
         "Una persona de nuestro equipo de seguridad revisó la evidencia y tomó esta decisión",
         "una segunda persona del equipo la verificó",
-        "resolución extrajudicial de controversias o ante los tribunales",
+        "También puedes llevar esta decisión ante un centro de conciliación laboral y, después, "
+        "ante los tribunales laborales",
+    ],
+    "pt-BR": [
+        "Por que tomamos esta decisão",
+        "em todas as cidades e países onde o app está disponível",
+        "Em que nos baseamos: um relato sobre sua viagem de 22 de novembro de 2026 (viagem "
+        "trp_8841), recebido em 23 de novembro de 2026. Nunca compartilhamos quem fez um relato.",
+        "Analisamos os detalhes da viagem, o relato e os depoimentos que coletamos, o histórico "
+        "da sua conta e os dados de velocidade e direção registrados durante a viagem.",
+        "que sua conta já tinha um descumprimento confirmado das nossas diretrizes",
+        "Ferramentas automatizadas: os dados de velocidade e direção foram registrados "
+        "automaticamente pelo app durante a viagem. Nosso guia de aplicação das regras sugeriu "
+        "automaticamente uma medida para este tipo de relato, mas não é ele quem decide.",
+        "Uma pessoa da nossa equipe de segurança examinou as evidências e tomou esta decisão",
+        "uma segunda pessoa da equipe a revisou",
+        "Você também pode levar esta decisão a um centro de conciliação trabalhista e, depois, "
+        "aos tribunais trabalhistas",
     ],
 }
 
@@ -223,8 +292,12 @@ def test_a_restriction_carries_a_complete_statement_of_reasons(
 def test_a_suspension_states_when_it_starts_and_ends(locale: str) -> None:
     body = outcome(EnforcementAction.TEMPORARY_SUSPENSION, "driver", locale).body
     expected = {
-        "en": "is suspended from November 24, 2026 until December 1, 2026",
-        "es-MX": "está suspendida desde el 24 de noviembre de 2026 hasta el 1 de diciembre de 2026",
+        "en": "is suspended from November 24, 2026, 9:00 AM until December 1, 2026, 9:00 AM "
+        "(Mexico City time)",
+        "es-MX": "está suspendida desde el 24 de noviembre de 2026 a las 9:00 a.m. hasta el 1 de "
+        "diciembre de 2026 a las 9:00 a.m. (hora de Ciudad de México)",
+        "pt-BR": "está suspensa de 24 de novembro de 2026, às 09:00, até 1º de dezembro de 2026, "
+        "às 09:00 (horário da Cidade do México)",
     }[locale]
     assert expected in body
 
@@ -233,8 +306,11 @@ def test_a_suspension_states_when_it_starts_and_ends(locale: str) -> None:
 def test_a_deactivation_says_it_is_permanent_from_when(locale: str) -> None:
     body = outcome(EnforcementAction.PERMANENT_DEACTIVATION, "driver", locale).body
     expected = {
-        "en": "is deactivated permanently from November 24, 2026",
-        "es-MX": "está desactivada de forma permanente desde el 24 de noviembre de 2026",
+        "en": "is deactivated permanently from November 24, 2026, 9:00 AM (Mexico City time)",
+        "es-MX": "está desactivada de forma permanente desde el 24 de noviembre de 2026 a las "
+        "9:00 a.m. (hora de Ciudad de México)",
+        "pt-BR": "está desativada permanentemente desde 24 de novembro de 2026, às 09:00 "
+        "(horário da Cidade do México)",
     }[locale]
     assert expected in body
 
@@ -267,6 +343,23 @@ def test_a_notice_planned_before_statements_of_reasons_still_renders_its_appeal(
 
     assert APPEAL_BY[locale] in body
     assert STATEMENT_OF_REASONS[locale][0] not in body
+    # It cannot know what tools were used, so it claims none were: it says what always holds.
+    for claim in (
+        "not made automatically",
+        "no se tomó de forma automática",
+        "não foi tomada automaticamente",
+        "não foi tomada de forma automática",
+    ):
+        assert claim not in body
+    assert OLD_NOTICE_SAYS[locale] in prose(body)
+
+
+OLD_NOTICE_SAYS = {
+    "en": "our tools can flag reports and suggest an action, but they do not decide.",
+    "es-MX": "nuestras herramientas pueden detectar reportes y proponer una medida, pero no "
+    "deciden.",
+    "pt-BR": "nossas ferramentas podem sinalizar relatos e sugerir uma medida, mas não decidem.",
+}
 
 
 def hold_notice(
@@ -274,44 +367,73 @@ def hold_notice(
     role: str = "driver",
     category: IncidentCategory = IncidentCategory.WEAPONS,
 ) -> RenderedMessage:
-    return RENDERER.render(
-        NoticeJob(
-            review_id="review-INC-42",
-            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
-            idempotency_key="review-INC-42:hold_notice",
-            content=HoldNoticeContent(
-                review_id="review-INC-42",
-                account_role=role,  # type: ignore[arg-type]
-                market="mexico-city",
-                category=category,
-                reported_at=NOW - timedelta(days=1),
-                based_on_report_by="rider",
-                held_at=NOW,
-                decision_due_by=NOW + timedelta(hours=4),
-                guideline_refs=list(MATRIX.categories[category].guidelines),
-            ),
-        )
+    return render_content(held_content(role, category), role, locale)
+
+
+def held_content(role: str, category: IncidentCategory) -> HoldNoticeContent:
+    return HoldNoticeContent(
+        review_id="review-INC-42",
+        account_role=role,  # type: ignore[arg-type]
+        market="mexico-city",
+        category=category,
+        reported_at=NOW - timedelta(days=1),
+        based_on_report_by="rider",
+        held_at=NOW,
+        decision_due_by=NOW + timedelta(hours=4),
+        guideline_refs=list(MATRIX.categories[category].guidelines),
+        appeal_window_days=30,
     )
 
 
 HOLD_NOTICE = {
     "en": [
         "This is not a decision.",
-        "is on hold from November 24, 2026, in every city and country where the app operates",
-        "We aim to decide by November 24, 2026.",
-        "a report made by a rider on November 23, 2026 (we never share who reported it)",
+        "is on hold from November 24, 2026, 9:00 AM (Mexico City time), in every city and "
+        "country where the app operates",
+        "We expect to decide by November 24, 2026, 1:00 PM (Mexico City time).",
+        "What we relied on: a report we received on November 23, 2026 (we never share who "
+        "reported an incident).",
         "the hold was placed automatically",
         "No person has made any decision about your account yet.",
-        "Help > Safety",
+        "go to Help > Safety in the app and quote the reference below; send it before "
+        "November 24, 2026, 1:00 PM (Mexico City time) so the person reviewing the report can "
+        "read it before deciding.",
+        "If we then suspend or deactivate your account, we will tell you why and you can appeal "
+        "in the app within 30 days; a different person from our safety team will look at your "
+        "appeal. If we do not, the hold is lifted at once.",
     ],
     "es-MX": [
         "Esto no es una decisión.",
-        "está en pausa desde el 24 de noviembre de 2026, en todas las ciudades y países",
-        "Buscamos decidir a más tardar el 24 de noviembre de 2026.",
-        "un reporte que hizo un pasajero el 23 de noviembre de 2026 (nunca compartimos",
+        "está en pausa desde el 24 de noviembre de 2026 a las 9:00 a.m. (hora de Ciudad de "
+        "México), en todas las ciudades y países",
+        "Esperamos tener una decisión a más tardar el 24 de noviembre de 2026 a la 1:00 p.m. "
+        "(hora de Ciudad de México).",
+        "En qué nos basamos: un reporte que recibimos el 23 de noviembre de 2026 (nunca "
+        "compartimos quién hizo un reporte).",
         "la pausa se aplicó de forma automática",
         "Ninguna persona ha tomado todavía una decisión sobre tu cuenta.",
-        "Ayuda > Seguridad",
+        "entra a Ayuda > Seguridad en la app y menciona la referencia de abajo; envíala antes "
+        "del 24 de noviembre de 2026 a la 1:00 p.m. (hora de Ciudad de México) para que la "
+        "persona que revise el reporte la lea antes de decidir.",
+        "Si entonces suspendemos o desactivamos tu cuenta, te diremos por qué y podrás apelar "
+        "en la app dentro de los 30 días siguientes; otra persona de nuestro equipo de "
+        "seguridad revisará tu apelación. Si no, quitaremos la pausa de inmediato.",
+    ],
+    "pt-BR": [
+        "Isto não é uma decisão.",
+        "está em pausa desde 24 de novembro de 2026, às 09:00 (horário da Cidade do México), em "
+        "todas as cidades e países onde o app está disponível",
+        "Esperamos decidir até 24 de novembro de 2026, às 13:00 (horário da Cidade do México).",
+        "Em que nos baseamos: um relato que recebemos em 23 de novembro de 2026 (nunca "
+        "compartilhamos quem fez um relato).",
+        "a pausa foi aplicada automaticamente",
+        "Até agora, nenhuma pessoa tomou qualquer decisão sobre sua conta.",
+        "acesse Ajuda > Segurança no app e informe a referência abaixo; envie antes de 24 de "
+        "novembro de 2026, às 13:00 (horário da Cidade do México), para que a pessoa responsável "
+        "pela análise leia sua versão antes de decidir.",
+        "Se suspendermos ou desativarmos sua conta, vamos explicar o motivo, e você poderá "
+        "recorrer no app em até 30 dias; outra pessoa da nossa equipe de segurança vai analisar "
+        "seu recurso. Caso contrário, a pausa será retirada imediatamente.",
     ],
 }
 
@@ -357,11 +479,29 @@ FINDING = {
         "property_damage": "hubo daños a la propiedad",
         "other_policy_violation": "hubo una conducta que nuestras guías comunitarias no permiten",
     },
+    "pt-BR": {
+        "physical_assault": "houve violência física",
+        "sexual_misconduct": "houve conduta sexual inadequada",
+        "threats_harassment": "houve ameaças ou assédio",
+        "discrimination": "houve discriminação",
+        "dangerous_driving": "o veículo foi dirigido de forma perigosa",
+        "impaired_driving": "o veículo foi dirigido sob efeito de álcool ou drogas",
+        "weapons": "uma arma foi portada ou exibida",
+        "fraud": "a conta foi usada para cometer fraude",
+        "unsafe_vehicle": "o veículo não estava em condições seguras",
+        "identity_mismatch": "uma pessoa que não é a titular estava usando a conta",
+        "property_damage": "houve danos materiais",
+        "other_policy_violation": "houve uma conduta que nossas diretrizes da comunidade não "
+        "permitem",
+    },
 }
 FOUND = {
-    "en": "We reviewed a report about a recent trip and found that {}. Our community guidelines say:",
-    "es-MX": "Revisamos un reporte sobre un viaje reciente y encontramos que {}. "
-    "Esto dicen nuestras guías comunitarias:",
+    "en": "We reviewed a report about your trip on November 22, 2026 (trip trp_8841) and found "
+    "that {}. Our community guidelines say:",
+    "es-MX": "Revisamos un reporte sobre tu viaje del 22 de noviembre de 2026 (viaje trp_8841) "
+    "y encontramos que {}. Esto dicen nuestras guías comunitarias:",
+    "pt-BR": "Analisamos um relato sobre sua viagem de 22 de novembro de 2026 (viagem trp_8841) "
+    "e constatamos que {}. Nossas diretrizes da comunidade dizem:",
 }
 TOPIC = {
     "en": {
@@ -392,18 +532,35 @@ TOPIC = {
         "property_damage": "daños a la propiedad",
         "other_policy_violation": "una conducta que nuestras guías comunitarias no permiten",
     },
+    "pt-BR": {
+        "physical_assault": "violência física",
+        "sexual_misconduct": "conduta sexual inadequada",
+        "threats_harassment": "ameaças ou assédio",
+        "discrimination": "discriminação",
+        "dangerous_driving": "direção perigosa",
+        "impaired_driving": "direção sob efeito de álcool ou drogas",
+        "weapons": "o porte ou a exibição de uma arma",
+        "fraud": "fraude",
+        "unsafe_vehicle": "as condições de segurança do veículo",
+        "identity_mismatch": "o uso da conta por uma pessoa que não é a titular",
+        "property_damage": "danos materiais",
+        "other_policy_violation": "uma conduta que nossas diretrizes da comunidade não permitem",
+    },
 }
 HELD_ABOUT = {
     "en": "We received a report about {} on a recent trip.",
     "es-MX": "Recibimos un reporte sobre {} en un viaje reciente.",
+    "pt-BR": "Recebemos um relato sobre {} em uma viagem recente.",
 }
 REMINDED_ABOUT = {
     "en": "We reviewed a report about {} on a recent trip.",
     "es-MX": "Revisamos un reporte sobre {} en un viaje reciente.",
+    "pt-BR": "Analisamos um relato sobre {} em uma viagem recente.",
 }
 PAYMENTS_KEPT = {
     "en": "Payments you are owed for trips you have already made are not affected.",
     "es-MX": "Los pagos que te debemos por los viajes que ya hiciste no se ven afectados.",
+    "pt-BR": "Os pagamentos que você tem a receber pelas viagens que já fez não serão afetados.",
 }
 CATEGORIES = list(IncidentCategory)
 ROLES = ["rider", "driver"]
@@ -474,7 +631,8 @@ def test_a_rider_is_never_told_about_payments_owed(
     category: IncidentCategory, action: EnforcementAction, locale: str
 ) -> None:
     body = prose(outcome(action, "rider", locale, category).body)
-    assert "owed" not in body and "te debemos" not in body
+    for owed in ("owed", "te debemos", "a receber"):
+        assert owed not in body
 
 
 # Mistakes that slot-filled sentences make: an infinitive after "hubo", a doubled word, a
@@ -497,7 +655,8 @@ def faults(text: str) -> list[str]:
     paragraphs = [prose(p) for p in text.split("\n\n")]
     for sentence in (s for p in paragraphs for s in re.split(r"(?<=[.:!?])\s", p)):
         lower = sentence.lower()
-        if lower.count("community guidelines") + lower.count("guías comunitarias") > 1:
+        named = ("community guidelines", "guías comunitarias", "diretrizes da comunidade")
+        if sum(lower.count(name) for name in named) > 1:
             found.append(f"the guidelines named twice in one sentence: {sentence!r}")
     return found
 
@@ -537,6 +696,10 @@ def test_a_message_keeps_its_own_languages_dates_whatever_was_rendered_before() 
 SEATTLE_LAW = {
     "en": "Seattle Municipal Code chapter 8.40",
     "es-MX": "Código Municipal de Seattle, capítulo 8.40",
+    # As policy/markets.toml words it, the ordinance's name included.
+    "pt-BR": "Código Municipal de Seattle, capítulo 8.40 (App-Based Worker Deactivation Rights "
+    "Ordinance, a lei municipal sobre os direitos de trabalhadores de aplicativos em caso de "
+    "desativação)",
 }
 NOTICE_GIVEN = {
     "notified_at": NOW,
@@ -545,22 +708,36 @@ NOTICE_GIVEN = {
 }
 NOTICE_SAYS = {
     "en": [
-        "Your account will be permanently deactivated on December 8, 2026. Until then you can "
-        "keep using the app as usual; from then on you will no longer be able to drive with "
-        "the app.",
-        "your driver account will be deactivated permanently from December 8, 2026",
+        "Because of this, your account will be permanently deactivated on December 8, 2026, "
+        "9:00 AM (Mexico City time). Until then you can keep using the app as usual; from then on you will no longer "
+        "be able to go online and drive with the app.",
+        "your driver account will be deactivated permanently from December 8, 2026, 9:00 AM",
         "We are telling you 14 days in advance. Legal basis: Seattle Municipal Code chapter 8.40.",
     ],
     "es-MX": [
-        "Tu cuenta será desactivada de forma permanente el 8 de diciembre de 2026. Hasta "
-        "entonces puedes seguir usando la app como siempre; a partir de esa fecha ya no podrás "
-        "manejar con la app.",
-        "será desactivada de forma permanente a partir del 8 de diciembre de 2026",
+        "Por esta razón, tu cuenta será desactivada de forma permanente el 8 de diciembre de "
+        "2026 a las 9:00 a.m. (hora de Ciudad de México). Hasta entonces puedes seguir usando la app como "
+        "siempre; a partir de ese momento ya no podrás conectarte y hacer viajes en la app.",
+        "será desactivada de forma permanente a partir del 8 de diciembre de 2026 a las 9:00",
         "Te avisamos con 14 días de anticipación. Fundamento legal: Código Municipal de "
         "Seattle, capítulo 8.40.",
     ],
+    "pt-BR": [
+        "Por isso, sua conta será desativada permanentemente em 8 de dezembro de 2026, às 09:00 "
+        "(horário da Cidade do México). Até lá, você pode continuar usando o app normalmente; a "
+        "partir dessa data, não poderá mais ficar online e fazer viagens pelo app.",
+        "sua conta de motorista será desativada permanentemente a partir de 8 de dezembro de "
+        "2026, às 09:00",
+        "Estamos avisando você com 14 dias de antecedência. Base legal: Código Municipal de "
+        "Seattle, capítulo 8.40 (App-Based Worker Deactivation Rights Ordinance, a lei municipal "
+        "sobre os direitos de trabalhadores de aplicativos em caso de desativação).",
+    ],
 }
-NOTICE_SUBJECT = {"en": "Your account will be deactivated", "es-MX": "Tu cuenta será desactivada"}
+NOTICE_SUBJECT = {
+    "en": "Your account will be deactivated",
+    "es-MX": "Tu cuenta será desactivada",
+    "pt-BR": "Sua conta será desativada",
+}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -581,7 +758,11 @@ def test_a_deactivation_with_notice_says_when_it_takes_effect_and_the_law_behind
         assert sentence in body
     assert FOUND[locale].format(FINDING[locale][category.value]) in body
     assert PAYMENTS_KEPT[locale] in body
-    already = {"en": "has been permanently deactivated", "es-MX": "fue desactivada"}
+    already = {
+        "en": "has been permanently deactivated",
+        "es-MX": "fue desactivada",
+        "pt-BR": "foi desativada",
+    }
     assert already[locale] not in body
 
 
@@ -647,10 +828,25 @@ APPEAL_SAYS = {
         "reinstated": "Tu cuenta ya está activa otra vez: puedes {} como antes.",
         "never": "La desactivación de la que te avisamos no se aplicará",
     },
+    "pt-BR": {
+        "opening": "Obrigado por recorrer da nossa decisão sobre {} em uma viagem recente. Uma "
+        "pessoa da nossa equipe de segurança que não participou da decisão original analisou o "
+        "caso novamente, junto com o que você nos contou,",
+        "overturn": (
+            "Seu recurso foi aprovado",
+            "Pedimos desculpas pelo transtorno que isso causou a você.",
+        ),
+        "uphold": ("A decisão sobre sua conta foi mantida", "decidiu manter a decisão"),
+        "modify": ("Mudamos a decisão sobre sua conta", "Pedimos desculpas por isso."),
+        "redress": "Este foi o seu recurso dentro do app.",
+        "reinstated": "Sua conta está ativa novamente: você pode {} como antes.",
+        "never": "A desativação que informamos não vai acontecer",
+    },
 }
 USE_APP = {
-    "en": {"driver": "drive with the app", "rider": "request trips with the app"},
-    "es-MX": {"driver": "manejar con la app", "rider": "pedir viajes con la app"},
+    "en": {"driver": "go online and drive with the app", "rider": "request trips with the app"},
+    "es-MX": {"driver": "conectarte y hacer viajes en la app", "rider": "pedir viajes en la app"},
+    "pt-BR": {"driver": "ficar online e fazer viagens pelo app", "rider": "pedir viagens pelo app"},
 }
 OUTCOMES = ["overturn", "uphold", "modify"]
 
@@ -690,15 +886,25 @@ def test_an_overturn_says_the_account_is_active_again_or_never_changed(
 MODIFIED = {
     "en": {
         EnforcementAction.TEMPORARY_SUSPENSION: "What applies now: your account is suspended "
-        "for 7 days, until December 1, 2026, instead.",
+        "for 7 days, until December 1, 2026, 9:00 AM (Mexico City time), instead.",
         EnforcementAction.WARNING: "What applies now: a warning instead: your account is active",
         EnforcementAction.EDUCATION: "What applies now: a reminder of our guidelines instead",
     },
     "es-MX": {
-        EnforcementAction.TEMPORARY_SUSPENSION: "Lo que se aplica ahora: en lugar de eso, tu "
-        "cuenta queda suspendida por 7 días, hasta el 1 de diciembre de 2026.",
-        EnforcementAction.WARNING: "Lo que se aplica ahora: en lugar de eso, una advertencia",
-        EnforcementAction.EDUCATION: "Lo que se aplica ahora: en lugar de eso, un recordatorio",
+        EnforcementAction.TEMPORARY_SUSPENSION: "La medida ahora: en lugar de eso, tu cuenta "
+        "queda suspendida por 7 días, hasta el 1 de diciembre de 2026 a las 9:00 a.m. (hora de "
+        "Ciudad de México).",
+        EnforcementAction.WARNING: "La medida ahora: en lugar de eso, una advertencia",
+        EnforcementAction.EDUCATION: "La medida ahora: en lugar de eso, un recordatorio",
+    },
+    "pt-BR": {
+        EnforcementAction.TEMPORARY_SUSPENSION: "A medida agora: em vez disso, sua conta fica "
+        "suspensa por 7 dias, até 1º de dezembro de 2026, às 09:00 (horário da Cidade do "
+        "México).",
+        EnforcementAction.WARNING: "A medida agora: em vez disso, uma advertência: sua conta "
+        "está ativa",
+        EnforcementAction.EDUCATION: "A medida agora: em vez disso, um lembrete das nossas "
+        "diretrizes",
     },
 }
 
@@ -720,7 +926,6 @@ CORRECTION_SAYS = {
         "overturn": "We reversed our decision on your account",
         "modify": "We changed the decision on your account",
         "redress": "If you think this decision is still wrong, you can appeal it until",
-        "external": "If you think this decision is still wrong, you can take it to a certified",
     },
     "es-MX": {
         "opening": "Como parte de nuestras revisiones de calidad, una persona de nuestro equipo "
@@ -729,7 +934,14 @@ CORRECTION_SAYS = {
         "overturn": "Revertimos nuestra decisión sobre tu cuenta",
         "modify": "Cambiamos la decisión sobre tu cuenta",
         "redress": "Si crees que esta decisión sigue siendo incorrecta, puedes apelarla hasta el",
-        "external": "Si crees que esta decisión sigue siendo incorrecta, puedes llevarla ante",
+    },
+    "pt-BR": {
+        "opening": "Como parte das nossas verificações de qualidade de rotina, uma pessoa da "
+        "nossa equipe de segurança que não participou da decisão original revisou nossa decisão "
+        "sobre {} em uma viagem recente e concluiu que",
+        "overturn": "Revertemos nossa decisão sobre sua conta",
+        "modify": "Mudamos a decisão sobre sua conta",
+        "redress": "Se você ainda acha que esta decisão está errada, pode recorrer dela até",
     },
 }
 
@@ -749,7 +961,7 @@ def test_a_correction_our_quality_checks_made_never_thanks_the_person_for_appeal
     assert says["opening"].format(TOPIC[locale][category.value]) in body
     # Made a warning, it can no longer be appealed: only the external route is left.
     assert says["redress"] not in body
-    assert (says["external"] in body) is (outcome == "modify")
+    assert (MEXICO_REDRESS[locale][role] in body) is (outcome == "modify")
     assert APPEAL_SAYS[locale]["opening"].format(TOPIC[locale][category.value]) not in body
     assert APPEAL_SAYS[locale]["redress"] not in body
     assert "{{" not in body and "None" not in body
@@ -770,11 +982,37 @@ def test_a_correction_that_leaves_a_shorter_suspension_says_until_when_to_appeal
     assert CORRECTION_SAYS[locale]["redress"] in prose(message.body)
 
 
+# Beyond the app's appeal, the route Mexico's law gives each role (policy/markets.toml).
+MEXICO_REDRESS = {
+    "en": {
+        "driver": "You can also take this decision to a labour conciliation centre and, after "
+        "that, to the labour courts, as Mexico's Federal Labour Law provides",
+        "rider": "You can also file a complaint with Mexico's consumer protection agency "
+        "(PROFECO, Procuraduría Federal del Consumidor) or take this decision to the courts.",
+    },
+    "es-MX": {
+        "driver": "También puedes llevar esta decisión ante un centro de conciliación laboral "
+        "y, después, ante los tribunales laborales, como lo prevé la Ley Federal del Trabajo",
+        "rider": "También puedes presentar una queja ante la Procuraduría Federal del "
+        "Consumidor (PROFECO) o llevar esta decisión ante los tribunales.",
+    },
+    "pt-BR": {
+        "driver": "Você também pode levar esta decisão a um centro de conciliação trabalhista "
+        "e, depois, aos tribunais trabalhistas, como prevê a Lei Federal do Trabalho do México",
+        "rider": "Você também pode registrar uma reclamação no órgão de defesa do consumidor do "
+        "México (PROFECO, Procuraduría Federal del Consumidor) ou levar esta decisão aos "
+        "tribunais.",
+    },
+}
+
+
 # --- the hearing ----------------------------------------------------------------------------------
 
 MEXICO_LAW = {
     "es-MX": "Ley Federal del Trabajo, capítulo IX Bis (trabajo en plataformas digitales)",
     "en": "Mexico's Federal Labour Law, chapter IX Bis (work through digital platforms)",
+    "pt-BR": "Lei Federal do Trabalho do México, capítulo IX Bis (trabalho em plataformas "
+    "digitais)",
 }
 
 
@@ -791,7 +1029,8 @@ def notice_of_intent(
         category=category,
         reported_at=NOW - timedelta(days=1),
         trip_started_at=NOW - timedelta(days=2),
-        evidence_relied_on=[EvidenceSource.TRIP_DETAILS, EvidenceSource.TELEMATICS],
+        trip_id="trp_8841",
+        evidence_relied_on=list(MATRIX.categories[category].evidence or []),
         prior_violations=2,
         answer_due_by=NOW + timedelta(days=5),
         on_hold=False,
@@ -811,18 +1050,19 @@ def notice_of_intent(
 INTENT_SAYS = {
     "en": {
         "subject": "Before we decide: we intend to deactivate your account",
-        "found": "We reviewed a report about your trip on November 22, 2026. What we found "
-        "indicates that {}. Our community guidelines say:",
+        "found": "We reviewed a report about your trip on November 22, 2026 (trip trp_8841). "
+        "What we found indicates that {}. Our community guidelines say:",
         "no_trip": "We reviewed a report we received on November 23, 2026 about one of your "
         "trips. What we found indicates that",
         "intent": "Because of this, we intend to deactivate your account permanently. We have "
         "not decided yet: before we do, you have the right to tell us your side.",
         "law": "Legal basis: Mexico's Federal Labour Law, chapter IX Bis (work through digital "
         "platforms).",
-        "relied": "What we relied on: we reviewed the trip details and the speed and driving "
-        "data recorded during the trip (we never share who reported it). We also took into "
-        "account 2 earlier confirmed violations of our guidelines on your account.",
-        "answer": "How to answer: by 9:00 AM on November 29, 2026 (Mexico City time), go to "
+        "relied": "What we relied on: we reviewed the trip details, the report and the "
+        "statements we collected",
+        "never_share": "We never share who reported an incident. We also took into account 2 "
+        "earlier confirmed violations of our guidelines on your account.",
+        "answer": "How to answer: by November 29, 2026, 9:00 AM (Mexico City time), go to "
         "Help > Account > Answer a notice in the app and quote the reference below. Tell us "
         "what happened and anything that supports your side.",
         "decide_again": "A person on our safety team will read your answer before deciding. "
@@ -835,8 +1075,8 @@ INTENT_SAYS = {
     },
     "es-MX": {
         "subject": "Antes de decidir: tenemos la intención de desactivar tu cuenta",
-        "found": "Revisamos un reporte sobre tu viaje del 22 de noviembre de 2026. Lo que "
-        "encontramos indica que {}. Esto dicen nuestras guías comunitarias:",
+        "found": "Revisamos un reporte sobre tu viaje del 22 de noviembre de 2026 (viaje "
+        "trp_8841). Lo que encontramos indica que {}. Esto dicen nuestras guías comunitarias:",
         "no_trip": "Revisamos un reporte que recibimos el 23 de noviembre de 2026 sobre uno de "
         "tus viajes. Lo que encontramos indica que",
         "intent": "Por eso tenemos la intención de desactivar tu cuenta de forma permanente. "
@@ -844,11 +1084,11 @@ INTENT_SAYS = {
         "de los hechos.",
         "law": "Fundamento legal: Ley Federal del Trabajo, capítulo IX Bis (trabajo en "
         "plataformas digitales).",
-        "relied": "En qué nos basamos: revisamos los detalles del viaje y los datos de "
-        "velocidad y manejo registrados durante el viaje (nunca compartimos quién hizo el "
-        "reporte). También tomamos en cuenta 2 incumplimientos de nuestras guías ya "
-        "confirmados en tu cuenta.",
-        "answer": "Cómo responder: a más tardar a las 9:00 a.m. del 29 de noviembre de 2026 "
+        "relied": "En qué nos basamos: revisamos los detalles del viaje, el reporte y las "
+        "declaraciones que reunimos",
+        "never_share": "Nunca compartimos quién hizo un reporte. También tomamos en cuenta que tu "
+        "cuenta ya tenía 2 incumplimientos confirmados de nuestras guías.",
+        "answer": "Cómo responder: a más tardar el 29 de noviembre de 2026 a las 9:00 a.m. "
         "(hora de Ciudad de México), entra a Ayuda > Cuenta > Responder un aviso en la app y "
         "menciona la referencia de abajo. Cuéntanos qué pasó y todo lo que respalde tu versión.",
         "decide_again": "Una persona de nuestro equipo de seguridad leerá tu respuesta antes de "
@@ -859,6 +1099,32 @@ INTENT_SAYS = {
         "held": "Tu cuenta sigue en pausa hasta que decidamos.",
         "appeal": "Sea cual sea nuestra decisión, te escribiremos con nuestras razones; si "
         "suspendemos o desactivamos tu cuenta, podrás apelar.",
+    },
+    "pt-BR": {
+        "subject": "Antes de decidirmos: pretendemos desativar sua conta",
+        "found": "Analisamos um relato sobre sua viagem de 22 de novembro de 2026 (viagem "
+        "trp_8841). O que encontramos indica que {}. Nossas diretrizes da comunidade dizem:",
+        "no_trip": "Analisamos um relato que recebemos em 23 de novembro de 2026 sobre uma das "
+        "suas viagens. O que encontramos indica que",
+        "intent": "Por isso, pretendemos desativar sua conta permanentemente. Ainda não "
+        "decidimos: antes disso, você tem o direito de nos contar sua versão dos fatos.",
+        "law": "Base legal: Lei Federal do Trabalho do México, capítulo IX Bis (trabalho em "
+        "plataformas digitais).",
+        "relied": "Em que nos baseamos: analisamos os detalhes da viagem, o relato e os "
+        "depoimentos que coletamos",
+        "never_share": "Nunca compartilhamos quem fez um relato. Também levamos em conta que sua "
+        "conta já tinha 2 descumprimentos confirmados das nossas diretrizes.",
+        "answer": "Como responder: até 29 de novembro de 2026, às 09:00 (horário da Cidade do "
+        "México), acesse Ajuda > Conta > Responder a um aviso no app e informe a referência "
+        "abaixo. Conte o que aconteceu e tudo o que possa apoiar sua versão.",
+        "decide_again": "Uma pessoa da nossa equipe de segurança vai ler sua resposta antes de "
+        "decidir. Se não recebermos sua resposta até lá, vamos decidir com base nas informações "
+        "que temos.",
+        "free": "Nada muda na sua conta até decidirmos: você pode continuar usando o app "
+        "normalmente.",
+        "held": "Sua conta continua em pausa até decidirmos.",
+        "appeal": "Seja qual for a decisão, vamos escrever para você explicando os motivos; se "
+        "suspendermos ou desativarmos sua conta, você poderá recorrer.",
     },
 }
 
@@ -874,7 +1140,16 @@ def test_every_notice_of_intent_states_the_facts_the_intent_and_how_to_answer_by
     says = INTENT_SAYS[locale]
     assert message.subject == says["subject"]
     assert says["found"].format(FINDING[locale][category.value]) in body
-    for part in ("intent", "law", "relied", "answer", "decide_again", "free", "appeal"):
+    for part in (
+        "intent",
+        "law",
+        "relied",
+        "never_share",
+        "answer",
+        "decide_again",
+        "free",
+        "appeal",
+    ):
         assert says[part] in body, part
     assert says["held"] not in body
     assert faults(message.subject + "\n\n" + message.body) == []
@@ -889,7 +1164,18 @@ def test_a_notice_of_intent_without_the_trips_details_dates_the_report(locale: s
 @pytest.mark.parametrize("locale", LOCALES)
 def test_a_notice_of_intent_never_names_who_reported_it(locale: str) -> None:
     body = prose(notice_of_intent(locale).body)
-    for who in ("a rider", "a driver", "un pasajero", "un conductor", "rdr_", "drv_"):
+    for who in (
+        "a rider",
+        "a driver",
+        "un pasajero",
+        "un conductor",
+        "um passageiro",
+        "uma passageira",
+        "um motorista",
+        "uma motorista",
+        "rdr_",
+        "drv_",
+    ):
         assert who not in body
 
 
@@ -903,7 +1189,8 @@ def test_a_notice_of_intent_to_a_held_account_says_the_hold_stays(locale: str) -
 @pytest.mark.parametrize("locale", LOCALES)
 def test_a_notice_of_intent_without_a_law_to_cite_cites_none(locale: str) -> None:
     body = prose(notice_of_intent(locale, legal_basis={}).body)
-    assert "Legal basis" not in body and "Fundamento legal" not in body
+    for cited in ("Legal basis", "Fundamento legal", "Base legal"):
+        assert cited not in body
     assert INTENT_SAYS[locale]["intent"] in body
 
 
@@ -915,7 +1202,8 @@ HEARD = HeardBefore(
 HEARD_SAYS = {
     "en": {
         "asked": "Before deciding, we wrote to you on November 18, 2026 that we intended to "
-        "deactivate your account, and asked for your side by November 23, 2026.",
+        "deactivate your account, and asked for your side by November 23, 2026, 9:00 AM "
+        "(Mexico City time).",
         True: "We read your answer, received on November 21, 2026, before making this decision.",
         False: "We did not receive an answer by then, so we decided on the information we had.",
         "not_deactivated": "We have finished the review and we will not deactivate your "
@@ -924,13 +1212,24 @@ HEARD_SAYS = {
     "es-MX": {
         "asked": "Antes de decidir, el 18 de noviembre de 2026 te escribimos para avisarte que "
         "teníamos la intención de desactivar tu cuenta y te pedimos tu versión de los hechos "
-        "a más tardar el 23 de noviembre de 2026.",
+        "a más tardar el 23 de noviembre de 2026 a las 9:00 a.m. (hora de Ciudad de México).",
         True: "Leímos tu respuesta, que recibimos el 21 de noviembre de 2026, antes de tomar "
         "esta decisión.",
         False: "Como no recibimos respuesta en ese plazo, decidimos con la información que "
         "teníamos.",
         "not_deactivated": "Ya terminamos la revisión y no desactivaremos tu cuenta: no "
         "tomaremos ninguna medida sobre ella.",
+    },
+    "pt-BR": {
+        "asked": "Antes de decidir, em 18 de novembro de 2026, escrevemos para você avisando que "
+        "pretendíamos desativar sua conta e pedimos sua versão dos fatos até 23 de novembro de "
+        "2026, às 09:00 (horário da Cidade do México).",
+        True: "Lemos sua resposta, recebida em 21 de novembro de 2026, antes de tomar esta "
+        "decisão.",
+        False: "Como não recebemos resposta dentro desse prazo, decidimos com base nas "
+        "informações que tínhamos.",
+        "not_deactivated": "Concluímos a análise e não vamos desativar sua conta: não tomaremos "
+        "nenhuma medida sobre ela.",
     },
 }
 
@@ -959,10 +1258,14 @@ def test_no_action_after_a_hearing_says_the_account_stays_and_mentions_no_hold(
         EnforcementAction.NO_ACTION, "driver", locale, heard=HEARD, interim_hold_lifted=False
     )
     body = prose(message.body)
-    assert message.subject == {
-        "en": "We are not taking any action on your account",
-        "es-MX": "No tomaremos ninguna medida sobre tu cuenta",
-    }[locale]
+    assert (
+        message.subject
+        == {
+            "en": "We are not taking any action on your account",
+            "es-MX": "No tomaremos ninguna medida sobre tu cuenta",
+            "pt-BR": "Não vamos tomar nenhuma medida sobre sua conta",
+        }[locale]
+    )
     assert HEARD_SAYS[locale]["not_deactivated"] in body
     assert "hold" not in body and "pausa" not in body
 
@@ -978,7 +1281,7 @@ def test_a_decision_without_a_hearing_says_nothing_of_one(
 
 def test_a_notice_of_intent_due_at_one_oclock_says_a_la_una() -> None:
     body = prose(notice_of_intent("es-MX", answer_due_by=NOW + timedelta(days=5, hours=4)).body)
-    assert "a más tardar a la 1:00 p.m. del 29 de noviembre de 2026" in body
+    assert "a más tardar el 29 de noviembre de 2026 a la 1:00 p.m." in body
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -988,6 +1291,402 @@ def test_a_decision_after_a_hearing_says_what_applies_before_how_the_hearing_wen
     # Read the other way round, "we decided on what we had. Because of this, ..." would make
     # the restriction sound like the price of not answering.
     silent = HEARD.model_copy(update={"answered_at": None})
-    body = prose(outcome(EnforcementAction.TEMPORARY_SUSPENSION, "driver", locale, heard=silent).body)
-    applies = {"en": "Because of this, your account is suspended", "es-MX": "Por esta razón, tu cuenta está suspendida"}
+    body = prose(
+        outcome(EnforcementAction.TEMPORARY_SUSPENSION, "driver", locale, heard=silent).body
+    )
+    applies = {
+        "en": "Because of this, your account is suspended",
+        "es-MX": "Por esta razón, tu cuenta está suspendida",
+        "pt-BR": "Por isso, sua conta está suspensa",
+    }
     assert body.index(applies[locale]) < body.index(HEARD_SAYS[locale]["asked"])
+
+
+# --- issue: the right content for the right person ------------------------------------------
+
+
+def every_message(
+    locale: str, role: str, category: IncidentCategory, **changes: object
+) -> list[RenderedMessage]:
+    """Every message the reported account can get about ``category``: each outcome, the hold
+    notice, the notice of intent and each appeal outcome."""
+    messages = [outcome(action, role, locale, category, **changes) for action in EnforcementAction]
+    messages.append(hold_notice(locale, role, category))
+    messages.append(notice_of_intent(locale, role, category))
+    for result in OUTCOMES:
+        action = EnforcementAction.WARNING if result == "modify" else None
+        messages.append(appeal_outcome(result, role, locale, category, action=action))
+    return messages
+
+
+def rider_categories() -> list[IncidentCategory]:
+    return [c for c in CATEGORIES if not c.concerns_driving]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_no_message_says_whether_a_rider_or_a_driver_reported_the_person(
+    category: IncidentCategory, locale: str
+) -> None:
+    def bodies(reported_by: str) -> list[str]:
+        messages = [
+            outcome(
+                a, "driver", locale, category, reasons_changes={"based_on_report_by": reported_by}
+            )
+            for a in EnforcementAction
+        ]
+        content = held_content("driver", category).model_copy(
+            update={"based_on_report_by": reported_by}
+        )
+        messages.append(render_content(content, "driver", locale))
+        return [m.body for m in messages]
+
+    assert bodies("rider") == bodies("driver") == bodies("third_party")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", rider_categories())
+def test_a_rider_is_never_told_to_drive_or_to_look_after_a_vehicle(
+    category: IncidentCategory, locale: str
+) -> None:
+    for message in every_message(locale, "rider", category):
+        body = message.body.lower()
+        for driving in DRIVING_WORDS[locale]:
+            assert driving not in body, (driving, message.subject)
+
+
+DRIVING_WORDS = {
+    "en": ["drive with", "go online", "driving data", "your vehicle", "keep the vehicle"],
+    "es-MX": ["conectarte", "manejo registrados", "tu vehículo", "mantén el vehículo"],
+    "pt-BR": [
+        "ficar online",
+        "fazer viagens pelo app",
+        "velocidade e direção",
+        "seu veículo",
+        "mantenha o veículo",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_deactivation_the_earlier_violations_brought_says_so_not_how_serious_it_was(
+    category: IncidentCategory, locale: str
+) -> None:
+    history = prose(
+        outcome(
+            EnforcementAction.PERMANENT_DEACTIVATION,
+            "driver",
+            locale,
+            category,
+            reasons_changes={"because_of_prior_violations": True, "prior_violations": 2},
+        ).body
+    )
+    serious = prose(
+        outcome(EnforcementAction.PERMANENT_DEACTIVATION, "driver", locale, category).body
+    )
+    assert PRIORS_SAY[locale]["history"] in history
+    assert PRIORS_SAY[locale]["serious"] not in history
+    assert PRIORS_SAY[locale]["serious"] in serious
+    assert PRIORS_SAY[locale]["history"] not in serious
+
+
+PRIORS_SAY = {
+    "en": {
+        "history": "Because of this, and because you already had 2 confirmed violations of our "
+        "guidelines, your account has been permanently deactivated",
+        "serious": "Because of how serious this is",
+    },
+    "es-MX": {
+        "history": "Por esta razón, y porque ya tenías 2 incumplimientos confirmados de nuestras "
+        "guías, tu cuenta fue desactivada de forma permanente",
+        "serious": "Por la gravedad de lo ocurrido",
+    },
+    "pt-BR": {
+        "history": "Por isso, e porque você já tinha 2 descumprimentos confirmados das nossas "
+        "diretrizes, sua conta foi desativada permanentemente",
+        "serious": "Pela gravidade do ocorrido",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_suspension_after_a_hold_says_the_hold_does_not_count_towards_it(locale: str) -> None:
+    body = prose(
+        outcome(
+            EnforcementAction.TEMPORARY_SUSPENSION,
+            "driver",
+            locale,
+            reasons_changes={"held_since": NOW - timedelta(hours=4)},
+        ).body
+    )
+    assert HOLD_NOT_COUNTED[locale] in body
+    plain = prose(outcome(EnforcementAction.TEMPORARY_SUSPENSION, "driver", locale).body)
+    assert HOLD_NOT_COUNTED[locale] not in plain
+
+
+HOLD_NOT_COUNTED = {
+    "en": "Your account was on hold from November 24, 2026, 5:00 AM while we reviewed the "
+    "report; that time does not count towards the suspension, which runs from this decision.",
+    "es-MX": "Tu cuenta estuvo en pausa desde el 24 de noviembre de 2026 a las 5:00 a.m. "
+    "mientras revisábamos el reporte; ese tiempo no se descuenta de la suspensión, que corre a "
+    "partir de esta decisión.",
+    "pt-BR": "Sua conta ficou em pausa a partir de 24 de novembro de 2026, às 05:00, enquanto "
+    "analisávamos o relato; esse tempo não é descontado da suspensão, que conta a partir desta "
+    "decisão.",
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("market", ["mexico-city", "seattle", "chicago"])
+@pytest.mark.parametrize(
+    "action", [EnforcementAction.TEMPORARY_SUSPENSION, EnforcementAction.PERMANENT_DEACTIVATION]
+)
+def test_a_restriction_names_the_redress_the_persons_market_gives_their_role(
+    action: EnforcementAction, market: str, role: str, locale: str
+) -> None:
+    body = prose(outcome(action, role, locale, IncidentCategory.FRAUD, market=market).body)
+    route = RENDERER.markets.redress(market, role, locale)  # type: ignore[arg-type]
+    assert route and route in body
+    assert "certified" not in body and "certificado" not in body
+
+
+def test_mexico_sends_drivers_to_labour_conciliation_and_riders_to_profeco() -> None:
+    for locale in LOCALES:
+        driver = prose(outcome(EnforcementAction.PERMANENT_DEACTIVATION, "driver", locale).body)
+        rider = prose(
+            outcome(
+                EnforcementAction.PERMANENT_DEACTIVATION, "rider", locale, IncidentCategory.FRAUD
+            ).body
+        )
+        assert "PROFECO" in rider and "PROFECO" not in driver, locale
+        assert MEXICO_REDRESS.get(locale, MEXICO_REDRESS["en"])["driver"][:20] not in rider
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "action", [EnforcementAction.TEMPORARY_SUSPENSION, EnforcementAction.PERMANENT_DEACTIVATION]
+)
+def test_an_incident_our_systems_detected_is_declared_as_automated_detection(
+    action: EnforcementAction, locale: str
+) -> None:
+    body = prose(
+        outcome(
+            action,
+            "driver",
+            locale,
+            reasons_changes={"detected_automatically": True, "based_on_report_by": "platform"},
+        ).body
+    )
+    for sentence in DETECTED_SAYS[locale]:
+        assert sentence in body
+    assert NEVER_SHARE[locale] not in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_hold_our_systems_raised_says_they_detected_it(locale: str) -> None:
+    content = held_content("driver", IncidentCategory.WEAPONS).model_copy(
+        update={"based_on_report_by": "platform"}
+    )
+    body = prose(render_content(content, "driver", locale).body)
+    assert HELD_DETECTED[locale] in body
+    assert NEVER_SHARE[locale] not in body
+    # Nobody reported it: the notice speaks of an alert, never of a report.
+    message = render_content(content, "driver", locale)
+    assert REPORT_WORD[locale] not in (message.subject + message.body).lower()
+
+
+REPORT_WORD = {"en": "report", "es-MX": "reporte", "pt-BR": "relato"}
+
+
+DETECTED_SAYS = {
+    "en": [
+        "What we relied on: an alert our safety systems raised on November 23, 2026.",
+        "Automated tools: our safety systems detected this incident automatically. The speed and "
+        "driving data was recorded automatically by the app during the trip.",
+    ],
+    "es-MX": [
+        "En qué nos basamos: una alerta que nuestros sistemas de seguridad emitieron el 23 de "
+        "noviembre de 2026.",
+        "Herramientas automatizadas: nuestros sistemas de seguridad detectaron este incidente de "
+        "forma automática. La app registró de forma automática los datos de velocidad y manejo "
+        "durante el viaje.",
+    ],
+    "pt-BR": [
+        "Em que nos baseamos: um alerta que nossos sistemas de segurança emitiram em 23 de "
+        "novembro de 2026.",
+        "Ferramentas automatizadas: nossos sistemas de segurança detectaram este incidente "
+        "automaticamente. Os dados de velocidade e direção foram registrados automaticamente "
+        "pelo app durante a viagem.",
+    ],
+}
+HELD_DETECTED = {
+    "en": "Automated tools: our safety systems detected this incident automatically, and the "
+    "hold was placed automatically",
+    "es-MX": "Herramientas automatizadas: nuestros sistemas de seguridad detectaron este "
+    "incidente de forma automática, y la pausa se aplicó de forma automática",
+    "pt-BR": "Ferramentas automatizadas: nossos sistemas de segurança detectaram este incidente "
+    "automaticamente, e a pausa foi aplicada automaticamente",
+}
+NEVER_SHARE = {
+    # Without "never"/"nunca": the statement of reasons opens the sentence with a capital.
+    "en": "share who reported",
+    "es-MX": "compartimos quién hizo",
+    "pt-BR": "compartilhamos quem fez",
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_reporter_is_told_how_to_get_support_and_that_they_will_not_be_matched_again(
+    locale: str,
+) -> None:
+    body = prose(reporter(locale).body)
+    for sentence in REPORTER_SAYS[locale]:
+        assert sentence in body
+
+
+REPORTER_SAYS = {
+    "en": [
+        "Whatever the outcome, you will not be matched with that person on a trip again.",
+        "If you want to talk to us about what happened, or need support, you can reach our "
+        "safety team at any time from the app, in Help > Safety",
+    ],
+    "es-MX": [
+        "Sea cual sea el resultado, la app no volverá a asignarte un viaje con esa persona.",
+        "Si quieres hablar con nosotros sobre lo que pasó o necesitas apoyo, puedes contactar a "
+        "nuestro equipo de seguridad en cualquier momento desde la app, en Ayuda > Seguridad",
+    ],
+    "pt-BR": [
+        "Seja qual for o resultado, o app não vai mais colocar você em uma viagem com essa pessoa.",
+        "Se quiser falar com a gente sobre o que aconteceu ou precisar de apoio, você pode entrar "
+        "em contato com nossa equipe de segurança a qualquer momento pelo app, em Ajuda > "
+        "Segurança",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("days", [1, 7])
+def test_a_suspension_of_one_day_says_one_in_words(days: int, locale: str) -> None:
+    message = outcome(
+        EnforcementAction.TEMPORARY_SUSPENSION,
+        "driver",
+        locale,
+        suspension_days=days,
+        suspension_ends_at=NOW + timedelta(days=days),
+    )
+    assert message.subject == SUSPENDED_FOR[locale][days]
+    assert SUSPENDED_FOR[locale][days].split(" ")[-2] in message.body
+
+
+SUSPENDED_FOR = {
+    "en": {1: "Your account is suspended for one day", 7: "Your account is suspended for 7 days"},
+    "es-MX": {1: "Tu cuenta está suspendida por un día", 7: "Tu cuenta está suspendida por 7 días"},
+    "pt-BR": {1: "Sua conta está suspensa por um dia", 7: "Sua conta está suspensa por 7 dias"},
+}
+
+
+# --- issue: a language we do not write in, and a language we add ------------------------------
+
+
+@pytest.mark.parametrize("asked", ["fr-CA", "de", "ja"])
+def test_a_message_in_a_language_we_lack_says_so_in_english_in_an_english_market(
+    asked: str,
+) -> None:
+    message = outcome(EnforcementAction.WARNING, "driver", asked, market="chicago")
+    named = language_name(asked, "en")
+    assert (message.locale, message.fallback_from) == ("en", asked)
+    assert f"We cannot write to you in {named} yet, so this message is in English." in message.body
+
+
+@pytest.mark.parametrize("asked", ["fr-CA", "de", "ja"])
+def test_a_message_in_a_language_we_lack_says_so_in_spanish_in_a_spanish_market(
+    asked: str,
+) -> None:
+    message = outcome(EnforcementAction.WARNING, "driver", asked, market="mexico-city")
+    named = language_name(asked, "es-MX")
+    assert (message.locale, message.fallback_from) == ("es-MX", asked)
+    assert (
+        f"Todavía no podemos escribirte en {named}, así que te escribimos en español."
+        in message.body
+    )
+
+
+def test_another_region_of_the_persons_language_is_their_language() -> None:
+    message = outcome(EnforcementAction.WARNING, "driver", "es-AR", market="chicago")
+    assert (message.locale, message.fallback_from) == ("es-MX", "es-AR")
+    assert "Todavía no podemos escribirte" not in message.body
+
+
+def test_a_message_in_its_own_language_says_nothing_about_languages() -> None:
+    for locale in LOCALES:
+        body = outcome(EnforcementAction.WARNING, "driver", locale).body
+        for said in ("We cannot write to you", "Todavía no podemos", "Ainda não conseguimos"):
+            assert said not in body
+
+
+def test_a_language_missing_a_template_is_refused_at_load_naming_the_file(tmp_path: Path) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, copy)
+    (copy / "es-MX" / "reported_account" / "warning.txt.j2").unlink()
+    with pytest.raises(MessageSetError) as refused:
+        MessageRenderer(templates_dir=copy)
+    assert f"{copy / 'es-MX'}: reported_account/warning.txt.j2: missing" in refused.value.lines
+
+
+def test_an_incomplete_language_stops_the_worker_as_an_invalid_policy_file_does(
+    tmp_path: Path,
+) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, copy)
+    (copy / "en" / "reporter" / "report_reviewed.txt.j2").unlink()
+    with pytest.raises(PolicyFileError) as refused:  # what worker.py and the web app catch
+        MessageRenderer(templates_dir=copy)
+    assert "reporter/report_reviewed.txt.j2: not in en" in str(refused.value)
+
+
+def test_a_language_the_guidelines_do_not_speak_is_refused_at_load(tmp_path: Path) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, copy)
+    shutil.copytree(copy / "en", copy / "fr-CA")
+    with pytest.raises(MessageSetError) as refused:
+        MessageRenderer(templates_dir=copy)
+    assert f"{GUIDELINES_FILE}: CG-SAFETY-1: no fr-CA text" in refused.value.lines
+    assert f"{MARKETS_FILE}: mexico-city.redress.driver: no fr-CA text" in refused.value.lines
+
+
+# --- issue: the es-MX style guide, followed everywhere ----------------------------------------
+
+STYLE_GUIDE = Path(__file__).resolve().parent.parent / "docs" / "es-MX-style.md"
+
+
+def avoided_terms() -> list[str]:
+    """The "Not" column of the style guide's table of preferred terms."""
+    rows = [line for line in STYLE_GUIDE.read_text().splitlines() if line.startswith("| ")]
+    return [row.split("|")[2].strip() for row in rows[2:]]
+
+
+def test_the_style_guide_lists_the_terms_to_avoid() -> None:
+    assert {"teléfono", "Qué se aplica", "1 día", "manejar con la app"} <= set(avoided_terms())
+
+
+# A rider is never reported for the driving or the vehicle: intake refuses it.
+ACCOUNTS_REPORTED = [
+    (category, role)
+    for category in CATEGORIES
+    for role in ROLES
+    if role == "driver" or not category.concerns_driving
+]
+
+
+@pytest.mark.parametrize(("category", "role"), ACCOUNTS_REPORTED)
+def test_every_spanish_message_follows_the_style_guide(
+    category: IncidentCategory, role: str
+) -> None:
+    messages = every_message("es-MX", role, category, suspension_days=1)
+    messages.append(reporter("es-MX"))
+    for message in messages:
+        text = message.subject + "\n" + prose(message.body)
+        for term in avoided_terms():
+            assert term.lower() not in text.lower(), (term, message.subject)

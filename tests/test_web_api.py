@@ -110,6 +110,19 @@ async def test_a_report_from_the_future_is_422_on_reported_at(api: httpx.AsyncCl
     assert answer.json()["errors"][0]["field"] == "reported_at"
 
 
+async def test_a_rider_reported_for_dangerous_driving_is_422_on_category(
+    api: httpx.AsyncClient,
+) -> None:
+    request = body()
+    request["account"]["role"] = "rider"
+    request["category"] = "dangerous_driving"
+    answer = await api.post("/api/v1/reviews", json=request, headers=INTAKE)
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "category"
+    assert "only a driver can be reported for it" in error["problem"]
+
+
 async def test_a_specialist_cannot_start_reviews(api: httpx.AsyncClient) -> None:
     answer = await api.post("/api/v1/reviews", json=body(), headers=ANA)
     assert answer.status_code == 403
