@@ -191,7 +191,9 @@ class ReporterRef(StrictModel):
     role: ReporterRole
     locale: Locale | None = Field(
         default=None,
-        description="Language of the reporter's notice; defaults to the account's locale.",
+        description="Language of the reporter's notice. Without it, the notice is written in "
+        "the market's first language: never in the reported account's, which would tell the "
+        "reporter something about them.",
     )
 
 

@@ -17,6 +17,7 @@ from review.due_process import DueProcess, answer_due_by, hearing_first
 from review.lifecycle import on_interim_hold
 from review.matrix import ReviewPolicy
 from review.models import (
+    AccountRef,
     Decision,
     EnforcementAction,
     EvidenceSource,
@@ -193,6 +194,13 @@ def idempotency_key(review_id: str, kind: str) -> str:
     return f"{review_id}:{kind}"
 
 
+def market_language(policy: ReviewPolicy, account: AccountRef) -> str:
+    """The language the account's market is written to in first (the account's own where the
+    review's policy predates markets)."""
+    market = policy.markets.get(account.market) if policy.markets else None
+    return market.languages[0] if market else account.locale
+
+
 def reported_account(state: ReviewState) -> Recipient:
     """The account under review, as a message recipient in its own language."""
     account = state.request.account
@@ -316,7 +324,7 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
                 recipient=Recipient(
                     account_id=reporter.id,
                     role=reporter.role,
-                    locale=reporter.locale or request.account.locale,
+                    locale=reporter.locale or market_language(policy, request.account),
                 ),
                 idempotency_key=idempotency_key(state.review_id, "report_reviewed"),
                 content=ReportReviewedContent(

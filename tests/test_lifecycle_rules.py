@@ -471,9 +471,29 @@ def test_a_platform_reporter_gets_no_message() -> None:
     assert [j.content.kind for j in jobs] == ["outcome_notice"]
 
 
-def test_the_reporter_is_written_to_in_the_accounts_language_by_default() -> None:
-    jobs = plan_notices(actioned("temporary_suspension", account={"locale": "es-MX"}), POLICY, NOW)
-    assert jobs[1].recipient.locale == "es-MX"
+def test_the_reporter_is_written_to_in_their_own_language() -> None:
+    state = actioned(
+        "temporary_suspension",
+        account={"locale": "es-MX"},
+        reporter={"id": "rdr_9", "role": "rider", "locale": "en"},
+    )
+    assert plan_notices(state, POLICY, NOW)[1].recipient.locale == "en"
+
+
+def test_a_reporter_whose_language_is_unknown_is_written_to_in_the_markets_language() -> None:
+    # Never the reported account's: a Portuguese notice would tell the reporter about them.
+    state = actioned(
+        "temporary_suspension",
+        account={"locale": "pt-BR", "market": "mexico-city"},
+        reporter={"id": "rdr_9", "role": "rider"},
+    )
+    assert plan_notices(state, POLICY, NOW)[1].recipient.locale == "es-MX"
+    chicago = actioned(
+        "temporary_suspension",
+        account={"locale": "pt-BR", "market": "chicago"},
+        reporter={"id": "rdr_9", "role": "rider"},
+    )
+    assert plan_notices(chicago, POLICY, NOW)[1].recipient.locale == "en"
 
 
 def test_each_message_has_one_idempotency_key_per_review_and_kind() -> None:

@@ -261,7 +261,8 @@ async def test_approved_second_review_actions_the_account_and_sends_each_message
     assert [c.account_status for c in state.account_changes] == ["deactivated"]
     assert sorted((m.kind, m.recipient.account_id, m.locale) for m in state.messages) == [
         ("outcome_notice", "drv_123", "es-MX"),
-        ("report_reviewed", "rdr_9", "es-MX"),
+        # The reporter's language is not given: Chicago's first, never the driver's.
+        ("report_reviewed", "rdr_9", "en"),
     ]
     async with httpx.AsyncClient() as http:
         sink = await http.get(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from notifications.catalogue import NOW, SampleCases, render
 from notifications.rendering import (
     TEMPLATES_DIR,
     MessageRenderer,
@@ -23,32 +24,22 @@ from review.models import (
     EnforcementAction,
     HeardBefore,
     IncidentCategory,
-    Recipient,
-    StatementOfReasons,
-    TripReference,
 )
 from review.notices import (
-    AppealOutcomeContent,
-    HoldNoticeContent,
     NoticeContent,
     NoticeJob,
-    NoticeOfIntentContent,
-    OutcomeNoticeContent,
-    ReportReviewedContent,
 )
 from review.policy_files import PolicyFileError
 
 RENDERER = MessageRenderer()
 MATRIX = load_matrix()
+CASES = SampleCases(MATRIX)
 LOCALES = RENDERER.locales()
-NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
 APPEAL_BY = {
     "en": "December 24, 2026",
     "es-MX": "24 de diciembre de 2026",
     "pt-BR": "24 de dezembro de 2026",
 }
-# The trip reported: 09:00 in Mexico City on November 22.
-TRIP = TripReference(trip_id="trp_8841", started_at=NOW - timedelta(days=2, hours=6))
 
 
 def outcome(
@@ -64,81 +55,16 @@ def outcome(
 
 
 def render_content(content: NoticeContent, role: str, locale: str) -> RenderedMessage:
-    """The message ``content`` makes for a ``role`` who reads ``locale``."""
-    return RENDERER.render(
-        NoticeJob(
-            review_id="review-INC-42",
-            recipient=Recipient(account_id="acct_1", role=role, locale=locale),
-            idempotency_key=f"review-INC-42:{content.kind}",
-            content=content,
-        )
-    )
+    """The message ``content`` makes for its recipient reading ``locale``."""
+    return render(RENDERER, content, locale)
 
 
-def outcome_content(
-    action: EnforcementAction,
-    role: str,
-    category: IncidentCategory = IncidentCategory.DANGEROUS_DRIVING,
-    reasons_changes: dict[str, object] | None = None,
-    **changes: object,
-) -> OutcomeNoticeContent:
-    refs = list(MATRIX.categories[category].guidelines)
-    suspended = action is EnforcementAction.TEMPORARY_SUSPENSION
-    reasons = (
-        StatementOfReasons(
-            action=action,
-            suspension_days=7 if suspended else None,
-            account_role=role,  # type: ignore[arg-type]
-            starts_at=NOW,
-            ends_at=NOW + timedelta(days=7) if suspended else None,
-            category=category,
-            reported_at=NOW - timedelta(days=1),
-            market="mexico-city",
-            based_on_report_by="rider",
-            trip=TRIP,
-            evidence_relied_on=list(MATRIX.categories[category].evidence or []),
-            prior_violations=1,
-            automated_recommendation=True,
-            recommendation_rule="dangerous_driving.high.priors=1",
-            matrix_version="2026.11.0",
-            followed_recommendation=True,
-            second_reviewed=True,
-            guideline_refs=refs,
-            appeal_deadline=NOW + timedelta(days=30),
-            appeal_window_days=30,
-        )
-        if action.restricts_account
-        else None
-    )
-    if reasons is not None and reasons_changes:
-        reasons = reasons.model_copy(update=reasons_changes)
-    return OutcomeNoticeContent(
-        review_id="review-INC-42",
-        account_role=role,  # type: ignore[arg-type]
-        market="mexico-city",
-        category=category,
-        action=action,
-        suspension_days=7 if suspended else None,
-        suspension_ends_at=NOW + timedelta(days=7) if suspended else None,
-        guideline_refs=refs,
-        interim_hold_lifted=action is EnforcementAction.NO_ACTION,
-        appeal_deadline=NOW + timedelta(days=30) if action.restricts_account else None,
-        trip=TRIP,
-        reasons=reasons,
-    ).model_copy(update=changes)
+outcome_content = CASES.outcome
+held_content = CASES.hold
 
 
 def reporter(locale: str) -> RenderedMessage:
-    return RENDERER.render(
-        NoticeJob(
-            review_id="review-INC-42",
-            recipient=Recipient(account_id="rdr_1", role="rider", locale=locale),
-            idempotency_key="review-INC-42:report_reviewed",
-            content=ReportReviewedContent(
-                review_id="review-INC-42", reporter_role="rider", market="mexico-city"
-            ),
-        )
-    )
+    return render_content(CASES.reporter(), "rider", locale)
 
 
 def test_every_locale_has_the_same_templates_as_english() -> None:
@@ -233,7 +159,7 @@ STATEMENT_OF_REASONS = {
         "history and the speed and driving data recorded during the trip.",
         "one earlier confirmed violation",
         "Automated tools: the speed and driving data was recorded automatically by the app "
-        "during the trip. Our enforcement guide suggested an action for this kind of report "
+        "during the trip. Our enforcement guide suggested an action for this kind of incident "
         "automatically, but it does not decide.",
         "A person on our safety team looked at the evidence and made this decision",
         "a second person on the team checked it",
@@ -251,7 +177,7 @@ STATEMENT_OF_REASONS = {
         "que tu cuenta ya tenía un incumplimiento confirmado de nuestras guías",
         "Herramientas automatizadas: la app registró de forma automática los datos de "
         "velocidad y manejo durante el viaje. Nuestra guía de medidas propuso de forma "
-        "automática una medida para este tipo de reporte, pero no decide.",
+        "automática una medida para este tipo de incidente, pero no decide.",
         "Una persona de nuestro equipo de seguridad revisó la evidencia y tomó esta decisión",
         "una segunda persona del equipo la verificó",
         "También puedes llevar esta decisión ante un centro de conciliación laboral y, después, "
@@ -267,7 +193,7 @@ STATEMENT_OF_REASONS = {
         "que sua conta já tinha um descumprimento confirmado das nossas diretrizes",
         "Ferramentas automatizadas: os dados de velocidade e direção foram registrados "
         "automaticamente pelo app durante a viagem. Nosso guia de aplicação das regras sugeriu "
-        "automaticamente uma medida para este tipo de relato, mas não é ele quem decide.",
+        "automaticamente uma medida para este tipo de incidente, mas não é ele quem decide.",
         "Uma pessoa da nossa equipe de segurança examinou as evidências e tomou esta decisão",
         "uma segunda pessoa da equipe a revisou",
         "Você também pode levar esta decisão a um centro de conciliação trabalhista e, depois, "
@@ -368,21 +294,6 @@ def hold_notice(
     category: IncidentCategory = IncidentCategory.WEAPONS,
 ) -> RenderedMessage:
     return render_content(held_content(role, category), role, locale)
-
-
-def held_content(role: str, category: IncidentCategory) -> HoldNoticeContent:
-    return HoldNoticeContent(
-        review_id="review-INC-42",
-        account_role=role,  # type: ignore[arg-type]
-        market="mexico-city",
-        category=category,
-        reported_at=NOW - timedelta(days=1),
-        based_on_report_by="rider",
-        held_at=NOW,
-        decision_due_by=NOW + timedelta(hours=4),
-        guideline_refs=list(MATRIX.categories[category].guidelines),
-        appeal_window_days=30,
-    )
 
 
 HOLD_NOTICE = {
@@ -779,30 +690,8 @@ def appeal_outcome(
     took_effect: bool = True,
     correction: bool = False,
 ) -> RenderedMessage:
-    days = 7 if action is EnforcementAction.TEMPORARY_SUSPENSION else None
-    return RENDERER.render(
-        NoticeJob(
-            review_id="review-INC-42",
-            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
-            idempotency_key="appeal-INC-42-1:appeal_outcome",
-            content=AppealOutcomeContent(
-                review_id="review-INC-42",
-                appeal_id="appeal-INC-42-1",
-                account_role=role,  # type: ignore[arg-type]
-                market="mexico-city",
-                category=category,
-                outcome=outcome,  # type: ignore[arg-type]
-                original_action=original,
-                action=action,
-                suspension_days=days,
-                suspension_ends_at=NOW + timedelta(days=7) if days else None,
-                took_effect=took_effect,
-                guideline_refs=list(MATRIX.categories[category].guidelines),
-                correction=correction,
-                appeal_again_by=NOW + timedelta(days=20),
-            ),
-        )
-    )
+    content = CASES.appeal(outcome, role, category, original, action, took_effect, correction)  # type: ignore[arg-type]
+    return render_content(content, role, locale)
 
 
 APPEAL_SAYS = {
@@ -1008,13 +897,6 @@ MEXICO_REDRESS = {
 
 # --- the hearing ----------------------------------------------------------------------------------
 
-MEXICO_LAW = {
-    "es-MX": "Ley Federal del Trabajo, capítulo IX Bis (trabajo en plataformas digitales)",
-    "en": "Mexico's Federal Labour Law, chapter IX Bis (work through digital platforms)",
-    "pt-BR": "Lei Federal do Trabalho do México, capítulo IX Bis (trabalho em plataformas "
-    "digitais)",
-}
-
 
 def notice_of_intent(
     locale: str,
@@ -1022,29 +904,8 @@ def notice_of_intent(
     category: IncidentCategory = IncidentCategory.FRAUD,
     **changes: object,
 ) -> RenderedMessage:
-    content = NoticeOfIntentContent(
-        review_id="review-INC-42",
-        account_role=role,  # type: ignore[arg-type]
-        market="mexico-city",
-        category=category,
-        reported_at=NOW - timedelta(days=1),
-        trip_started_at=NOW - timedelta(days=2),
-        trip_id="trp_8841",
-        evidence_relied_on=list(MATRIX.categories[category].evidence or []),
-        prior_violations=2,
-        answer_due_by=NOW + timedelta(days=5),
-        on_hold=False,
-        guideline_refs=list(MATRIX.categories[category].guidelines),
-        legal_basis=MEXICO_LAW,
-    ).model_copy(update=changes)
-    return RENDERER.render(
-        NoticeJob(
-            review_id="review-INC-42",
-            recipient=Recipient(account_id="drv_1", role=role, locale=locale),
-            idempotency_key="review-INC-42:notice_of_intent",
-            content=content,
-        )
-    )
+    content = CASES.notice_of_intent(role, category, **changes)  # type: ignore[arg-type]
+    return render_content(content, role, locale)
 
 
 INTENT_SAYS = {
@@ -1305,18 +1166,10 @@ def test_a_decision_after_a_hearing_says_what_applies_before_how_the_hearing_wen
 # --- issue: the right content for the right person ------------------------------------------
 
 
-def every_message(
-    locale: str, role: str, category: IncidentCategory, **changes: object
-) -> list[RenderedMessage]:
-    """Every message the reported account can get about ``category``: each outcome, the hold
-    notice, the notice of intent and each appeal outcome."""
-    messages = [outcome(action, role, locale, category, **changes) for action in EnforcementAction]
-    messages.append(hold_notice(locale, role, category))
-    messages.append(notice_of_intent(locale, role, category))
-    for result in OUTCOMES:
-        action = EnforcementAction.WARNING if result == "modify" else None
-        messages.append(appeal_outcome(result, role, locale, category, action=action))
-    return messages
+def every_message(locale: str, role: str, category: IncidentCategory) -> list[RenderedMessage]:
+    """Every message the reported account can get about ``category``, with the variants that
+    change what one says (the catalogue a lead reads: ``python -m notifications.catalogue``)."""
+    return [render_content(c, role, locale) for _, c in CASES.every_message(role, category)]  # type: ignore[arg-type]
 
 
 def rider_categories() -> list[IncidentCategory]:
@@ -1482,6 +1335,7 @@ def test_an_incident_our_systems_detected_is_declared_as_automated_detection(
     for sentence in DETECTED_SAYS[locale]:
         assert sentence in body
     assert NEVER_SHARE[locale] not in body
+    assert REPORT_WORD[locale] not in body.split(".")[0].lower()  # "We reviewed an alert ..."
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -1684,9 +1538,24 @@ ACCOUNTS_REPORTED = [
 def test_every_spanish_message_follows_the_style_guide(
     category: IncidentCategory, role: str
 ) -> None:
-    messages = every_message("es-MX", role, category, suspension_days=1)
+    messages = every_message("es-MX", role, category)
     messages.append(reporter("es-MX"))
     for message in messages:
         text = message.subject + "\n" + prose(message.body)
         for term in avoided_terms():
             assert term.lower() not in text.lower(), (term, message.subject)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_upheld_appeal_says_until_what_hour_it_can_be_appealed_once_more(locale: str) -> None:
+    body = prose(appeal_outcome("uphold", "driver", locale, IncidentCategory.FRAUD).body)
+    assert APPEAL_ONCE_MORE[locale] in body
+
+
+APPEAL_ONCE_MORE = {
+    "en": "you can appeal once more until December 14, 2026, 9:00 AM (Mexico City time):",
+    "es-MX": "puedes apelar una vez más hasta el 14 de diciembre de 2026 a las 9:00 a.m. (hora "
+    "de Ciudad de México):",
+    "pt-BR": "pode recorrer mais uma vez até 14 de dezembro de 2026, às 09:00 (horário da "
+    "Cidade do México):",
+}
