@@ -188,8 +188,13 @@ class SampleCases:
     def every_message(
         self, role: AccountRole, category: IncidentCategory
     ) -> Iterator[tuple[str, NoticeContent]]:
-        """Each message the reported account can get about ``category``, with its title."""
+        """Each message the reported account can get about ``category``, with its title (the
+        hold's only where the matrix holds the category at some severity)."""
+        severities = self.matrix.categories[category].severities.values()
+        held = any(rule.needs_interim_hold for rule in severities)
         for action in EnforcementAction:
+            if action is EnforcementAction.NO_ACTION and not held:
+                continue  # no action on an account never held nor heard: nothing is sent
             yield str(action), self.outcome(action, role, category)
         restrictions = (
             EnforcementAction.TEMPORARY_SUSPENSION,
@@ -226,6 +231,9 @@ class SampleCases:
                         "market": "seattle",
                         "notified_at": NOW,
                         "starts_at": NOW + timedelta(days=seattle.notice_days),
+                        # The appeal window runs from when the deactivation takes effect.
+                        "appeal_deadline": NOW
+                        + timedelta(days=seattle.notice_days + seattle.appeal_window_days),
                         "legal_basis": dict(seattle.legal_basis),
                     },
                     market="seattle",
@@ -242,20 +250,22 @@ class SampleCases:
                 suspension_ends_at=NOW + timedelta(days=1),
             ),
         )
-        yield (
-            "temporary_suspension, after an interim hold",
-            self.outcome(
-                EnforcementAction.TEMPORARY_SUSPENSION,
-                role,
-                category,
-                {"held_since": NOW - timedelta(hours=4)},
-            ),
-        )
-        yield "hold_notice", self.hold(role, category)
-        yield (
-            "hold_notice, raised by our systems",
-            self.hold(role, category, based_on_report_by="platform"),
-        )
+        if held:
+            yield (
+                "temporary_suspension, after an interim hold",
+                self.outcome(
+                    EnforcementAction.TEMPORARY_SUSPENSION,
+                    role,
+                    category,
+                    {"held_since": NOW - timedelta(hours=4)},
+                ),
+            )
+        if held:
+            yield "hold_notice", self.hold(role, category)
+            yield (
+                "hold_notice, raised by our systems",
+                self.hold(role, category, based_on_report_by="platform"),
+            )
         if role == "driver":
             yield "notice_of_intent", self.notice_of_intent(role, category)
         yield "appeal upheld", self.appeal("uphold", role, category)

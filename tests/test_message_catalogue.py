@@ -43,6 +43,7 @@ def test_the_readme_command_writes_every_message_of_every_language() -> None:
         )
         + 1
     )  # the reporter's notice
+    assert f"{expected} messages per language" in " ".join(README.read_text().split())
     for locale in MessageRenderer().locales():
         assert f"var/messages/{locale}.md: {expected} messages" in answer.stdout
         text = (out / f"{locale}.md").read_text()

@@ -298,6 +298,7 @@ def hold_notice(
 
 HOLD_NOTICE = {
     "en": [
+        "as our rules require for every report of this kind and severity.",
         "This is not a decision.",
         "is on hold from November 24, 2026, 9:00 AM (Mexico City time), in every city and "
         "country where the app operates",
@@ -314,6 +315,7 @@ HOLD_NOTICE = {
         "appeal. If we do not, the hold is lifted at once.",
     ],
     "es-MX": [
+        "como lo exigen nuestras reglas para todo reporte de este tipo y gravedad.",
         "Esto no es una decisión.",
         "está en pausa desde el 24 de noviembre de 2026 a las 9:00 a.m. (hora de Ciudad de "
         "México), en todas las ciudades y países",
@@ -331,6 +333,7 @@ HOLD_NOTICE = {
         "seguridad revisará tu apelación. Si no, quitaremos la pausa de inmediato.",
     ],
     "pt-BR": [
+        "como nossas regras exigem para todo relato deste tipo e gravidade.",
         "Isto não é uma decisão.",
         "está em pausa desde 24 de novembro de 2026, às 09:00 (horário da Cidade do México), em "
         "todas as cidades e países onde o app está disponível",
@@ -383,7 +386,7 @@ FINDING = {
         "discrimination": "hubo discriminación",
         "dangerous_driving": "se manejó de forma peligrosa",
         "impaired_driving": "se manejó bajo los efectos del alcohol o de drogas",
-        "weapons": "se portó o se mostró un arma",
+        "weapons": "hubo portación o exhibición de un arma",
         "fraud": "la cuenta se usó para cometer fraude",
         "unsafe_vehicle": "el vehículo no estaba en condiciones seguras",
         "identity_mismatch": "una persona distinta a la titular estaba usando la cuenta",
@@ -619,22 +622,24 @@ NOTICE_GIVEN = {
 }
 NOTICE_SAYS = {
     "en": [
-        "Because of this, your account will be permanently deactivated on December 8, 2026, "
+        "Because of what we found, your account will be permanently deactivated on December 8, "
+        "2026, "
         "9:00 AM (Mexico City time). Until then you can keep using the app as usual; from then on you will no longer "
         "be able to go online and drive with the app.",
         "your driver account will be deactivated permanently from December 8, 2026, 9:00 AM",
         "We are telling you 14 days in advance. Legal basis: Seattle Municipal Code chapter 8.40.",
     ],
     "es-MX": [
-        "Por esta razón, tu cuenta será desactivada de forma permanente el 8 de diciembre de "
+        "Por lo que encontramos, tu cuenta será desactivada de forma permanente el 8 de diciembre de "
         "2026 a las 9:00 a.m. (hora de Ciudad de México). Hasta entonces puedes seguir usando la app como "
-        "siempre; a partir de ese momento ya no podrás conectarte y hacer viajes en la app.",
+        "siempre; a partir de ese momento ya no podrás conectarte para hacer viajes en la app.",
         "será desactivada de forma permanente a partir del 8 de diciembre de 2026 a las 9:00",
         "Te avisamos con 14 días de anticipación. Fundamento legal: Código Municipal de "
         "Seattle, capítulo 8.40.",
     ],
     "pt-BR": [
-        "Por isso, sua conta será desativada permanentemente em 8 de dezembro de 2026, às 09:00 "
+        "Pelo que constatamos, sua conta será desativada permanentemente em 8 de dezembro de 2026, "
+        "às 09:00 "
         "(horário da Cidade do México). Até lá, você pode continuar usando o app normalmente; a "
         "partir dessa data, não poderá mais ficar online e fazer viagens pelo app.",
         "sua conta de motorista será desativada permanentemente a partir de 8 de dezembro de "
@@ -710,10 +715,10 @@ APPEAL_SAYS = {
         "opening": "Gracias por apelar nuestra decisión sobre {} en un viaje reciente. Una "
         "persona de nuestro equipo de seguridad que no participó en la decisión original la "
         "revisó de nuevo, junto con lo que nos contaste,",
-        "overturn": ("Tu apelación procedió", "Lamentamos las molestias que te causó."),
+        "overturn": ("Aceptamos tu apelación", "Lamentamos las molestias que te causó."),
         "uphold": ("La decisión sobre tu cuenta se mantiene", "decidió mantenerla"),
         "modify": ("Cambiamos la decisión sobre tu cuenta", "Lo lamentamos."),
-        "redress": "Esta fue tu apelación dentro de la app.",
+        "redress": "Con esto termina tu apelación en la app.",
         "reinstated": "Tu cuenta ya está activa otra vez: puedes {} como antes.",
         "never": "La desactivación de la que te avisamos no se aplicará",
     },
@@ -734,7 +739,10 @@ APPEAL_SAYS = {
 }
 USE_APP = {
     "en": {"driver": "go online and drive with the app", "rider": "request trips with the app"},
-    "es-MX": {"driver": "conectarte y hacer viajes en la app", "rider": "pedir viajes en la app"},
+    "es-MX": {
+        "driver": "conectarte para hacer viajes en la app",
+        "rider": "pedir viajes en la app",
+    },
     "pt-BR": {"driver": "ficar online e fazer viagens pelo app", "rider": "pedir viagens pelo app"},
 }
 OUTCOMES = ["overturn", "uphold", "modify"]
@@ -776,24 +784,26 @@ MODIFIED = {
     "en": {
         EnforcementAction.TEMPORARY_SUSPENSION: "What applies now: your account is suspended "
         "for 7 days, until December 1, 2026, 9:00 AM (Mexico City time), instead.",
-        EnforcementAction.WARNING: "What applies now: a warning instead: your account is active",
+        EnforcementAction.WARNING: "What applies now: a warning instead. Your account is active",
         EnforcementAction.EDUCATION: "What applies now: a reminder of our guidelines instead",
     },
     "es-MX": {
         EnforcementAction.TEMPORARY_SUSPENSION: "La medida ahora: en lugar de eso, tu cuenta "
         "queda suspendida por 7 días, hasta el 1 de diciembre de 2026 a las 9:00 a.m. (hora de "
         "Ciudad de México).",
-        EnforcementAction.WARNING: "La medida ahora: en lugar de eso, una advertencia",
-        EnforcementAction.EDUCATION: "La medida ahora: en lugar de eso, un recordatorio",
+        EnforcementAction.WARNING: "La medida ahora: una advertencia, en lugar de eso. Tu cuenta "
+        "está activa",
+        EnforcementAction.EDUCATION: "La medida ahora: un recordatorio de nuestras guías, en lugar "
+        "de eso. Tu cuenta está activa",
     },
     "pt-BR": {
         EnforcementAction.TEMPORARY_SUSPENSION: "A medida agora: em vez disso, sua conta fica "
         "suspensa por 7 dias, até 1º de dezembro de 2026, às 09:00 (horário da Cidade do "
         "México).",
-        EnforcementAction.WARNING: "A medida agora: em vez disso, uma advertência: sua conta "
-        "está ativa",
-        EnforcementAction.EDUCATION: "A medida agora: em vez disso, um lembrete das nossas "
-        "diretrizes",
+        EnforcementAction.WARNING: "A medida agora: uma advertência, em vez disso. Sua conta está "
+        "ativa",
+        EnforcementAction.EDUCATION: "A medida agora: um lembrete das nossas diretrizes, em vez "
+        "disso. Sua conta está ativa",
     },
 }
 
@@ -953,7 +963,7 @@ INTENT_SAYS = {
         "(hora de Ciudad de México), entra a Ayuda > Cuenta > Responder un aviso en la app y "
         "menciona la referencia de abajo. Cuéntanos qué pasó y todo lo que respalde tu versión.",
         "decide_again": "Una persona de nuestro equipo de seguridad leerá tu respuesta antes de "
-        "decidir. Si no sabemos de ti para entonces, decidiremos con la información que "
+        "decidir. Si no recibimos tu respuesta para entonces, decidiremos con la información que "
         "tenemos.",
         "free": "Mientras decidimos, tu cuenta no cambia: puedes seguir usando la app como "
         "siempre.",
@@ -1246,17 +1256,17 @@ def test_a_deactivation_the_earlier_violations_brought_says_so_not_how_serious_i
 
 PRIORS_SAY = {
     "en": {
-        "history": "Because of this, and because you already had 2 confirmed violations of our "
+        "history": "Because of what we found, and because you already had 2 confirmed violations of our "
         "guidelines, your account has been permanently deactivated",
         "serious": "Because of how serious this is",
     },
     "es-MX": {
-        "history": "Por esta razón, y porque ya tenías 2 incumplimientos confirmados de nuestras "
+        "history": "Por lo que encontramos, y porque ya tenías 2 incumplimientos confirmados de nuestras "
         "guías, tu cuenta fue desactivada de forma permanente",
         "serious": "Por la gravedad de lo ocurrido",
     },
     "pt-BR": {
-        "history": "Por isso, e porque você já tinha 2 descumprimentos confirmados das nossas "
+        "history": "Pelo que constatamos, e porque você já tinha 2 descumprimentos confirmados das nossas "
         "diretrizes, sua conta foi desativada permanentemente",
         "serious": "Pela gravidade do ocorrido",
     },
@@ -1336,6 +1346,21 @@ def test_an_incident_our_systems_detected_is_declared_as_automated_detection(
         assert sentence in body
     assert NEVER_SHARE[locale] not in body
     assert REPORT_WORD[locale] not in body.split(".")[0].lower()  # "We reviewed an alert ..."
+    relied = next(p for p in body.split(". ") if p.startswith(RELIED_ON[locale]))
+    assert REPORT_WORD[locale] not in relied.lower()
+    assert ALERT_EVIDENCE[locale] in body
+
+
+RELIED_ON = {
+    "en": "What we relied on:",
+    "es-MX": "En qué nos basamos:",
+    "pt-BR": "Em que nos baseamos:",
+}
+ALERT_EVIDENCE = {
+    "en": "the alert and the information we collected",
+    "es-MX": "la alerta y la información que reunimos",
+    "pt-BR": "o alerta e as informações que coletamos",
+}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -1398,6 +1423,39 @@ def test_the_reporter_is_told_how_to_get_support_and_that_they_will_not_be_match
     body = prose(reporter(locale).body)
     for sentence in REPORTER_SAYS[locale]:
         assert sentence in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_reporter_is_not_told_that_anything_was_done(locale: str) -> None:
+    # "Taken the steps our guidelines call for" would tell them there was a sanction.
+    body = prose(reporter(locale).body)
+    assert REPORTER_NOT_TOLD[locale][0] in body
+    for claim in REPORTER_NOT_TOLD[locale][1:]:
+        assert claim not in body.lower()
+
+
+REPORTER_NOT_TOLD = {
+    "en": [
+        "Our safety team has finished reviewing your report under our community guidelines. To "
+        "protect everyone's privacy, we cannot share the outcome",
+        "taken the steps",
+        "action",
+    ],
+    "es-MX": [
+        "Nuestro equipo de seguridad terminó de revisar tu reporte conforme a nuestras guías "
+        "comunitarias. Para proteger la privacidad de todas las personas, no podemos compartir "
+        "el resultado",
+        "medidas",
+        "tomó",
+    ],
+    "pt-BR": [
+        "Nossa equipe de segurança concluiu a análise do seu relato de acordo com as nossas "
+        "diretrizes da comunidade. Para proteger a privacidade de todas as pessoas, não podemos "
+        "compartilhar o resultado",
+        "providências",
+        "medidas",
+    ],
+}
 
 
 REPORTER_SAYS = {
