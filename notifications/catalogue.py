@@ -196,11 +196,12 @@ class SampleCases:
             if action is EnforcementAction.NO_ACTION and not held:
                 continue  # no action on an account never held nor heard: nothing is sent
             yield str(action), self.outcome(action, role, category)
-        restrictions = (
+        raised = (
+            EnforcementAction.WARNING,
             EnforcementAction.TEMPORARY_SUSPENSION,
             EnforcementAction.PERMANENT_DEACTIVATION,
         )
-        for action in restrictions:
+        for action in raised:
             yield (
                 f"{action}, detected by our systems",
                 self.outcome(
@@ -208,6 +209,7 @@ class SampleCases:
                     role,
                     category,
                     {"detected_automatically": True, "based_on_report_by": "platform"},
+                    detected_automatically=True,
                 ),
             )
         yield (

@@ -34,6 +34,7 @@ from review.models import (
     TripReference,
 )
 from review.reasons import (
+    detected_automatically,
     evidence_relied_on,
     heard_before,
     statement_of_reasons,
@@ -57,6 +58,11 @@ class OutcomeNoticeContent(StrictModel):
     appeal_deadline: datetime | None
     trip: TripReference | None = Field(
         default=None, description="The trip the decision is about, when its details were found."
+    )
+    detected_automatically: bool = Field(
+        default=False,
+        description="The platform's own systems raised the incident: the message speaks of an "
+        "alert, never of a report.",
     )
     reasons: StatementOfReasons | None = Field(
         default=None,
@@ -122,6 +128,10 @@ class NoticeOfIntentContent(StrictModel):
     )
     trip_id: str | None = Field(
         default=None, description="The trip's reference, when its details were found."
+    )
+    detected_automatically: bool = Field(
+        default=False,
+        description="The platform's own systems raised the incident (an alert, not a report).",
     )
     evidence_relied_on: list[EvidenceSource]
     prior_violations: int
@@ -256,6 +266,7 @@ def plan_notice_of_intent(
             reported_at=request.reported_at,
             trip_started_at=trip.started_at if trip else None,
             trip_id=trip.trip_id if trip else None,
+            detected_automatically=detected_automatically(request),
             evidence_relied_on=evidence_relied_on(state, policy),
             prior_violations=rec.prior_violations if rec else 0,
             answer_due_by=answer_due_by,
@@ -310,6 +321,7 @@ def plan_notices(state: ReviewState, policy: ReviewPolicy, now: datetime) -> lis
                     interim_hold_lifted=held and not decision.action.restricts_account,
                     appeal_deadline=reasons.appeal_deadline if reasons else None,
                     trip=trip_reference(state),
+                    detected_automatically=detected_automatically(request),
                     reasons=reasons,
                     heard=heard,
                 ),

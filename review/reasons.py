@@ -13,6 +13,7 @@ from review.models import (
     EnforcementAction,
     EvidenceSource,
     HeardBefore,
+    ReviewRequest,
     ReviewState,
     StatementOfReasons,
     TripDetails,
@@ -55,8 +56,7 @@ def statement_of_reasons(
         evidence_relied_on=evidence_relied_on(state, policy),
         prior_violations=rec.prior_violations if rec else 0,
         because_of_prior_violations=escalated_by_priors(state, policy),
-        detected_automatically=request.reporter is not None
-        and request.reporter.role == "platform",
+        detected_automatically=detected_automatically(request),
         automated_recommendation=rec is not None,
         recommendation_rule=rec.rule_id if rec else None,
         matrix_version=rec.matrix_version if rec else state.intake.matrix_version,
@@ -72,6 +72,12 @@ def statement_of_reasons(
             (c.applied_at for c in state.account_changes if c.change == "interim_hold"), None
         ),
     )
+
+
+def detected_automatically(request: ReviewRequest) -> bool:
+    """Whether the platform's own systems raised the incident (telematics, fraud models): no
+    person reported it, and the person is told of an alert, never of a report."""
+    return request.reporter is not None and request.reporter.role == "platform"
 
 
 def trip_reference(state: ReviewState) -> TripReference | None:

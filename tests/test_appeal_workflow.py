@@ -230,7 +230,7 @@ async def test_an_appeal_overturned_during_the_notice_period_means_the_deactivat
     assert appeal.withdrawn_before_effect and appeal.account_changes == []
     sent = await messages_of(demo_platform_url, review.review_id)
     [told] = [m for m in sent if m["kind"] == "appeal_outcome"]
-    assert told["subject"] == "Tu apelación procedió"
+    assert told["subject"] == "Aceptamos tu apelación"
     assert "La desactivación de la que te avisamos no se aplicará" in told["body"]
     assert closed.timeline[-1].event == "closed"
     assert timedelta(0) <= closed.timeline[-1].at - appeal.decision.decided_at  # type: ignore[union-attr]

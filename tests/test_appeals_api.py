@@ -97,7 +97,7 @@ async def test_an_appeal_overturned_by_a_second_person_reinstates_and_tells_the_
     assert account["status"] == "active"
     told = [m for m in sent if m["kind"] == "appeal_outcome"]
     assert [(m["recipient_account_id"], m["locale"]) for m in told] == [("drv_appeal_1", "es-MX")]
-    assert told[0]["subject"] == "Tu apelación procedió"
+    assert told[0]["subject"] == "Aceptamos tu apelación"
     review = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()
     assert [(a["appeal_id"], a["outcome"]) for a in review["appeals"]] == [(appeal_id, "overturn")]
     records = (await api.get("/api/v1/accounts/drv_appeal_1/records", headers=INTAKE)).json()

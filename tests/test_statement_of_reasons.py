@@ -183,3 +183,12 @@ def test_a_hold_notice_says_how_long_the_person_could_appeal() -> None:
     state = lifecycle.open_review(review_request(category="weapons", severity="high"), POLICY, NOW)
     content = plan_hold_notice(state, POLICY, NOW).content
     assert content.appeal_window_days == 30
+
+
+def test_every_message_about_an_incident_our_systems_raised_says_so() -> None:
+    state = decided(reporter={"id": "fraud-model", "role": "platform"})
+    (notice,) = plan_notices(state, POLICY, NOW)  # nobody to tell of a report
+    assert getattr(notice.content, "detected_automatically") is True
+    assert (
+        getattr(plan_notices(decided(), POLICY, NOW)[0].content, "detected_automatically") is False
+    )

@@ -1617,3 +1617,36 @@ APPEAL_ONCE_MORE = {
     "pt-BR": "pode recorrer mais uma vez até 14 de dezembro de 2026, às 09:00 (horário da "
     "Cidade do México):",
 }
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("action", list(EnforcementAction))
+def test_no_message_about_an_alert_our_systems_raised_calls_it_a_report(
+    action: EnforcementAction, locale: str
+) -> None:
+    messages = [
+        outcome(
+            action,
+            "driver",
+            locale,
+            IncidentCategory.FRAUD,
+            reasons_changes={"detected_automatically": True, "based_on_report_by": "platform"},
+            detected_automatically=True,
+        ),
+        render_content(
+            CASES.notice_of_intent("driver", IncidentCategory.FRAUD, detected_automatically=True),
+            "driver",
+            locale,
+        ),
+        render_content(
+            CASES.notice_of_intent(
+                "driver", IncidentCategory.FRAUD, detected_automatically=True, trip_started_at=None
+            ),
+            "driver",
+            locale,
+        ),
+    ]
+    for message in messages:
+        # Nothing speaks of a report, nor of anyone who made one.
+        said = prose(message.subject + " " + message.body).lower()
+        assert REPORT_WORD[locale] not in said, message.subject
