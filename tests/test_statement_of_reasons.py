@@ -22,6 +22,7 @@ from review.models import (
 )
 from review.notices import (
     NoticeOfIntentContent,
+    OutcomeNoticeContent,
     plan_hold_notice,
     plan_notices,
     preview_notices,
@@ -188,7 +189,8 @@ def test_a_hold_notice_says_how_long_the_person_could_appeal() -> None:
 def test_every_message_about_an_incident_our_systems_raised_says_so() -> None:
     state = decided(reporter={"id": "fraud-model", "role": "platform"})
     (notice,) = plan_notices(state, POLICY, NOW)  # nobody to tell of a report
-    assert getattr(notice.content, "detected_automatically") is True
-    assert (
-        getattr(plan_notices(decided(), POLICY, NOW)[0].content, "detected_automatically") is False
-    )
+    assert isinstance(notice.content, OutcomeNoticeContent)
+    assert notice.content.detected_automatically is True
+    reported = plan_notices(decided(), POLICY, NOW)[0].content
+    assert isinstance(reported, OutcomeNoticeContent)
+    assert reported.detected_automatically is False
