@@ -179,6 +179,7 @@ class SampleCases:
             guideline_refs=list(self.matrix.categories[category].guidelines),
             correction=correction,
             appeal_again_by=NOW + timedelta(days=20),
+            trip=TRIP,
         )
 
     def reporter(self) -> ReportReviewedContent:

@@ -178,6 +178,9 @@ class AppealOutcomeContent(StrictModel):
         default=False,
         description="Our own quality check reopened the decision; the person did not appeal.",
     )
+    trip: TripReference | None = Field(
+        default=None, description="The trip the decision was about, when its details were found."
+    )
 
 
 NoticeContent = Annotated[
@@ -416,5 +419,6 @@ def plan_appeal_notice(state: AppealState, now: datetime) -> NoticeJob:
             appeal_again_by=reasons.appeal_deadline if reasons.appeal_deadline > now else None,
             guideline_refs=list(decision.policy_refs or appealed.decision.policy_refs),
             correction=state.request.qa_finding is not None,
+            trip=reasons.trip,
         ),
     )

@@ -98,6 +98,13 @@ async def test_an_appeal_overturned_by_a_second_person_reinstates_and_tells_the_
     told = [m for m in sent if m["kind"] == "appeal_outcome"]
     assert [(m["recipient_account_id"], m["locale"]) for m in told] == [("drv_appeal_1", "es-MX")]
     assert told[0]["subject"] == "Aceptamos tu apelación"
+    # The trip the decision was about, as the person finds it in their trips.
+    trip = next(
+        e["data"]
+        for e in (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()["evidence"]
+        if e["source"] == "trip_details"
+    )
+    assert f"(viaje {trip['trip_id']})" in told[0]["body"]
     review = (await api.get(f"/api/v1/reviews/{review_id}", headers=ANA)).json()
     assert [(a["appeal_id"], a["outcome"]) for a in review["appeals"]] == [(appeal_id, "overturn")]
     records = (await api.get("/api/v1/accounts/drv_appeal_1/records", headers=INTAKE)).json()

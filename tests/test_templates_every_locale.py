@@ -701,7 +701,8 @@ def appeal_outcome(
 
 APPEAL_SAYS = {
     "en": {
-        "opening": "Thank you for appealing our decision about {} on a recent trip. A member of "
+        "opening": "Thank you for appealing our decision about {} on your trip on November 22, "
+        "2026 (trip trp_8841). A member of "
         "our safety team who had no part in the original decision looked at it again, together "
         "with what you told us,",
         "overturn": ("Your appeal was successful", "We are sorry for the trouble it caused you."),
@@ -712,7 +713,8 @@ APPEAL_SAYS = {
         "never": "The deactivation we told you about will not take effect",
     },
     "es-MX": {
-        "opening": "Gracias por apelar nuestra decisión sobre {} en un viaje reciente. Una "
+        "opening": "Gracias por apelar nuestra decisión sobre {} en tu viaje del 22 de noviembre "
+        "de 2026 (viaje trp_8841). Una "
         "persona de nuestro equipo de seguridad que no participó en la decisión original la "
         "revisó de nuevo, junto con lo que nos contaste,",
         "overturn": ("Aceptamos tu apelación", "Lamentamos las molestias que te causó."),
@@ -723,7 +725,8 @@ APPEAL_SAYS = {
         "never": "La desactivación de la que te avisamos no se aplicará",
     },
     "pt-BR": {
-        "opening": "Obrigado por recorrer da nossa decisão sobre {} em uma viagem recente. Uma "
+        "opening": "Obrigado por recorrer da nossa decisão sobre {} na sua viagem de 22 de "
+        "novembro de 2026 (viagem trp_8841). Uma "
         "pessoa da nossa equipe de segurança que não participou da decisão original analisou o "
         "caso novamente, junto com o que você nos contou,",
         "overturn": (
@@ -820,8 +823,8 @@ def test_a_modified_decision_says_what_applies_now(action: EnforcementAction, lo
 CORRECTION_SAYS = {
     "en": {
         "opening": "As part of our regular quality checks, a member of our safety team who had "
-        "no part in the original decision looked again at our decision about {} on a recent "
-        "trip, and found that",
+        "no part in the original decision looked again at our decision about {} on your trip "
+        "on November 22, 2026 (trip trp_8841), and found that",
         "overturn": "We reversed our decision on your account",
         "modify": "We changed the decision on your account",
         "redress": "If you think this decision is still wrong, you can appeal it until",
@@ -829,7 +832,7 @@ CORRECTION_SAYS = {
     "es-MX": {
         "opening": "Como parte de nuestras revisiones de calidad, una persona de nuestro equipo "
         "de seguridad que no participó en la decisión original volvió a revisar nuestra "
-        "decisión sobre {} en un viaje reciente y concluyó que",
+        "decisión sobre {} en tu viaje del 22 de noviembre de 2026 (viaje trp_8841) y concluyó que",
         "overturn": "Revertimos nuestra decisión sobre tu cuenta",
         "modify": "Cambiamos la decisión sobre tu cuenta",
         "redress": "Si crees que esta decisión sigue siendo incorrecta, puedes apelarla hasta el",
@@ -837,7 +840,7 @@ CORRECTION_SAYS = {
     "pt-BR": {
         "opening": "Como parte das nossas verificações de qualidade de rotina, uma pessoa da "
         "nossa equipe de segurança que não participou da decisão original revisou nossa decisão "
-        "sobre {} em uma viagem recente e concluiu que",
+        "sobre {} na sua viagem de 22 de novembro de 2026 (viagem trp_8841) e concluiu que",
         "overturn": "Revertemos nossa decisão sobre sua conta",
         "modify": "Mudamos a decisão sobre sua conta",
         "redress": "Se você ainda acha que esta decisão está errada, pode recorrer dela até",
@@ -1650,3 +1653,17 @@ def test_no_message_about_an_alert_our_systems_raised_calls_it_a_report(
         # Nothing speaks of a report, nor of anyone who made one.
         said = prose(message.subject + " " + message.body).lower()
         assert REPORT_WORD[locale] not in said, message.subject
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_appeal_outcome_from_before_trips_were_recorded_speaks_of_a_recent_trip(
+    locale: str,
+) -> None:
+    content = CASES.appeal("uphold", "driver", IncidentCategory.FRAUD).model_copy(
+        update={"trip": None}
+    )
+    body = prose(render_content(content, "driver", locale).body)
+    assert {"en": "on a recent trip", "es-MX": "en un viaje reciente"}.get(
+        locale, "em uma viagem recente"
+    ) in body
+    assert "trp_8841" not in body
