@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from notifications.rendering import MessageRenderer, RenderedMessage
-from review.markets import Markets, load_markets
+from review.markets import ROLES, Markets, load_markets
 from review.matrix import DeactivationMatrix, load_matrix
 from review.models import (
     AccountRole,
@@ -43,13 +43,6 @@ NOW = datetime(2026, 11, 24, 15, tzinfo=UTC)
 REVIEW_ID = "review-INC-42"
 MARKET = "mexico-city"
 TRIP = TripReference(trip_id="trp_8841", started_at=NOW - timedelta(days=2, hours=6))
-MEXICO_LAW = {
-    "es-MX": "Ley Federal del Trabajo, capítulo IX Bis (trabajo en plataformas digitales)",
-    "en": "Mexico's Federal Labour Law, chapter IX Bis (work through digital platforms)",
-    "pt-BR": "Lei Federal do Trabalho do México, capítulo IX Bis (trabalho em plataformas "
-    "digitais)",
-}
-ROLES: tuple[AccountRole, ...] = ("rider", "driver")
 
 
 class SampleCases:
@@ -133,8 +126,10 @@ class SampleCases:
     def notice_of_intent(
         self, role: AccountRole, category: IncidentCategory, **changes: object
     ) -> NoticeOfIntentContent:
-        """A hearing under Mexico's law: five days to answer, two earlier violations."""
+        """A hearing under Mexico's law (as the markets file cites it): five days to answer,
+        two earlier violations."""
         policy = self.matrix.categories[category]
+        mexico = self.markets.get(MARKET)
         return NoticeOfIntentContent(
             review_id=REVIEW_ID,
             account_role=role,
@@ -148,7 +143,7 @@ class SampleCases:
             answer_due_by=NOW + timedelta(days=5),
             on_hold=False,
             guideline_refs=list(policy.guidelines),
-            legal_basis=MEXICO_LAW,
+            legal_basis=dict(mexico.legal_basis) if mexico else {},
         ).model_copy(update=changes)
 
     def appeal(
@@ -263,7 +258,6 @@ class SampleCases:
                     {"held_since": NOW - timedelta(hours=4)},
                 ),
             )
-        if held:
             yield "hold_notice", self.hold(role, category)
             yield (
                 "hold_notice, raised by our systems",

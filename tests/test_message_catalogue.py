@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from notifications.catalogue import ROLES, SampleCases, main
+from notifications.catalogue import SampleCases, main
 from notifications.rendering import MessageRenderer
+from review.markets import ROLES
 from review.models import IncidentCategory
 
 ROOT = Path(__file__).resolve().parent.parent
