@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from review.guidelines import GUIDELINES_FILE, CommunityGuidelines, load_guidelines
 from review.locales import negotiate
-from review.markets import MARKETS_FILE, Markets, load_markets
+from review.markets import MARKETS_FILE, ROLES, Markets, load_markets
 from review.models import StrictModel
 from review.notices import NoticeJob
 from review.policy_files import PolicyFileError
@@ -205,7 +205,7 @@ class MessageRenderer:
                 "market_name": self.markets.name(job.content.market, locale),
                 # Beyond the app's appeal: the route the person's market and role have.
                 "redress": self.markets.redress(job.content.market, role, locale)
-                if role in ("rider", "driver")
+                if role in ROLES
                 else None,
                 "reporters_unmatched": market is not None and market.reporters_unmatched,
                 # The language they asked for, named in the one we write in, when we could

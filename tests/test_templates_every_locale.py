@@ -1343,6 +1343,7 @@ def test_an_incident_our_systems_detected_is_declared_as_automated_detection(
             "driver",
             locale,
             reasons_changes={"detected_automatically": True, "based_on_report_by": "platform"},
+            detected_automatically=True,
         ).body
     )
     for sentence in DETECTED_SAYS[locale]:
